@@ -1,0 +1,246 @@
+"""The resolved model: a validated Spec with every relation placed on both of its sides.
+
+This is the seam between the spec and the output styles (SQLModel today, SQLAlchemy
+later): it says which columns, foreign keys, relationship attributes and link tables
+exist, with every name already decided by `naming`. It says nothing about Python syntax.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from generator import naming
+from generator.spec import EntitySpec, FieldSpec, RelationSpec, Spec
+
+EndKind = Literal["fk", "reverse", "m2m"]
+
+LINKS_MODULE = "links"
+
+
+@dataclass(frozen=True)
+class EntityRef:
+    class_name: str
+    table: str
+    module: str
+
+
+@dataclass(frozen=True)
+class ForeignKey:
+    """A foreign-key column stored on the owning entity's table."""
+
+    column: str
+    target: EntityRef
+    nullable: bool
+    unique: bool
+    on_delete: str | None
+    relation: str  # the relation (as written in the spec) that created this column
+
+
+@dataclass(frozen=True)
+class LinkTable:
+    class_name: str
+    table: str
+    left: tuple[str, EntityRef]  # (column, entity) of the declaring side
+    right: tuple[str, EntityRef]  # (column, entity) of the target side
+
+
+@dataclass(frozen=True)
+class RelationEnd:
+    """One relationship attribute on one class.
+
+    kind "fk": the scalar side that holds the foreign key (`Post.author`).
+    kind "reverse": the other side of a foreign key (`User.posts`, or a one_to_one's
+    scalar inverse when `many` is false).
+    kind "m2m": a collection through a link table.
+    """
+
+    name: str
+    kind: EndKind
+    target: EntityRef
+    many: bool
+    back_populates: str | None
+    fk_owner: EntityRef | None = None
+    fk_column: str | None = None
+    on_delete: str | None = None
+    self_referential: bool = False
+    link: LinkTable | None = None
+    link_local_column: str | None = None
+    link_remote_column: str | None = None
+
+
+@dataclass
+class Entity:
+    ref: EntityRef
+    spec: EntitySpec
+    fields: tuple[FieldSpec, ...]
+    foreign_keys: list[ForeignKey] = field(default_factory=list)
+    relations: list[RelationEnd] = field(default_factory=list)
+
+    @property
+    def class_name(self) -> str:
+        return self.ref.class_name
+
+    @property
+    def table(self) -> str:
+        return self.ref.table
+
+    @property
+    def module(self) -> str:
+        return self.ref.module
+
+    def related_entities(self) -> list[EntityRef]:
+        """Other entities this class refers to in its relationship annotations."""
+        seen: dict[str, EntityRef] = {}
+        for end in self.relations:
+            if end.target.class_name != self.class_name:
+                seen.setdefault(end.target.class_name, end.target)
+        return sorted(seen.values(), key=lambda ref: ref.module)
+
+
+@dataclass
+class Model:
+    spec: Spec
+    entities: list[Entity]
+    link_tables: list[LinkTable]
+
+    def entity(self, class_name: str) -> Entity:
+        for entity in self.entities:
+            if entity.class_name == class_name:
+                return entity
+        raise KeyError(class_name)
+
+
+def build_model(spec: Spec) -> Model:
+    """Resolve every relation of a (validated) spec onto both of its sides."""
+    refs = {e.name: EntityRef(e.name, e.table, naming.module_name(e.name)) for e in spec.entities}
+    entities = {e.name: Entity(ref=refs[e.name], spec=e, fields=e.fields) for e in spec.entities}
+    links: list[LinkTable] = []
+    for entity_spec in spec.entities:
+        source = entities[entity_spec.name]
+        for relation in entity_spec.relations:
+            target = entities[relation.target]
+            link = _resolve(source, target, relation)
+            if link is not None:
+                links.append(link)
+    return Model(spec=spec, entities=[entities[e.name] for e in spec.entities], link_tables=links)
+
+
+def _resolve(source: Entity, target: Entity, relation: RelationSpec) -> LinkTable | None:
+    self_ref = source.class_name == target.class_name
+    if relation.kind in ("many_to_one", "one_to_one"):
+        column = naming.fk_column(relation.name)
+        one_to_one = relation.kind == "one_to_one"
+        source.foreign_keys.append(
+            ForeignKey(
+                column=column,
+                target=target.ref,
+                nullable=relation.nullable,
+                unique=one_to_one,
+                on_delete=relation.on_delete,
+                relation=relation.name,
+            )
+        )
+        source.relations.append(
+            RelationEnd(
+                name=relation.name,
+                kind="fk",
+                target=target.ref,
+                many=False,
+                back_populates=relation.inverse,
+                fk_owner=source.ref,
+                fk_column=column,
+                self_referential=self_ref,
+            )
+        )
+        if relation.inverse:
+            target.relations.append(
+                RelationEnd(
+                    name=relation.inverse,
+                    kind="reverse",
+                    target=source.ref,
+                    many=not one_to_one,
+                    back_populates=relation.name,
+                    fk_owner=source.ref,
+                    fk_column=column,
+                    on_delete=relation.on_delete,
+                    self_referential=self_ref,
+                )
+            )
+        return None
+    if relation.kind == "one_to_many":
+        column = naming.fk_column(relation.inverse or naming.snake_case(source.class_name))
+        target.foreign_keys.append(
+            ForeignKey(
+                column=column,
+                target=source.ref,
+                nullable=relation.nullable,
+                unique=False,
+                on_delete=relation.on_delete,
+                relation=relation.name,
+            )
+        )
+        source.relations.append(
+            RelationEnd(
+                name=relation.name,
+                kind="reverse",
+                target=target.ref,
+                many=True,
+                back_populates=relation.inverse,
+                fk_owner=target.ref,
+                fk_column=column,
+                on_delete=relation.on_delete,
+                self_referential=self_ref,
+            )
+        )
+        if relation.inverse:
+            target.relations.append(
+                RelationEnd(
+                    name=relation.inverse,
+                    kind="fk",
+                    target=source.ref,
+                    many=False,
+                    back_populates=relation.name,
+                    fk_owner=target.ref,
+                    fk_column=column,
+                    self_referential=self_ref,
+                )
+            )
+        return None
+    # many_to_many
+    table = relation.link_table or naming.link_table(source.table, target.table)
+    left_column, right_column = naming.link_columns(source.table, target.table, relation.name)
+    link = LinkTable(
+        class_name=f"{naming.pascal_case(table)}Link",
+        table=table,
+        left=(left_column, source.ref),
+        right=(right_column, target.ref),
+    )
+    source.relations.append(
+        RelationEnd(
+            name=relation.name,
+            kind="m2m",
+            target=target.ref,
+            many=True,
+            back_populates=relation.inverse,
+            self_referential=self_ref,
+            link=link,
+            link_local_column=left_column,
+            link_remote_column=right_column,
+        )
+    )
+    if relation.inverse:
+        target.relations.append(
+            RelationEnd(
+                name=relation.inverse,
+                kind="m2m",
+                target=source.ref,
+                many=True,
+                back_populates=relation.name,
+                self_referential=self_ref,
+                link=link,
+                link_local_column=right_column,
+                link_remote_column=left_column,
+            )
+        )
+    return link

@@ -1,0 +1,210 @@
+"""The plan: which files the data layer consists of, each with its template and context.
+
+Spec -> Model -> [FileJob]. Nothing is rendered or written here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from generator import naming, pycode
+from generator.model import LINKS_MODULE, Entity, Model, build_model
+from generator.spec import FieldSpec, Spec
+
+
+@dataclass(frozen=True)
+class FileJob:
+    path: str  # POSIX path relative to the project root
+    template: str
+    context: dict[str, Any] = field(hash=False, compare=False)
+
+
+def plan(spec: Spec) -> list[FileJob]:
+    """Every data-layer file of a project, in a stable order."""
+    model = build_model(spec)
+    jobs: list[FileJob] = []
+    for entity in model.entities:
+        jobs.extend(_entity_jobs(entity))
+    names = [e.class_name for e in model.entities] + [l.class_name for l in model.link_tables]
+    jobs.append(
+        FileJob(
+            "app/models/__init__.py",
+            "models_init.py.jinja",
+            {
+                "summary": "Every table model, imported so that Alembic sees all tables.",
+                "entities": sorted(model.entities, key=lambda e: e.module),
+                "links": model.link_tables,
+                "links_module": LINKS_MODULE,
+                "names": sorted(names),
+            },
+        )
+    )
+    if model.link_tables:
+        imports, classes = pycode.link_code(model.link_tables)
+        jobs.append(
+            FileJob(
+                f"app/models/{LINKS_MODULE}.py",
+                "links.py.jinja",
+                {
+                    "summary": "Link tables of the many_to_many relations.",
+                    "imports": imports,
+                    "classes": classes,
+                },
+            )
+        )
+    if model.entities:
+        jobs.append(_factories_job(model))
+    return jobs
+
+
+def _entity_jobs(entity: Entity) -> list[FileJob]:
+    name, module = entity.class_name, entity.module
+    context = {"entity": entity}
+    factory = _factory(entity)
+    return [
+        FileJob(
+            f"app/models/{module}.py",
+            "model.py.jinja",
+            {**context, "summary": f"The {name} table.", "code": pycode.model_code(entity)},
+        ),
+        FileJob(
+            f"app/schemas/{module}.py",
+            "schema.py.jinja",
+            {
+                **context,
+                "summary": f"Pydantic schemas of {name}: create, read and partial update.",
+                "code": pycode.schema_code(entity),
+            },
+        ),
+        FileJob(
+            f"app/repositories/{module}_repository.py",
+            "repository.py.jinja",
+            {**context, "summary": f"Repository of {name}."},
+        ),
+        FileJob(
+            f"app/crud/{module}.py",
+            "crud.py.jinja",
+            {**context, "summary": f"CRUD operations on {name}."},
+        ),
+        FileJob(
+            f"tests/test_{module}.py",
+            "test_entity.py.jinja",
+            {
+                **context,
+                "summary": f"Tests of the generated {name} CRUD and repository.",
+                "factory": factory,
+                "probe": _update_probe(entity),
+            },
+        ),
+    ]
+
+
+# ----------------------------------------------------------------------- test factories
+
+
+@dataclass
+class Factory:
+    class_name: str
+    values_function: str
+    make_function: str
+    values: list[tuple[str, str]]
+    parents: list[tuple[str, str]]
+
+
+def _factory(entity: Entity) -> Factory:
+    module = entity.module
+    values = [(spec.name, sample(entity, spec)) for spec in entity.fields if not spec.has_default]
+    parents = [
+        (fk.column, f"make_{fk.target.module}") for fk in entity.foreign_keys if not fk.nullable
+    ]
+    return Factory(
+        class_name=entity.class_name,
+        values_function=f"{module}_values",
+        make_function=f"make_{module}",
+        values=values,
+        parents=parents,
+    )
+
+
+def sample(entity: Entity, spec: FieldSpec) -> str:
+    """An expression (in terms of the counter `n`) giving a valid, unique-per-n value."""
+    label = pycode.literal(spec.name)
+    if spec.type == "str":
+        return f"_text({label}, n, {spec.max_length})"
+    if spec.type == "text":
+        return f'f"{spec.name} {{n}}"'
+    if spec.type in ("int", "bigint"):
+        return "n"
+    if spec.type == "float":
+        return "n + 0.5"
+    if spec.type == "decimal":
+        assert spec.precision is not None and spec.scale is not None
+        return f"Decimal(n % {10 ** (spec.precision - spec.scale)})"
+    if spec.type == "bool":
+        return "n % 2 == 0"
+    if spec.type == "date":
+        return "dt.date(2024, 1, 1) + dt.timedelta(days=n)"
+    if spec.type == "datetime":
+        return "dt.datetime(2024, 1, 1, tzinfo=dt.UTC) + dt.timedelta(minutes=n)"
+    if spec.type == "time":
+        return "dt.time(n % 24, n % 60)"
+    if spec.type == "uuid":
+        return "uuid4()"
+    if spec.type == "json":
+        return '{"n": n}'
+    if spec.type == "bytes":
+        return 'f"bytes-{n}".encode()'
+    if spec.type == "enum":
+        enum_class = naming.enum_class(entity.class_name, spec.name)
+        return f"list({enum_class})[n % {len(spec.values)}]"
+    raise AssertionError(spec.type)  # pragma: no cover
+
+
+def _update_probe(entity: Entity) -> dict[str, str] | None:
+    """A field the generated test updates, with a new valid value."""
+    for spec in entity.fields:
+        if spec.type == "str" and not spec.unique:
+            return {"name": spec.name, "value": pycode.literal("changed"[: spec.max_length])}
+        if spec.type == "text":
+            return {"name": spec.name, "value": pycode.literal("changed")}
+        if spec.type in ("int", "bigint") and not spec.unique:
+            return {"name": spec.name, "value": "424242"}
+    return None
+
+
+def _factories_job(model: Model) -> FileJob:
+    imports = pycode.Imports()
+    imports.add("itertools", "count")
+    imports.add("typing", "Any")
+    imports.add("sqlalchemy.ext.asyncio", "AsyncSession")
+    factories = []
+    for entity in model.entities:
+        factory = _factory(entity)
+        factories.append(factory)
+        imports.add("app.models", entity.class_name)
+        imports.add(f"app.crud.{entity.module}", f"{entity.class_name}CRUD")
+        imports.add(f"app.schemas.{entity.module}", f"{entity.class_name}Create")
+        for spec in entity.fields:
+            if spec.has_default:
+                continue
+            if spec.type == "decimal":
+                imports.add("decimal", "Decimal")
+            elif spec.type in ("date", "datetime", "time"):
+                imports.module("import datetime as dt")
+            elif spec.type == "uuid":
+                imports.add("uuid", "uuid4")
+            elif spec.type == "enum":
+                imports.add(
+                    f"app.models.{entity.module}",
+                    naming.enum_class(entity.class_name, spec.name),
+                )
+    return FileJob(
+        "tests/factories.py",
+        "factories.py.jinja",
+        {
+            "summary": "Factories that insert valid rows of every entity, for tests.",
+            "imports": imports,
+            "factories": factories,
+        },
+    )

@@ -1,0 +1,225 @@
+"""The public API behind the CLI: `new_project` and `generate`.
+
+Each wires the stages together: spec -> plan -> render -> format -> write.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from generator.errors import ProjectError, SpecError
+from generator.spec import Spec, load_spec, parse_spec, read_yaml
+from generator.write import WriteReport, changes, write_files
+
+SPEC_FILE = "forge.yaml"
+SUPPORTED_ORMS = ("sqlmodel",)
+
+
+@dataclass
+class Result:
+    project: Path
+    report: WriteReport
+
+
+def render_data_layer(spec: Spec) -> dict[str, str]:
+    """Every data-layer file, rendered and formatted in memory (nothing is written)."""
+    from generator.format import format_python
+    from generator.plan import plan
+    from generator.render import render
+
+    _check_supported(spec)
+    files: dict[str, str] = {}
+    for job in plan(spec):
+        files[job.path] = format_python(render(job), job.path)
+    return files
+
+
+def _check_supported(spec: Spec) -> None:
+    if spec.project.orm not in SUPPORTED_ORMS:
+        raise SpecError(
+            "project.orm",
+            f"{spec.project.orm!r} is not available in this version of forge "
+            f"(available: {', '.join(SUPPORTED_ORMS)})",
+        )
+
+
+def find_project(start: Path) -> Path:
+    """The forge project containing `start` (the nearest folder upwards with forge.yaml)."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if (folder / SPEC_FILE).is_file():
+            return folder
+    raise ProjectError(
+        f"no {SPEC_FILE} in {start} or any folder above it: run this inside a forge project, "
+        "pass --project DIR, or create one with `forge new`"
+    )
+
+
+def generate(project: Path, spec_path: Path | None = None, dry_run: bool = False) -> Result:
+    """(Re)render the data layer of an existing project from its spec."""
+    if spec_path is None:
+        spec_path = project / SPEC_FILE
+    if not (project / "app").is_dir():
+        raise ProjectError(f"{project} is not a forge project (it has no app/ folder)")
+    spec = load_spec(spec_path)
+    files = render_data_layer(spec)
+    if dry_run:
+        return Result(project, changes(project, files))
+    return Result(project, write_files(project, files))
+
+
+def new_project(
+    path: Path,
+    *,
+    name: str | None = None,
+    database: str | None = None,
+    orm: str | None = None,
+    spec_path: Path | None = None,
+    interactive: bool = False,
+) -> Result:
+    """Create a project at `path`: the copier skeleton, forge.yaml, and the data layer.
+
+    Everything is built in a temporary folder first and moved into place at the end, so a
+    failure leaves nothing behind.
+    """
+    path = path.resolve()
+    if path.exists() and (not path.is_dir() or any(path.iterdir())):
+        raise ProjectError(f"{path} already exists and is not empty")
+    spec_text, spec = _initial_spec(path, name, database, orm, spec_path)
+    _check_supported(spec)
+    files = render_data_layer(spec)  # fails before anything is created on disk
+    answers = {
+        "project_name": spec.project.name,
+        "database": spec.project.database,
+        "orm": spec.project.orm,
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+    try:
+        build = staging / path.name
+        answers = _render_skeleton(build, answers, interactive)
+        if interactive and answers["project_name"] != spec.project.name:
+            spec_text, spec = _with_project(spec_text, answers)
+            files = render_data_layer(spec)
+        (build / SPEC_FILE).write_text(spec_text, encoding="utf-8")
+        report = write_files(build, files)
+        if path.exists():
+            path.rmdir()
+        build.rename(path)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return Result(path, report)
+
+
+def _initial_spec(
+    path: Path,
+    name: str | None,
+    database: str | None,
+    orm: str | None,
+    spec_path: Path | None,
+) -> tuple[str, Spec]:
+    """The spec text to write into the new project, with flags applied over the file."""
+    overrides = {
+        key: value
+        for key, value in (("name", name), ("database", database), ("orm", orm))
+        if value is not None
+    }
+    if spec_path is not None:
+        source = spec_path.name
+        try:
+            text = spec_path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise SpecError("", f"cannot read the spec: {exc}", source=str(spec_path)) from None
+        data = read_yaml(text, source)
+        values = dict(overrides)
+        if "name" not in values and not (isinstance(data, dict) and _has_project_name(data)):
+            values["name"] = _default_name(path)
+        if values and (data is None or isinstance(data, dict)):
+            text = _set_project_keys(text, values)
+            data = read_yaml(text, source)
+        return text, parse_spec(data, source=source)
+    project = {"name": name or _default_name(path), "database": database or "sqlite"}
+    project["orm"] = orm or "sqlmodel"
+    text = _fresh_spec_text(project)
+    return text, parse_spec(read_yaml(text), source="forge.yaml")
+
+
+def _has_project_name(data: dict[str, Any]) -> bool:
+    project = data.get("project")
+    return isinstance(project, dict) and "name" in project
+
+
+def _default_name(path: Path) -> str:
+    name = "".join(c if c.isalnum() else "_" for c in path.name.lower()).strip("_")
+    if not name or not name[0].isalpha():
+        name = f"app_{name}" if name else "app"
+    return name
+
+
+def _fresh_spec_text(project: dict[str, str]) -> str:
+    return (
+        "# The forge spec of this project: describe entities here, then run `forge generate`.\n"
+        "project:\n"
+        f"  name: {project['name']}\n"
+        f"  database: {project['database']}  # sqlite | postgresql | mysql\n"
+        f"  orm: {project['orm']}  # sqlmodel | sqlalchemy\n"
+        "entities: {}\n"
+    )
+
+
+def _set_project_keys(text: str, values: dict[str, str]) -> str:
+    """Set keys of the `project:` section, keeping the file's comments and order."""
+    import io
+
+    from ruamel.yaml import YAML
+    from ruamel.yaml.comments import CommentedMap
+
+    yaml = YAML()
+    yaml.preserve_quotes = True
+    data = yaml.load(text)
+    if data is None:
+        data = CommentedMap()
+    if not isinstance(data, CommentedMap):
+        raise SpecError("", "the spec must be a mapping with project: and entities:")
+    project = data.get("project")
+    if not isinstance(project, CommentedMap):
+        project = CommentedMap()
+        data.insert(0, "project", project)
+    for key, value in values.items():
+        project[key] = value
+    out = io.StringIO()
+    yaml.dump(data, out)
+    return out.getvalue()
+
+
+def _with_project(text: str, answers: dict[str, Any]) -> tuple[str, Spec]:
+    values = {"name": answers["project_name"], "database": answers["database"]}
+    values["orm"] = answers["orm"]
+    text = _set_project_keys(text, values)
+    return text, parse_spec(read_yaml(text))
+
+
+def _render_skeleton(
+    destination: Path, answers: dict[str, Any], interactive: bool
+) -> dict[str, Any]:
+    """Render the copier skeleton into `destination`; returns the final answers."""
+    from copier import run_copy
+
+    from generator.resources import project_template
+
+    data = {} if interactive else answers
+    worker = run_copy(
+        str(project_template()),
+        str(destination),
+        data=data,
+        defaults=not interactive,
+        user_defaults=answers if interactive else None,
+        unsafe=True,
+        quiet=True,
+        overwrite=True,
+    )
+    return {key: worker.answers.combined.get(key, answers[key]) for key in answers}

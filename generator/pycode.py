@@ -1,0 +1,370 @@
+"""What the SQLModel output says: annotations, `Field(...)` calls, literals and imports.
+
+Computed here in Python and handed to the templates as plain strings, so the templates
+decide only where things go. Every value from the spec reaches code through `literal`,
+which emits a Python literal (`repr`) and can never inject code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from generator import naming
+from generator.model import Entity, LinkTable, RelationEnd
+from generator.spec import FieldSpec
+
+_STDLIB = ("collections", "datetime", "decimal", "enum", "itertools", "typing", "uuid")
+_LOCAL = ("app",)
+
+_ANNOTATIONS = {
+    "str": "str",
+    "text": "str",
+    "int": "int",
+    "bigint": "int",
+    "float": "float",
+    "decimal": "Decimal",
+    "bool": "bool",
+    "date": "dt.date",
+    "datetime": "dt.datetime",
+    "time": "dt.time",
+    "uuid": "UUID",
+    "json": "dict[str, Any] | list[Any]",
+    "bytes": "bytes",
+}
+_SA_TYPES = {
+    "text": "sa.Text",
+    "bigint": "sa.BigInteger",
+    "json": "sa.JSON",
+    "datetime": "sa.DateTime(timezone=True)",
+}
+_NOW = {
+    "date": "dt.date.today",
+    "datetime": "lambda: dt.datetime.now(dt.UTC)",
+    "time": "lambda: dt.datetime.now(dt.UTC).time()",
+}
+_ON_DELETE = {"cascade": "CASCADE", "set_null": "SET NULL", "restrict": "RESTRICT"}
+
+
+def literal(value: Any) -> str:
+    """A Python literal for a plain value from the spec (str, int, float, bool, None,
+    and lists/dicts of those). `repr` escapes quotes, newlines and triple quotes."""
+    if value is None or isinstance(value, (bool, int, str, bytes)):
+        return repr(value)
+    if isinstance(value, float):
+        text = repr(value)
+        if text in ("nan", "inf", "-inf"):
+            raise ValueError(f"{value!r} has no Python literal")
+        return text
+    if isinstance(value, list):
+        return "[" + ", ".join(literal(item) for item in value) + "]"
+    if isinstance(value, dict):
+        items = ", ".join(f"{literal(k)}: {literal(v)}" for k, v in value.items())
+        return "{" + items + "}"
+    raise TypeError(f"no literal for {type(value).__name__}")
+
+
+class Imports:
+    """Import lines of one generated module, grouped stdlib / third-party / local and sorted."""
+
+    def __init__(self) -> None:
+        self._modules: set[str] = set()
+        self._names: dict[str, set[str]] = {}
+        self._type_checking: dict[str, set[str]] = {}
+
+    def module(self, statement: str) -> None:
+        """`import datetime as dt` style: pass the whole statement."""
+        self._modules.add(statement)
+
+    def add(self, module: str, *names: str) -> None:
+        self._names.setdefault(module, set()).update(names)
+
+    def type_checking(self, module: str, *names: str) -> None:
+        self._type_checking.setdefault(module, set()).update(names)
+        self.add("typing", "TYPE_CHECKING")
+
+    def _group(self, module: str) -> int:
+        root = module.split(".")[0]
+        return 0 if root in _STDLIB else 2 if root in _LOCAL else 1
+
+    def lines(self) -> list[str]:
+        """Import lines with a blank line ('') between groups."""
+        statements: list[tuple[int, str, str]] = []
+        for statement in self._modules:
+            module = statement.split()[1]
+            statements.append((self._group(module), module, statement))
+        for module, names in self._names.items():
+            joined = ", ".join(sorted(names, key=_name_key))
+            statements.append((self._group(module), module, f"from {module} import {joined}"))
+        statements.sort(key=lambda item: (item[0], item[2].startswith("from"), item[1]))
+        lines: list[str] = []
+        previous: int | None = None
+        for group, _, statement in statements:
+            if previous is not None and group != previous:
+                lines.append("")
+            lines.append(statement)
+            previous = group
+        return lines
+
+    def type_checking_lines(self) -> list[str]:
+        return [
+            f"from {module} import {', '.join(sorted(names, key=_name_key))}"
+            for module, names in sorted(self._type_checking.items())
+        ]
+
+
+def _name_key(name: str) -> tuple[int, str]:
+    # isort's "force_sort_within_sections" order: CONSTANTS, Classes, functions.
+    if name.isupper():
+        return (0, name)
+    if name[:1].isupper():
+        return (1, name)
+    return (2, name)
+
+
+@dataclass
+class Line:
+    """One annotated class attribute: `name: annotation = value`."""
+
+    name: str
+    annotation: str
+    value: str | None = None
+
+
+@dataclass
+class EnumClass:
+    name: str
+    members: list[tuple[str, str]]  # (member, literal of the value)
+
+
+@dataclass
+class ModelCode:
+    imports: Imports
+    enums: list[EnumClass] = field(default_factory=list)
+    columns: list[Line] = field(default_factory=list)
+    relations: list[Line] = field(default_factory=list)
+
+
+def call(function: str, args: Iterable[str]) -> str:
+    return f"{function}({', '.join(args)})"
+
+
+def field_type(spec: FieldSpec, enum_class: str | None) -> str:
+    base = enum_class if spec.type == "enum" and enum_class else _ANNOTATIONS[spec.type]
+    return f"{base} | None" if spec.nullable else base
+
+
+def default_value(spec: FieldSpec, enum_class: str | None, imports: Imports) -> str | None:
+    """The `default=` / `default_factory=` argument for a field, or None when it is required."""
+    if not spec.has_default:
+        return "default=None" if spec.nullable else None
+    value = spec.default
+    if value == "now" and spec.type in _NOW:
+        imports.module("import datetime as dt")
+        return f"default_factory={_NOW[spec.type]}"
+    if value == "uuid4" and spec.type == "uuid":
+        imports.add("uuid", "uuid4")
+        return "default_factory=uuid4"
+    if spec.type == "decimal":
+        imports.add("decimal", "Decimal")
+        return f"default=Decimal({literal(value)})"
+    if spec.type == "enum":
+        return f"default={enum_class}.{naming.enum_member(value)}"
+    if spec.type in ("date", "datetime", "time"):
+        imports.module("import datetime as dt")
+        return f"default=dt.{spec.type}.fromisoformat({literal(value)})"
+    if spec.type == "uuid":
+        imports.add("uuid", "UUID")
+        return f"default=UUID({literal(value)})"
+    if spec.type == "bytes":
+        return f"default={literal(value.encode('utf-8'))}"
+    if spec.type == "json":
+        if isinstance(value, (list, dict)):
+            return f"default_factory=lambda: {literal(value)}"
+        return f"default={literal(value)}"
+    return f"default={literal(value)}"
+
+
+def _type_imports(spec: FieldSpec, imports: Imports) -> None:
+    if spec.type == "decimal":
+        imports.add("decimal", "Decimal")
+    elif spec.type in ("date", "datetime", "time"):
+        imports.module("import datetime as dt")
+    elif spec.type == "uuid":
+        imports.add("uuid", "UUID")
+    elif spec.type == "json":
+        imports.add("typing", "Any")
+
+
+def validation_args(spec: FieldSpec) -> list[str]:
+    """Constraints shared by the table model and the Pydantic schemas."""
+    args: list[str] = []
+    if spec.type == "str" and spec.max_length is not None:
+        args.append(f"max_length={spec.max_length}")
+    if spec.type == "decimal":
+        args.append(f"max_digits={spec.precision}")
+        args.append(f"decimal_places={spec.scale}")
+    if spec.description is not None:
+        args.append(f"description={literal(spec.description)}")
+    return args
+
+
+def enum_for(entity: Entity, spec: FieldSpec) -> EnumClass:
+    return EnumClass(
+        name=naming.enum_class(entity.class_name, spec.name),
+        members=[(naming.enum_member(v), literal(v)) for v in spec.values],
+    )
+
+
+def model_code(entity: Entity) -> ModelCode:
+    """Everything the SQLModel table class of one entity says."""
+    imports = Imports()
+    imports.add("sqlmodel", "Field", "SQLModel")
+    code = ModelCode(imports=imports)
+    for spec in entity.fields:
+        enum_class = None
+        _type_imports(spec, imports)
+        args: list[str] = []
+        if spec.type == "enum":
+            enum = enum_for(entity, spec)
+            code.enums.append(enum)
+            enum_class = enum.name
+            imports.add("enum", "StrEnum")
+            imports.module("import sqlalchemy as sa")
+        default = default_value(spec, enum_class, imports)
+        if default:
+            args.append(default)
+        if spec.unique:
+            args.append("unique=True")
+        if spec.index:
+            args.append("index=True")
+        args.extend(validation_args(spec))
+        if spec.type in _SA_TYPES:
+            imports.module("import sqlalchemy as sa")
+            args.append(f"sa_type={_SA_TYPES[spec.type]}")
+        if spec.type == "enum":
+            args.append(
+                f"sa_type=sa.Enum({enum_class}, name={literal(f'{entity.table}_{spec.name}')}, "
+                "values_callable=lambda members: [member.value for member in members])"
+            )
+        code.columns.append(Line(spec.name, field_type(spec, enum_class), call("Field", args)))
+    for fk in entity.foreign_keys:
+        args = ["default=None"] if fk.nullable else []
+        args.append(f"foreign_key={literal(f'{fk.target.table}.id')}")
+        args.append("unique=True" if fk.unique else "index=True")
+        if fk.on_delete:
+            args.append(f"ondelete={literal(_ON_DELETE[fk.on_delete])}")
+        annotation = "int | None" if fk.nullable else "int"
+        code.columns.append(Line(fk.column, annotation, call("Field", args)))
+    for end in entity.relations:
+        code.relations.append(_relationship(entity, end, imports))
+    return code
+
+
+def _relationship(entity: Entity, end: RelationEnd, imports: Imports) -> Line:
+    imports.add("sqlmodel", "Relationship")
+    target = end.target.class_name
+    if target != entity.class_name:
+        imports.type_checking(f"app.models.{end.target.module}", target)
+    kwargs: dict[str, str] = {}
+    if end.kind in ("fk", "reverse"):
+        assert end.fk_owner is not None and end.fk_column is not None
+        kwargs["foreign_keys"] = f"{end.fk_owner.class_name}.{end.fk_column}"
+    if end.kind == "fk" and end.self_referential:
+        kwargs["remote_side"] = f"{entity.class_name}.id"
+    if end.kind == "reverse":
+        kwargs["passive_deletes"] = "all"
+        if not end.many:
+            kwargs["uselist"] = "False"
+    if end.kind == "m2m":
+        assert end.link is not None
+        kwargs["secondary"] = end.link.table
+        if end.self_referential:
+            link = end.link.table
+            kwargs["primaryjoin"] = f"{entity.class_name}.id == {link}.c.{end.link_local_column}"
+            kwargs["secondaryjoin"] = f"{entity.class_name}.id == {link}.c.{end.link_remote_column}"
+    args = []
+    if end.back_populates:
+        args.append(f"back_populates={literal(end.back_populates)}")
+    rendered = ", ".join(
+        f"{literal(key)}: {value if value in ('False', 'True') else literal(value)}"
+        for key, value in kwargs.items()
+    )
+    args.append(f"sa_relationship_kwargs={{{rendered}}}")
+    if end.many:
+        annotation = f"list[{literal(target)}]"
+    else:
+        imports.add("typing", "Optional")
+        annotation = f"Optional[{literal(target)}]"
+    return Line(end.name, annotation, call("Relationship", args))
+
+
+def link_code(links: list[LinkTable]) -> tuple[Imports, list[tuple[LinkTable, list[Line]]]]:
+    imports = Imports()
+    imports.add("sqlmodel", "Field", "SQLModel")
+    classes = []
+    for link in links:
+        lines = []
+        for column, ref in (link.left, link.right):
+            args = [
+                f"foreign_key={literal(f'{ref.table}.id')}",
+                "primary_key=True",
+                'ondelete="CASCADE"',
+            ]
+            lines.append(Line(column, "int", call("Field", args)))
+        classes.append((link, lines))
+    return imports, classes
+
+
+@dataclass
+class SchemaCode:
+    imports: Imports
+    create: list[Line]
+    read: list[Line]
+    update: list[Line]
+    non_nullable: list[str]
+
+
+def schema_code(entity: Entity) -> SchemaCode:
+    """The Create / Read / Update Pydantic models of one entity."""
+    imports = Imports()
+    imports.add("pydantic", "BaseModel", "ConfigDict")
+    imports.add("app.schemas.base", "UpdateSchema")
+    create: list[Line] = []
+    read: list[Line] = [Line("id", "int")]
+    update: list[Line] = []
+    non_nullable: list[str] = []
+    for spec in entity.fields:
+        _type_imports(spec, imports)
+        enum_class = None
+        if spec.type == "enum":
+            enum_class = naming.enum_class(entity.class_name, spec.name)
+            imports.add(f"app.models.{entity.module}", enum_class)
+        annotation = field_type(spec, enum_class)
+        constraints = validation_args(spec)
+        default = default_value(spec, enum_class, imports)
+        create_args = ([default] if default else []) + constraints
+        if create_args:
+            imports.add("pydantic", "Field")
+        create.append(
+            Line(spec.name, annotation, call("Field", create_args) if create_args else None)
+        )
+        read.append(Line(spec.name, annotation))
+        base = enum_class if spec.type == "enum" and enum_class else _ANNOTATIONS[spec.type]
+        if constraints:
+            imports.add("pydantic", "Field")
+            update_value = call("Field", ["default=None", *constraints])
+        else:
+            update_value = "None"
+        update.append(Line(spec.name, f"{base} | None", update_value))
+        if not spec.nullable:
+            non_nullable.append(spec.name)
+    for fk in entity.foreign_keys:
+        annotation = "int | None" if fk.nullable else "int"
+        create.append(Line(fk.column, annotation, "None" if fk.nullable else None))
+        read.append(Line(fk.column, annotation))
+        update.append(Line(fk.column, "int | None", "None"))
+        if not fk.nullable:
+            non_nullable.append(fk.column)
+    return SchemaCode(imports, create, read, update, non_nullable)

@@ -1,0 +1,792 @@
+"""The spec: `forge.yaml` read, checked and turned into validated Pydantic models.
+
+Every mistake a user can make in a spec is raised here as a `SpecError` naming its place
+(`entities.Post.relations.author.target`) and what is allowed. Later stages trust the Spec.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import keyword
+import uuid
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from generator import naming
+from generator.errors import SpecError
+
+FieldType = Literal[
+    "str",
+    "text",
+    "int",
+    "bigint",
+    "float",
+    "decimal",
+    "bool",
+    "date",
+    "datetime",
+    "time",
+    "uuid",
+    "json",
+    "bytes",
+    "enum",
+]
+FIELD_TYPES: tuple[str, ...] = FieldType.__args__  # type: ignore[attr-defined]
+RelationKind = Literal["many_to_one", "one_to_many", "one_to_one", "many_to_many"]
+RELATION_KINDS: tuple[str, ...] = RelationKind.__args__  # type: ignore[attr-defined]
+OnDelete = Literal["cascade", "set_null", "restrict"]
+ON_DELETE: tuple[str, ...] = OnDelete.__args__  # type: ignore[attr-defined]
+DATABASES = ("sqlite", "postgresql", "mysql")
+ORMS = ("sqlmodel", "sqlalchemy")
+
+DEFAULT_STR_LENGTH = 255
+DEFAULT_PRECISION = 10
+DEFAULT_SCALE = 2
+
+FIELD_OPTIONS = (
+    "type",
+    "nullable",
+    "unique",
+    "index",
+    "default",
+    "max_length",
+    "precision",
+    "scale",
+    "values",
+    "description",
+)
+RELATION_OPTIONS = ("kind", "target", "inverse", "nullable", "on_delete", "link_table")
+ENTITY_OPTIONS = ("table", "fields", "relations")
+PROJECT_OPTIONS = ("name", "database", "orm")
+TOP_LEVEL = ("project", "entities")
+
+# Names the generated modules import or that SQLModel/Pydantic own: a field, relation
+# or inverse with one of these names would shadow them inside the generated class.
+RESERVED_ATTRIBUTES = frozenset(
+    {"id", "dt", "sa", "uuid4", "metadata", "registry"}
+    | {name for name in dir(BaseModel) if not name.startswith("_")}
+)
+# Class names the generated modules import, and suffixes of generated classes.
+RESERVED_CLASSES = frozenset(
+    {
+        "Any",
+        "Optional",
+        "TYPE_CHECKING",
+        "Decimal",
+        "UUID",
+        "Enum",
+        "Field",
+        "Relationship",
+        "SQLModel",
+        "BaseModel",
+        "ConfigDict",
+        "AsyncSession",
+        "BaseRepository",
+        "BaseCRUD",
+    }
+)
+_NOW_TYPES = ("date", "datetime", "time")
+_NO_INDEX_TYPES = ("json", "bytes", "text")
+_MAX_SQL_NAME = 63
+
+
+def _allowed(options: tuple[str, ...] | list[str]) -> str:
+    return ", ".join(options)
+
+
+class FieldSpec(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    type: FieldType
+    nullable: bool = False
+    unique: bool = False
+    index: bool = False
+    default: Any = None
+    has_default: bool = False
+    max_length: int | None = None
+    precision: int | None = None
+    scale: int | None = None
+    values: tuple[str, ...] = ()
+    description: str | None = None
+
+
+class RelationSpec(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    kind: RelationKind
+    target: str
+    inverse: str | None = None
+    nullable: bool = False
+    on_delete: OnDelete | None = None
+    link_table: str | None = None
+
+
+class EntitySpec(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    table: str
+    fields: tuple[FieldSpec, ...] = ()
+    relations: tuple[RelationSpec, ...] = ()
+
+
+class ProjectSpec(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    database: Literal["sqlite", "postgresql", "mysql"] = "sqlite"
+    orm: Literal["sqlmodel", "sqlalchemy"] = "sqlmodel"
+
+
+class Spec(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    project: ProjectSpec
+    entities: tuple[EntitySpec, ...] = ()
+
+    def entity(self, name: str) -> EntitySpec:
+        for entity in self.entities:
+            if entity.name == name:
+                return entity
+        raise KeyError(name)
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def load_spec(path: Path) -> Spec:
+    """Read and validate a spec file. Raises SpecError for every user mistake."""
+    source = path.name
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SpecError("", f"spec file not found: {path}", source=str(path)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SpecError("", f"cannot read the spec: {exc}", source=str(path)) from None
+    return parse_spec(read_yaml(text, source), source=source)
+
+
+def read_yaml(text: str, source: str = "forge.yaml") -> Any:
+    """Parse YAML text into plain Python values; invalid YAML is a SpecError with its line."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    yaml = YAML(typ="safe", pure=True)
+    try:
+        return yaml.load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = " ".join(part for part in (exc.context, exc.problem) if part) or "invalid YAML"
+        raise SpecError("", f"invalid YAML at {line}{problem}", source=source) from None
+    except YAMLError as exc:
+        raise SpecError("", f"invalid YAML: {exc}", source=source) from None
+
+
+def parse_spec(data: Any, source: str = "forge.yaml", default_name: str | None = None) -> Spec:
+    """Validate plain data (as loaded from YAML) and build the Spec."""
+    return _SpecReader(source).read(data, default_name)
+
+
+class _SpecReader:
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def fail(self, where: str, message: str) -> SpecError:
+        return SpecError(where, message, source=self.source)
+
+    # ---- structure
+
+    def mapping(self, value: Any, where: str, what: str) -> Mapping[Any, Any]:
+        if value is None:
+            return {}
+        if not isinstance(value, Mapping):
+            raise self.fail(where, f"{what} must be a mapping, got {_describe(value)}")
+        return value
+
+    def check_keys(self, data: Mapping[Any, Any], allowed: tuple[str, ...], where: str) -> None:
+        for key in data:
+            if key not in allowed:
+                raise self.fail(
+                    _join(where, str(key)), f"unknown option (allowed: {_allowed(allowed)})"
+                )
+
+    def boolean(self, data: Mapping[Any, Any], key: str, where: str) -> bool:
+        value = data.get(key, False)
+        if value is None:
+            return False
+        if not isinstance(value, bool):
+            raise self.fail(_join(where, key), f"must be true or false, got {_describe(value)}")
+        return value
+
+    def choice(
+        self, data: Mapping[Any, Any], key: str, where: str, allowed: tuple[str, ...]
+    ) -> str | None:
+        value = data.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, str) or value not in allowed:
+            raise self.fail(
+                _join(where, key), f"unknown value {value!r} (allowed: {_allowed(allowed)})"
+            )
+        return value
+
+    def positive_int(self, data: Mapping[Any, Any], key: str, where: str) -> int | None:
+        value = data.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise self.fail(_join(where, key), f"must be a positive integer, got {value!r}")
+        return value
+
+    def identifier(self, name: Any, where: str, what: str) -> str:
+        if not isinstance(name, str):
+            raise self.fail(where, f"{what} name must be a string, got {_describe(name)}")
+        if keyword.iskeyword(name) or keyword.issoftkeyword(name):
+            raise self.fail(where, f"{what} name {name!r} is a Python keyword")
+        if not naming.SNAKE_CASE.match(name):
+            raise self.fail(
+                where,
+                f"{what} name {name!r} is not a snake_case identifier "
+                "(lowercase letters, digits and _, starting with a letter)",
+            )
+        if name in RESERVED_ATTRIBUTES:
+            raise self.fail(
+                where,
+                f"{what} name {name!r} is reserved (it would shadow a name the generated "
+                f"code uses; reserved: {', '.join(sorted(RESERVED_ATTRIBUTES))})",
+            )
+        return name
+
+    # ---- top level
+
+    def read(self, data: Any, default_name: str | None) -> Spec:
+        if data is None:
+            data = {}
+        root = self.mapping(data, "", "the spec")
+        self.check_keys(root, TOP_LEVEL, "")
+        project = self.read_project(root.get("project"), default_name)
+        entities_data = self.mapping(root.get("entities"), "entities", "entities")
+        entities = [self.read_entity(name, value) for name, value in entities_data.items()]
+        spec = Spec(project=project, entities=tuple(entities))
+        _SemanticChecks(self, spec).run()
+        return spec
+
+    def read_project(self, value: Any, default_name: str | None) -> ProjectSpec:
+        data = self.mapping(value, "project", "project")
+        self.check_keys(data, PROJECT_OPTIONS, "project")
+        name = data.get("name", default_name)
+        if name is None:
+            raise self.fail("project.name", "missing (a valid Python package name, e.g. shop)")
+        if (
+            not isinstance(name, str)
+            or not naming.PACKAGE_NAME.match(name)
+            or keyword.iskeyword(name)
+        ):
+            raise self.fail(
+                "project.name",
+                f"{name!r} is not a valid Python package name "
+                "(lowercase letters, digits and _, starting with a letter)",
+            )
+        database = self.choice(data, "database", "project", DATABASES) or "sqlite"
+        orm = self.choice(data, "orm", "project", ORMS) or "sqlmodel"
+        return ProjectSpec(name=name, database=database, orm=orm)  # type: ignore[arg-type]
+
+    def read_entity(self, name: Any, value: Any) -> EntitySpec:
+        where = f"entities.{name}"
+        if not isinstance(name, str):
+            raise self.fail(where, f"entity name must be a string, got {_describe(name)}")
+        if keyword.iskeyword(name) or not naming.PASCAL_CASE.match(name):
+            raise self.fail(
+                where,
+                f"entity name {name!r} is not a PascalCase class name "
+                "(letters and digits, starting with an uppercase letter)",
+            )
+        if name in RESERVED_CLASSES:
+            raise self.fail(
+                where,
+                f"entity name {name!r} is reserved (the generated code imports it; "
+                f"reserved: {', '.join(sorted(RESERVED_CLASSES))})",
+            )
+        data = self.mapping(value, where, "an entity")
+        self.check_keys(data, ENTITY_OPTIONS, where)
+        table = data.get("table")
+        if table is None:
+            table = naming.table_name(name)
+        elif not isinstance(table, str) or not naming.SQL_NAME.match(table):
+            raise self.fail(
+                f"{where}.table",
+                f"{table!r} is not a valid table name (lowercase letters, digits and _)",
+            )
+        if len(table) > _MAX_SQL_NAME:
+            raise self.fail(f"{where}.table", f"longer than {_MAX_SQL_NAME} characters")
+        fields_data = self.mapping(data.get("fields"), f"{where}.fields", "fields")
+        fields = [
+            self.read_field(fname, fvalue, f"{where}.fields.{fname}")
+            for fname, fvalue in fields_data.items()
+        ]
+        relations_data = self.mapping(data.get("relations"), f"{where}.relations", "relations")
+        relations = [
+            self.read_relation(rname, rvalue, f"{where}.relations.{rname}")
+            for rname, rvalue in relations_data.items()
+        ]
+        return EntitySpec(name=name, table=table, fields=tuple(fields), relations=tuple(relations))
+
+    # ---- fields
+
+    def read_field(self, name: Any, value: Any, where: str) -> FieldSpec:
+        self.identifier(name, where, "field")
+        if isinstance(value, str):
+            value = {"type": value}
+        data = self.mapping(value, where, "a field (a type such as `str`, or a mapping)")
+        self.check_keys(data, FIELD_OPTIONS, where)
+        if "type" not in data:
+            raise self.fail(f"{where}.type", f"missing (allowed: {_allowed(FIELD_TYPES)})")
+        ftype = self.choice(data, "type", where, FIELD_TYPES)
+        assert ftype is not None
+        nullable = self.boolean(data, "nullable", where)
+        unique = self.boolean(data, "unique", where)
+        index = self.boolean(data, "index", where)
+        max_length = self.positive_int(data, "max_length", where)
+        precision = self.positive_int(data, "precision", where)
+        scale = data.get("scale")
+        description = data.get("description")
+        values_raw = data.get("values")
+
+        def only_for(option: str, types: tuple[str, ...]) -> None:
+            if option in data and ftype not in types:
+                raise self.fail(
+                    f"{where}.{option}",
+                    f"only applies to type {' or '.join(types)} (this field is {ftype})",
+                )
+
+        only_for("max_length", ("str",))
+        only_for("precision", ("decimal",))
+        only_for("scale", ("decimal",))
+        only_for("values", ("enum",))
+        if (unique or index) and ftype in _NO_INDEX_TYPES:
+            raise self.fail(
+                f"{where}.{'unique' if unique else 'index'}",
+                f"a {ftype} field cannot be unique or indexed (use str with max_length)",
+            )
+        if description is not None and not isinstance(description, str):
+            raise self.fail(f"{where}.description", "must be a string")
+
+        if ftype == "str" and max_length is None:
+            max_length = DEFAULT_STR_LENGTH
+        if ftype == "decimal":
+            precision = precision if precision is not None else DEFAULT_PRECISION
+            if scale is None:
+                scale = min(DEFAULT_SCALE, precision)
+            if isinstance(scale, bool) or not isinstance(scale, int) or scale < 0:
+                raise self.fail(f"{where}.scale", f"must be an integer >= 0, got {scale!r}")
+            if scale > precision:
+                raise self.fail(
+                    f"{where}.scale", f"scale {scale} is greater than precision {precision}"
+                )
+        values: tuple[str, ...] = ()
+        if ftype == "enum":
+            values = self.read_enum_values(values_raw, f"{where}.values")
+
+        has_default = "default" in data and data["default"] is not None
+        default = (
+            self.read_default(data["default"], ftype, max_length, precision, scale, values, where)
+            if has_default
+            else None
+        )
+        return FieldSpec(
+            name=name,
+            type=ftype,  # type: ignore[arg-type]
+            nullable=nullable,
+            unique=unique,
+            index=index,
+            default=default,
+            has_default=has_default,
+            max_length=max_length,
+            precision=precision,
+            scale=scale,
+            values=values,
+            description=description,
+        )
+
+    def read_enum_values(self, raw: Any, where: str) -> tuple[str, ...]:
+        if raw is None:
+            raise self.fail(where, "an enum needs values, e.g. values: [draft, published]")
+        if not isinstance(raw, list) or not raw:
+            raise self.fail(where, "must be a non-empty list of strings")
+        values: list[str] = []
+        members: dict[str, str] = {}
+        for item in raw:
+            if not isinstance(item, str) or not item:
+                raise self.fail(where, f"every value must be a non-empty string, got {item!r}")
+            if item in values:
+                raise self.fail(where, f"value {item!r} is listed twice")
+            member = naming.enum_member(item)
+            if member in members:
+                raise self.fail(
+                    where,
+                    f"values {members[member]!r} and {item!r} would both become the "
+                    f"Python member {member}",
+                )
+            members[member] = item
+            values.append(item)
+        return tuple(values)
+
+    def read_default(
+        self,
+        value: Any,
+        ftype: str,
+        max_length: int | None,
+        precision: int | None,
+        scale: int | None,
+        values: tuple[str, ...],
+        where: str,
+    ) -> Any:
+        place = f"{where}.default"
+
+        def wrong(expected: str) -> SpecError:
+            return self.fail(place, f"{value!r} is not {expected} (the field is {ftype})")
+
+        if ftype in ("str", "text"):
+            if not isinstance(value, str):
+                raise wrong("a string")
+            if max_length is not None and len(value) > max_length:
+                raise self.fail(place, f"longer than max_length {max_length}")
+            return value
+        if ftype in ("int", "bigint"):
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise wrong("an integer")
+            return value
+        if ftype == "float":
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise wrong("a number")
+            return float(value)
+        if ftype == "bool":
+            if not isinstance(value, bool):
+                raise wrong("true or false")
+            return value
+        if ftype == "decimal":
+            if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+                raise wrong('a decimal number such as "0.00"')
+            try:
+                number = decimal.Decimal(str(value))
+            except decimal.InvalidOperation:
+                raise wrong('a decimal number such as "0.00"') from None
+            if not number.is_finite():
+                raise wrong("a finite decimal number")
+            assert precision is not None and scale is not None
+            quantized = number.quantize(decimal.Decimal(1).scaleb(-scale))
+            if quantized != number or len(quantized.as_tuple().digits) > precision:
+                raise self.fail(place, f"{value!r} does not fit decimal({precision}, {scale})")
+            return str(quantized)
+        if ftype == "enum":
+            if value not in values:
+                raise self.fail(place, f"{value!r} is not one of the values ({_allowed(values)})")
+            return value
+        if ftype in _NOW_TYPES:
+            if value == "now":
+                return "now"
+            return self.read_temporal(value, ftype, place)
+        if ftype == "uuid":
+            if value == "uuid4":
+                return "uuid4"
+            try:
+                return str(uuid.UUID(str(value)))
+            except ValueError:
+                raise wrong("a UUID or uuid4") from None
+        if ftype == "bytes":
+            if not isinstance(value, str):
+                raise wrong("a string (stored as its UTF-8 bytes)")
+            return value
+        if ftype == "json":
+            _check_json(value, place, self)
+            return value
+        raise AssertionError(ftype)  # pragma: no cover
+
+    def read_temporal(self, value: Any, ftype: str, place: str) -> str:
+        expected = {
+            "date": "an ISO date (2024-01-31) or now",
+            "datetime": "an ISO datetime (2024-01-31T12:00:00) or now",
+            "time": "an ISO time (12:30:00) or now",
+        }[ftype]
+        if ftype == "datetime" and isinstance(value, dt.datetime):
+            return value.isoformat()
+        if ftype == "date" and isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+            return value.isoformat()
+        if isinstance(value, str):
+            parser = {
+                "date": dt.date.fromisoformat,
+                "datetime": dt.datetime.fromisoformat,
+                "time": dt.time.fromisoformat,
+            }[ftype]
+            try:
+                return parser(value).isoformat()  # type: ignore[attr-defined]
+            except ValueError:
+                pass
+        raise self.fail(place, f"{value!r} is not {expected} (the field is {ftype})")
+
+    # ---- relations
+
+    def read_relation(self, name: Any, value: Any, where: str) -> RelationSpec:
+        self.identifier(name, where, "relation")
+        data = self.mapping(value, where, "a relation")
+        self.check_keys(data, RELATION_OPTIONS, where)
+        if "kind" not in data:
+            raise self.fail(f"{where}.kind", f"missing (allowed: {_allowed(RELATION_KINDS)})")
+        kind = self.choice(data, "kind", where, RELATION_KINDS)
+        target = data.get("target")
+        if target is None:
+            raise self.fail(f"{where}.target", "missing (the name of an entity)")
+        if not isinstance(target, str):
+            raise self.fail(f"{where}.target", f"must be an entity name, got {_describe(target)}")
+        inverse = data.get("inverse")
+        if inverse is not None:
+            self.identifier(inverse, f"{where}.inverse", "inverse")
+        nullable = self.boolean(data, "nullable", where)
+        on_delete = self.choice(data, "on_delete", where, ON_DELETE)
+        link_table = data.get("link_table")
+        if kind == "many_to_many":
+            if "nullable" in data:
+                raise self.fail(
+                    f"{where}.nullable",
+                    "only applies to many_to_one, one_to_many and one_to_one",
+                )
+            if on_delete is not None:
+                raise self.fail(
+                    f"{where}.on_delete",
+                    "only applies to many_to_one, one_to_many and one_to_one "
+                    "(link rows are always deleted with either side)",
+                )
+        elif link_table is not None:
+            raise self.fail(f"{where}.link_table", "only applies to many_to_many")
+        if link_table is not None and (
+            not isinstance(link_table, str) or not naming.SQL_NAME.match(link_table)
+        ):
+            raise self.fail(
+                f"{where}.link_table",
+                f"{link_table!r} is not a valid table name (lowercase letters, digits and _)",
+            )
+        if on_delete == "set_null" and not nullable:
+            raise self.fail(
+                f"{where}.on_delete",
+                "set_null needs a nullable foreign key (add nullable: true, or use "
+                "cascade or restrict)",
+            )
+        return RelationSpec(
+            name=name,
+            kind=kind,  # type: ignore[arg-type]
+            target=target,
+            inverse=inverse,
+            nullable=nullable,
+            on_delete=on_delete,  # type: ignore[arg-type]
+            link_table=link_table,
+        )
+
+
+class _SemanticChecks:
+    """Checks that need the whole spec: unique names, targets, clashes, FK cycles."""
+
+    def __init__(self, reader: _SpecReader, spec: Spec) -> None:
+        self.reader = reader
+        self.spec = spec
+        self.by_name = {entity.name: entity for entity in spec.entities}
+
+    def fail(self, where: str, message: str) -> SpecError:
+        return self.reader.fail(where, message)
+
+    def run(self) -> None:
+        self.unique_tables_and_modules()
+        self.targets()
+        self.attribute_clashes()
+        self.link_tables()
+        self.enum_classes()
+        self.required_fk_cycles()
+
+    def unique_tables_and_modules(self) -> None:
+        tables: dict[str, str] = {}
+        modules: dict[str, str] = {}
+        for entity in self.spec.entities:
+            where = f"entities.{entity.name}"
+            if entity.table in tables:
+                raise self.fail(
+                    f"{where}.table",
+                    f"table {entity.table!r} is already used by entity {tables[entity.table]}",
+                )
+            tables[entity.table] = entity.name
+            module = naming.module_name(entity.name)
+            if module in modules:
+                raise self.fail(
+                    where,
+                    f"entities {modules[module]} and {entity.name} would both be written to "
+                    f"{module}.py; rename one",
+                )
+            modules[module] = entity.name
+
+    def targets(self) -> None:
+        known = ", ".join(sorted(self.by_name)) or "none defined"
+        for entity in self.spec.entities:
+            for relation in entity.relations:
+                if relation.target not in self.by_name:
+                    raise self.fail(
+                        f"entities.{entity.name}.relations.{relation.name}.target",
+                        f"unknown entity {relation.target!r} (known: {known})",
+                    )
+
+    def attribute_clashes(self) -> None:
+        """Every attribute of a class (fields, FK columns, relations, inverses) is unique."""
+        owners: dict[str, dict[str, str]] = {e.name: {} for e in self.spec.entities}
+
+        def claim(entity: str, attribute: str, what: str, where: str) -> None:
+            taken = owners[entity]
+            if attribute in taken:
+                raise self.fail(where, f"{what} clashes with {taken[attribute]} on entity {entity}")
+            taken[attribute] = what
+
+        for entity in self.spec.entities:
+            for field in entity.fields:
+                claim(entity.name, field.name, f"field {field.name!r}", "")
+        for entity in self.spec.entities:
+            base = f"entities.{entity.name}.relations"
+            for relation in entity.relations:
+                where = f"{base}.{relation.name}"
+                claim(entity.name, relation.name, f"relation {relation.name!r}", where)
+                if relation.kind in ("many_to_one", "one_to_one"):
+                    column = naming.fk_column(relation.name)
+                    claim(
+                        entity.name,
+                        column,
+                        f"foreign-key column {column!r} of relation {relation.name!r}",
+                        where,
+                    )
+        for entity in self.spec.entities:
+            base = f"entities.{entity.name}.relations"
+            for relation in entity.relations:
+                where = f"{base}.{relation.name}"
+                if relation.kind == "one_to_many":
+                    column = naming.fk_column(relation.inverse or naming.snake_case(entity.name))
+                    claim(
+                        relation.target,
+                        column,
+                        f"foreign-key column {column!r} of {entity.name}.{relation.name}",
+                        where,
+                    )
+                if relation.inverse is not None:
+                    if relation.target == entity.name and relation.inverse == relation.name:
+                        raise self.fail(
+                            f"{where}.inverse", "must differ from the relation's own name"
+                        )
+                    claim(
+                        relation.target,
+                        relation.inverse,
+                        f"inverse {relation.inverse!r} of {entity.name}.{relation.name}",
+                        f"{where}.inverse",
+                    )
+
+    def link_tables(self) -> None:
+        tables = {entity.table: f"entity {entity.name}" for entity in self.spec.entities}
+        for entity in self.spec.entities:
+            for relation in entity.relations:
+                if relation.kind != "many_to_many":
+                    continue
+                target = self.by_name[relation.target]
+                name = relation.link_table or naming.link_table(entity.table, target.table)
+                where = f"entities.{entity.name}.relations.{relation.name}"
+                if name in tables:
+                    raise self.fail(
+                        f"{where}.link_table" if relation.link_table else where,
+                        f"link table {name!r} is already used by {tables[name]}"
+                        + ("" if relation.link_table else "; set link_table"),
+                    )
+                tables[name] = f"{entity.name}.{relation.name}"
+
+    def enum_classes(self) -> None:
+        classes = set(self.by_name)
+        for entity in self.spec.entities:
+            for field in entity.fields:
+                if field.type != "enum":
+                    continue
+                name = naming.enum_class(entity.name, field.name)
+                if name in classes or name in RESERVED_CLASSES:
+                    raise self.fail(
+                        f"entities.{entity.name}.fields.{field.name}",
+                        f"its enum class {name} clashes with another class; rename the field",
+                    )
+                classes.add(name)
+
+    def required_fk_cycles(self) -> None:
+        """Non-nullable foreign keys that form a cycle make the first row impossible to insert."""
+        edges: dict[str, list[tuple[str, str]]] = {e.name: [] for e in self.spec.entities}
+        for entity in self.spec.entities:
+            for relation in entity.relations:
+                if relation.nullable:
+                    continue
+                place = f"entities.{entity.name}.relations.{relation.name}"
+                if relation.kind in ("many_to_one", "one_to_one"):
+                    edges[entity.name].append((relation.target, place))
+                elif relation.kind == "one_to_many":
+                    edges[relation.target].append((entity.name, place))
+        state: dict[str, int] = {}
+        path: list[str] = []
+        places: list[str] = []
+
+        def visit(node: str) -> None:
+            state[node] = 1
+            path.append(node)
+            for target, place in edges[node]:
+                if state.get(target) == 1:
+                    cycle = [*places[path.index(target) :], place]
+                    raise self.fail(
+                        place,
+                        "required foreign keys form a cycle, so no first row could ever be "
+                        f"inserted ({' -> '.join(cycle)}); make one of them nullable: true",
+                    )
+                if target not in state:
+                    places.append(place)
+                    visit(target)
+                    places.pop()
+            path.pop()
+            state[node] = 2
+
+        for name in edges:
+            if name not in state:
+                visit(name)
+
+
+def _check_json(value: Any, place: str, reader: _SpecReader) -> None:
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return
+    if isinstance(value, list):
+        for item in value:
+            _check_json(item, place, reader)
+        return
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise reader.fail(place, f"JSON object keys must be strings, got {key!r}")
+            _check_json(item, place, reader)
+        return
+    raise reader.fail(place, f"{value!r} cannot be stored as JSON")
+
+
+def _join(where: str, key: str) -> str:
+    return f"{where}.{key}" if where else key
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, bool):
+        return f"a boolean ({value})"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, (int, float)):
+        return f"a number ({value})"
+    if value is None:
+        return "nothing"
+    return repr(value)
