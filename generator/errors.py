@@ -10,7 +10,7 @@ class ForgeError(Exception):
 
 
 class SpecError(ForgeError):
-    """The spec is invalid. `where` is the dotted place in the spec (`entities.Post.fields.title`)."""
+    """The spec is invalid; `where` is the dotted place in it (`entities.Post.fields.title`)."""
 
     def __init__(self, where: str, message: str, source: str = "forge.yaml") -> None:
         self.where = where

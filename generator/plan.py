@@ -26,7 +26,7 @@ def plan(spec: Spec) -> list[FileJob]:
     jobs: list[FileJob] = []
     for entity in model.entities:
         jobs.extend(_entity_jobs(entity))
-    names = [e.class_name for e in model.entities] + [l.class_name for l in model.link_tables]
+    names = [e.class_name for e in model.entities] + [link.class_name for link in model.link_tables]
     jobs.append(
         FileJob(
             "app/models/__init__.py",
