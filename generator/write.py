@@ -49,13 +49,10 @@ def write_files(root: Path, files: dict[str, str]) -> WriteReport:
             made_dirs.extend(reversed(missing))
             target.parent.mkdir(parents=True, exist_ok=True)
             fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+            staged.append((Path(temp), target))
             with os.fdopen(fd, "wb") as handle:
                 handle.write(files[relative].encode("utf-8"))
-            if target.exists():
-                os.chmod(temp, target.stat().st_mode & 0o777)
-            else:
-                os.chmod(temp, 0o644)
-            staged.append((Path(temp), target))
+            os.chmod(temp, target.stat().st_mode & 0o777 if target.exists() else 0o644)
     except BaseException:
         for temp, _ in staged:
             temp.unlink(missing_ok=True)

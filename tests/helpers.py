@@ -1,0 +1,67 @@
+"""Helpers shared by the tests: run forge and commands inside generated projects."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+SHARED = ROOT.parent / "shared"
+
+
+def project_env(project: Path, **extra: str) -> dict[str, str]:
+    """Environment for commands run inside a generated project (it imports `app`)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "PYTEST_"))}
+    env["PYTHONPATH"] = str(project)
+    env.update(extra)
+    return env
+
+
+def run(
+    args: list[str],
+    cwd: Path,
+    env: dict[str, str] | None = None,
+    check: bool = True,
+    timeout: float = 300,
+) -> subprocess.CompletedProcess[str]:
+    """Run a command; on an unexpected exit code, fail with its whole output."""
+    result = subprocess.run(
+        args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(
+            f"{' '.join(args)} exited {result.returncode} in {cwd}\n"
+            f"--- stdout\n{result.stdout}\n--- stderr\n{result.stderr}"
+        )
+    return result
+
+
+def forge(*args: str, cwd: Path, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """Run the real `forge` command line (as `python -m generator`)."""
+    env = {k: v for k, v in os.environ.items()}
+    env["PYTHONPATH"] = str(ROOT)
+    return run([sys.executable, "-m", "generator", *args], cwd=cwd, env=env, check=check)
+
+
+def in_project(project: Path, *args: str, check: bool = True, **env: str):  # type: ignore[no-untyped-def]
+    """Run a Python module (alembic, pytest, black, ruff...) inside a generated project."""
+    return run(
+        [sys.executable, "-m", *args], cwd=project, env=project_env(project, **env), check=check
+    )
+
+
+def tree_digest(root: Path) -> dict[str, str]:
+    """Every file under root (relative path -> sha256), to prove a tree is unchanged."""
+    return {
+        str(path.relative_to(root)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(root.rglob("*"))
+        if path.is_file() and "__pycache__" not in path.parts
+    } | {
+        str(path.relative_to(root)) + "/": "dir"
+        for path in sorted(root.rglob("*"))
+        if path.is_dir() and "__pycache__" not in path.parts
+    }
