@@ -26,6 +26,10 @@ def plan(spec: Spec) -> list[FileJob]:
     jobs: list[FileJob] = []
     for entity in model.entities:
         jobs.extend(_entity_jobs(entity))
+    modules = [(e.module, e.class_name) for e in model.entities]
+    if model.link_tables:
+        links = ", ".join(link.class_name for link in model.link_tables)
+        modules.append((LINKS_MODULE, links))
     names = [e.class_name for e in model.entities] + [link.class_name for link in model.link_tables]
     jobs.append(
         FileJob(
@@ -33,9 +37,7 @@ def plan(spec: Spec) -> list[FileJob]:
             "models_init.py.jinja",
             {
                 "summary": "Every table model, imported so that Alembic sees all tables.",
-                "entities": sorted(model.entities, key=lambda e: e.module),
-                "links": model.link_tables,
-                "links_module": LINKS_MODULE,
+                "modules": sorted(modules),
                 "names": sorted(names),
             },
         )
