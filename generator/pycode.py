@@ -36,7 +36,7 @@ _ANNOTATIONS = {
 _SA_TYPES = {
     "text": "sa.Text",
     "bigint": "sa.BigInteger",
-    "json": "sa.JSON",
+    "json": "sa.JSON(none_as_null=True)",
     "datetime": "sa.DateTime(timezone=True)",
 }
 _NOW = {

@@ -130,6 +130,17 @@ class Driver:
             async with self.session() as session:
                 row = await entity.crud(session).get_by_id(id)
                 assert row is not None and getattr(row, probe) == "updated"
+        nullable = [name for name, field in entity.fields().items() if field.get("nullable")]
+        if nullable:
+            async with self.session() as session:
+                await entity.crud(session).update(
+                    id, entity.update_schema(**{name: None for name in nullable})
+                )
+            async with self.session() as session:
+                repository = entity.repository(session)
+                for name in nullable:
+                    found = [r.id for r in await repository.find_by({name: None})]
+                    assert id in found, f"{entity.name}.{name} set to null is not IS NULL"
         async with self.session() as session:
             assert await entity.crud(session).delete(id) is True
         async with self.session() as session:
