@@ -102,7 +102,8 @@ def new_project(
     try:
         build = staging / path.name
         answers = _render_skeleton(build, answers, interactive)
-        if interactive and answers["project_name"] != spec.project.name:
+        chosen = (answers["project_name"], answers["database"], answers["orm"])
+        if chosen != (spec.project.name, spec.project.database, spec.project.orm):
             spec_text, spec = _with_project(spec_text, answers)
             files = render_data_layer(spec)
         (build / SPEC_FILE).write_text(spec_text, encoding="utf-8")

@@ -12,8 +12,14 @@ from tests.helpers import EXAMPLES, forge, in_project
 def _generate(tmp_factory: pytest.TempPathFactory, example: str) -> Path:
     """`forge new` an example, then create and apply its first migration."""
     project = tmp_factory.mktemp(example) / example
-    forge("new", str(project), "--spec", str(EXAMPLES / example / "forge.yaml"), "--defaults",
-          cwd=project.parent)
+    forge(
+        "new",
+        str(project),
+        "--spec",
+        str(EXAMPLES / example / "forge.yaml"),
+        "--defaults",
+        cwd=project.parent,
+    )
     in_project(project, "alembic", "revision", "--autogenerate", "-m", "initial")
     in_project(project, "alembic", "upgrade", "head")
     return project

@@ -29,9 +29,7 @@ def run(
     timeout: float = 300,
 ) -> subprocess.CompletedProcess[str]:
     """Run a command; on an unexpected exit code, fail with its whole output."""
-    result = subprocess.run(
-        args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
-    )
+    result = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
     if check and result.returncode != 0:
         raise AssertionError(
             f"{' '.join(args)} exited {result.returncode} in {cwd}\n"

@@ -30,8 +30,13 @@ HOSTILE = [
 
 @pytest.mark.parametrize(
     ("name", "snake"),
-    [("GameSession", "game_session"), ("HTTPServer", "http_server"), ("Post", "post"),
-     ("InvoiceLine", "invoice_line"), ("MediaType2", "media_type2")],
+    [
+        ("GameSession", "game_session"),
+        ("HTTPServer", "http_server"),
+        ("Post", "post"),
+        ("InvoiceLine", "invoice_line"),
+        ("MediaType2", "media_type2"),
+    ],
 )
 def test_snake_case(name: str, snake: str) -> None:
     assert naming.snake_case(name) == snake
@@ -39,9 +44,16 @@ def test_snake_case(name: str, snake: str) -> None:
 
 @pytest.mark.parametrize(
     ("word", "plural"),
-    [("category", "categories"), ("post", "posts"), ("address", "addresses"),
-     ("person", "people"), ("invoice_line", "invoice_lines"), ("day", "days"),
-     ("box", "boxes"), ("series", "series")],
+    [
+        ("category", "categories"),
+        ("post", "posts"),
+        ("address", "addresses"),
+        ("person", "people"),
+        ("invoice_line", "invoice_lines"),
+        ("day", "days"),
+        ("box", "boxes"),
+        ("series", "series"),
+    ],
 )
 def test_plural_and_back(word: str, plural: str) -> None:
     assert naming.plural(word) == plural
@@ -94,12 +106,21 @@ HOSTILE_SPEC = {
     "entities": {
         "Note": {
             "fields": {
-                f"text_{i}": {"type": "str", "max_length": 200, "default": value,
-                              "description": value}
+                f"text_{i}": {
+                    "type": "str",
+                    "max_length": 200,
+                    "default": value,
+                    "description": value,
+                }
                 for i, value in enumerate(HOSTILE)
             }
-            | {"mood": {"type": "enum", "values": [v for v in HOSTILE if v.strip()],
-                        "default": HOSTILE[2]}},
+            | {
+                "mood": {
+                    "type": "enum",
+                    "values": [v for v in HOSTILE if v.strip()],
+                    "default": HOSTILE[2],
+                }
+            },
         }
     },
 }
@@ -125,7 +146,8 @@ def test_spec_values_are_escaped_end_to_end(empty_project: Path) -> None:
     forge("generate", "--project", str(empty_project), cwd=empty_project)
     script = READ_BACK % (len(HOSTILE), len(HOSTILE))
     result = run(
-        [sys.executable, "-c", script], cwd=empty_project,
+        [sys.executable, "-c", script],
+        cwd=empty_project,
         env={**os.environ, "PYTHONPATH": str(empty_project)},
     )
     values = json.loads(result.stdout)
@@ -200,7 +222,9 @@ def test_failure_while_writing_leaves_no_trace(
     assert (empty_project / "app" / "models" / "book.py").is_file()
 
 
-def test_new_project_failure_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_new_project_failure_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import generator.project as projects
 
     def failing(*_args: object, **_kwargs: object) -> None:
@@ -226,8 +250,16 @@ def test_new_refuses_a_non_empty_folder(tmp_path: Path) -> None:
 def test_new_applies_flags_over_the_spec_and_keeps_its_comments(tmp_path: Path) -> None:
     spec = tmp_path / "in.yaml"
     spec.write_text("# my comment\nproject:\n  name: first  # inline\nentities: {}\n")
-    forge("new", str(tmp_path / "p"), "--spec", str(spec), "--name", "second", "--defaults",
-          cwd=tmp_path)
+    forge(
+        "new",
+        str(tmp_path / "p"),
+        "--spec",
+        str(spec),
+        "--name",
+        "second",
+        "--defaults",
+        cwd=tmp_path,
+    )
     text = (tmp_path / "p" / "forge.yaml").read_text()
     assert "# my comment" in text and "# inline" in text
     assert "name: second" in text
@@ -241,8 +273,9 @@ def test_generate_outside_a_project_is_one_clear_line(tmp_path: Path) -> None:
 
 
 def test_sqlalchemy_orm_is_refused_clearly_until_available(tmp_path: Path) -> None:
-    result = forge("new", str(tmp_path / "p"), "--orm", "sqlalchemy", "--defaults",
-                   cwd=tmp_path, check=False)
+    result = forge(
+        "new", str(tmp_path / "p"), "--orm", "sqlalchemy", "--defaults", cwd=tmp_path, check=False
+    )
     assert result.returncode != 0
     assert "project.orm: 'sqlalchemy' is not available" in result.stderr
     assert not (tmp_path / "p").exists()
@@ -252,8 +285,9 @@ def test_help_and_module_entry_point(tmp_path: Path) -> None:
     for command in (["forge", "--help"], [sys.executable, "-m", "generator", "--help"]):
         if command[0] == "forge" and not _on_path("forge"):
             continue
-        result = run(command, cwd=tmp_path,
-                     env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])})
+        result = run(
+            command, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])}
+        )
         assert "new" in result.stdout and "generate" in result.stdout
 
 
@@ -261,3 +295,30 @@ def _on_path(name: str) -> bool:
     import shutil
 
     return shutil.which(name) is not None
+
+
+def test_new_asks_the_project_questions_in_a_terminal(tmp_path: Path) -> None:
+    """Through a real pseudo-terminal: the answers land in forge.yaml and the skeleton."""
+    pexpect = pytest.importorskip("pexpect")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])}
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "generator", "new", str(tmp_path / "asked")],
+        env=env,
+        encoding="utf-8",
+        timeout=60,
+        dimensions=(40, 120),
+    )
+    child.expect("Project name")
+    child.send("\x15myshop\r")  # Ctrl-U clears the suggested name
+    child.expect("Database")
+    child.send("\x1b[B\r")  # arrow down: postgresql
+    child.expect("ORM")
+    child.send("\r")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0, child.before
+    spec = (tmp_path / "asked" / "forge.yaml").read_text()
+    assert "name: myshop" in spec and "database: postgresql" in spec
+    pyproject = (tmp_path / "asked" / "pyproject.toml").read_text()
+    assert 'name = "myshop"' in pyproject and "asyncpg" in pyproject

@@ -22,10 +22,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from app.core.database import DatabaseConnectionManager
 from ruamel.yaml import YAML
 from sqlalchemy.exc import IntegrityError
-
-from app.core.database import DatabaseConnectionManager
 
 checks: dict[str, int] = {"crud": 0, "relations": 0, "inverses": 0, "on_delete": 0, "m2m_delete": 0}
 
@@ -103,9 +102,9 @@ class Driver:
             row = await entity.crud(session).get_by_id(id)
             assert row is not None, f"{entity.name}: created row {id} not found"
             for name, value in values.items():
-                assert same(value, getattr(row, name)), (
-                    f"{entity.name}.{name}: wrote {value!r}, read {getattr(row, name)!r}"
-                )
+                assert same(
+                    value, getattr(row, name)
+                ), f"{entity.name}.{name}: wrote {value!r}, read {getattr(row, name)!r}"
             repository = entity.repository(session)
             assert await repository.count({"id": id}) == 1
             assert await repository.exists({"id": id})
@@ -165,8 +164,14 @@ class Driver:
                 else:
                     assert back is not None and back.id == child, f"{target.name}.{inverse}"
                 checks["inverses"] += 1
-            await self.on_delete(parent_entity=target, parent=parent, child_entity=source,
-                                 child=child, column=f"{name}_id", relation=relation)
+            await self.on_delete(
+                parent_entity=target,
+                parent=parent,
+                child_entity=source,
+                child=child,
+                column=f"{name}_id",
+                relation=relation,
+            )
         elif kind == "one_to_many":
             column = f"{inverse or snake(source.name)}_id"
             parent = await self.make(source)
@@ -177,8 +182,14 @@ class Driver:
                 back = getattr(await self.load(target, child, inverse), inverse)
                 assert back is not None and back.id == parent, f"{target.name}.{inverse}"
                 checks["inverses"] += 1
-            await self.on_delete(parent_entity=source, parent=parent, child_entity=target,
-                                 child=child, column=column, relation=relation)
+            await self.on_delete(
+                parent_entity=source,
+                parent=parent,
+                child_entity=target,
+                child=child,
+                column=column,
+                relation=relation,
+            )
         else:
             await self.many_to_many(source, name, target, inverse)
         checks["relations"] += 1
