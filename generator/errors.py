@@ -13,11 +13,17 @@ class SpecError(ForgeError):
     """The spec is invalid; `where` is the dotted place in it (`entities.Post.fields.title`)."""
 
     def __init__(self, where: str, message: str, source: str = "forge.yaml") -> None:
-        self.where = where
-        self.message = message
-        self.source = source
-        place = f"{source}: {where}: " if where else f"{source}: "
-        super().__init__(f"{place}{message}")
+        # A key of the spec may contain a line break (`"first\nname": str`): the error stays
+        # one line.
+        self.where = _one_line(where)
+        self.message = _one_line(message)
+        self.source = _one_line(source)
+        place = f"{self.source}: {self.where}: " if where else f"{self.source}: "
+        super().__init__(f"{place}{self.message}")
+
+
+def _one_line(text: str) -> str:
+    return text.replace("\r", "\\r").replace("\n", "\\n")
 
 
 class ProjectError(ForgeError):

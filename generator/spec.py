@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import keyword
+import math
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
@@ -178,15 +179,79 @@ def read_yaml(text: str, source: str = "forge.yaml") -> Any:
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
     yaml = YAML(typ="safe", pure=True)
+    yaml.Constructor = _yaml_constructor()
     try:
         return yaml.load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        problem = " ".join(part for part in (exc.context, exc.problem) if part) or "invalid YAML"
-        raise SpecError("", f"invalid YAML at {line}{problem}", source=source) from None
+        raise SpecError("", f"invalid YAML at {line}{_yaml_problem(exc)}", source=source) from None
     except YAMLError as exc:
         raise SpecError("", f"invalid YAML: {exc}", source=source) from None
+    except (ValueError, TypeError, OverflowError, RecursionError) as exc:
+        raise SpecError("", f"invalid YAML: {exc}", source=source) from None
+
+
+def _yaml_problem(exc: Any) -> str:
+    """ruamel's context and problem as one sentence, with where the construct began."""
+    context: str = exc.context or ""
+    problem: str = exc.problem or "invalid YAML"
+    if context.startswith("while "):
+        started = ""
+        mark, begin = exc.problem_mark, exc.context_mark
+        if begin is not None and (mark is None or begin.line != mark.line):
+            started = f" started at line {begin.line + 1}"
+        problem = f"{problem} ({context}{started})"
+    elif context:
+        problem = f"{context}, {problem}"
+    if "block" in context or "block" in problem:
+        problem += "; check the indentation"
+    return problem
+
+
+def _yaml_constructor() -> type[Any]:
+    """ruamel's safe constructor, with clearer errors: a duplicate key names the line of its
+    first occurrence, and a scalar it cannot convert (`2024-02-30`, `!!int abc`) is an error
+    at the scalar's line instead of a bare ValueError."""
+    from ruamel.yaml.constructor import ConstructorError, SafeConstructor
+    from ruamel.yaml.nodes import ScalarNode
+
+    class Constructor(SafeConstructor):  # type: ignore[misc]
+        def construct_object(self, node: Any, deep: bool = False) -> Any:
+            try:
+                return super().construct_object(node, deep)
+            except (ValueError, TypeError, OverflowError) as exc:
+                shown = f"{node.value!r} " if isinstance(node, ScalarNode) else ""
+                kind = str(node.tag).rsplit(":", 1)[-1]
+                kind = "date or datetime" if kind == "timestamp" else kind
+                raise ConstructorError(
+                    None, None, f"{shown}is not a valid {kind}: {exc}", node.start_mark
+                ) from None
+
+        def check_mapping_key(
+            self, node: Any, key_node: Any, mapping: Any, key: Any, value: Any
+        ) -> bool:
+            if key not in mapping:
+                return True
+            first = next(
+                (
+                    other
+                    for other, _ in node.value
+                    if other is not key_node
+                    and isinstance(other, ScalarNode)
+                    and other.value == getattr(key_node, "value", None)
+                ),
+                None,
+            )
+            where = f" (first at line {first.start_mark.line + 1})" if first is not None else ""
+            raise ConstructorError(
+                None,
+                None,
+                f"duplicate key {key!r}{where}; a key may appear only once in a mapping",
+                key_node.start_mark,
+            )
+
+    return Constructor
 
 
 def parse_spec(data: Any, source: str = "forge.yaml", default_name: str | None = None) -> Spec:
@@ -256,6 +321,12 @@ class _SpecReader:
                 f"{what} name {name!r} is not a snake_case identifier "
                 "(lowercase letters, digits and _, starting with a letter)",
             )
+        if name == "id":
+            raise self.fail(
+                where,
+                f"{what} name 'id' is reserved: every entity already has an automatic "
+                "integer primary key id",
+            )
         if name in RESERVED_ATTRIBUTES:
             raise self.fail(
                 where,
@@ -284,11 +355,11 @@ class _SpecReader:
         name = data.get("name", default_name)
         if name is None:
             raise self.fail("project.name", "missing (a valid Python package name, e.g. shop)")
-        if (
-            not isinstance(name, str)
-            or not naming.PACKAGE_NAME.match(name)
-            or keyword.iskeyword(name)
-        ):
+        if isinstance(name, str) and keyword.iskeyword(name):
+            raise self.fail(
+                "project.name", f"{name!r} is a Python keyword, so it cannot be a package name"
+            )
+        if not isinstance(name, str) or not naming.PACKAGE_NAME.match(name):
             raise self.fail(
                 "project.name",
                 f"{name!r} is not a valid Python package name "
@@ -302,7 +373,9 @@ class _SpecReader:
         where = f"entities.{name}"
         if not isinstance(name, str):
             raise self.fail(where, f"entity name must be a string, got {_describe(name)}")
-        if keyword.iskeyword(name) or not naming.PASCAL_CASE.match(name):
+        if keyword.iskeyword(name):
+            raise self.fail(where, f"entity name {name!r} is a Python keyword")
+        if not naming.PASCAL_CASE.match(name):
             raise self.fail(
                 where,
                 f"entity name {name!r} is not a PascalCase class name "
@@ -344,7 +417,13 @@ class _SpecReader:
         self.identifier(name, where, "field")
         if isinstance(value, str):
             value = {"type": value}
-        data = self.mapping(value, where, "a field (a type such as `str`, or a mapping)")
+        if value is not None and not isinstance(value, Mapping):
+            raise self.fail(
+                where,
+                "a field must be a type name (e.g. str) or a mapping "
+                f"(e.g. {{type: str, max_length: 40}}), got {_describe(value)}",
+            )
+        data = self.mapping(value, where, "a field")
         self.check_keys(data, FIELD_OPTIONS, where)
         if "type" not in data:
             raise self.fail(f"{where}.type", f"missing (allowed: {_allowed(FIELD_TYPES)})")
@@ -451,7 +530,7 @@ class _SpecReader:
         place = f"{where}.default"
 
         def wrong(expected: str) -> SpecError:
-            return self.fail(place, f"{value!r} is not {expected} (the field is {ftype})")
+            return self.fail(place, f"{_show(value)} is not {expected} (the field is {ftype})")
 
         if ftype in ("str", "text"):
             if not isinstance(value, str):
@@ -466,6 +545,8 @@ class _SpecReader:
         if ftype == "float":
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise wrong("a number")
+            if not math.isfinite(value):
+                raise wrong("a finite number")
             return float(value)
         if ftype == "bool":
             if not isinstance(value, bool):
@@ -487,7 +568,9 @@ class _SpecReader:
             return str(quantized)
         if ftype == "enum":
             if value not in values:
-                raise self.fail(place, f"{value!r} is not one of the values ({_allowed(values)})")
+                raise self.fail(
+                    place, f"{_show(value)} is not one of the values ({_allowed(values)})"
+                )
             return value
         if ftype in _NOW_TYPES:
             if value == "now":
@@ -529,7 +612,7 @@ class _SpecReader:
                 return parser(value).isoformat()  # type: ignore[attr-defined]
             except ValueError:
                 pass
-        raise self.fail(place, f"{value!r} is not {expected} (the field is {ftype})")
+        raise self.fail(place, f"{_show(value)} is not {expected} (the field is {ftype})")
 
     # ---- relations
 
@@ -758,24 +841,37 @@ class _SemanticChecks:
                 visit(name)
 
 
-def _check_json(value: Any, place: str, reader: _SpecReader) -> None:
-    if value is None or isinstance(value, (str, bool, int, float)):
+def _check_json(value: Any, place: str, reader: _SpecReader, parents: tuple[int, ...] = ()) -> None:
+    if value is None or isinstance(value, (str, bool, int)):
         return
-    if isinstance(value, list):
-        for item in value:
-            _check_json(item, place, reader)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise reader.fail(place, f"{value!r} cannot be stored as JSON (not a finite number)")
         return
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if not isinstance(key, str):
+    if isinstance(value, (list, dict)):
+        if id(value) in parents:
+            raise reader.fail(
+                place, "contains itself (a recursive YAML alias), so it cannot be stored as JSON"
+            )
+        inner = (*parents, id(value))
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        for key, item in items:
+            if isinstance(value, dict) and not isinstance(key, str):
                 raise reader.fail(place, f"JSON object keys must be strings, got {key!r}")
-            _check_json(item, place, reader)
+            _check_json(item, place, reader, inner)
         return
-    raise reader.fail(place, f"{value!r} cannot be stored as JSON")
+    raise reader.fail(place, f"{_show(value)} cannot be stored as JSON")
 
 
 def _join(where: str, key: str) -> str:
     return f"{where}.{key}" if where else key
+
+
+def _show(value: Any) -> str:
+    """A value as the user wrote it; YAML reads an unquoted 2024-01-31 as a date."""
+    if isinstance(value, (dt.date, dt.datetime)):
+        return f"{value.isoformat()} (unquoted, so YAML read it as a date)"
+    return repr(value)
 
 
 def _describe(value: Any) -> str:

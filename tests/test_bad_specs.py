@@ -1,0 +1,689 @@
+"""A corpus of bad specs: each is rejected with one clear line naming its place, and nothing is
+written.
+
+Every case runs the real `forge generate` on one project shared by the module: the bad spec is
+written into its forge.yaml, and the project tree must be byte-for-byte unchanged afterwards.
+A few cases also run `forge new --spec`, which must leave no folder behind.
+
+A case is (id, YAML text, expected): `expected[0]` is the place, which the error must start
+with (after `error: <spec file>: `); every other item must appear somewhere in the error.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from generator.errors import SpecError
+from generator.spec import parse_spec, read_yaml
+from tests.helpers import forge, tree_digest
+
+P = "project: {name: shop}\n"  # a valid project section, for cases about entities
+
+FIELD_TYPES = "str, text, int, bigint, float, decimal, bool, date, datetime, time, uuid, json, "
+FIELD_OPTIONS = "type, nullable, unique, index, default, max_length, precision, scale, values"
+KINDS = "many_to_one, one_to_many, one_to_one, many_to_many"
+
+
+def fields(entity: str, body: str) -> str:
+    """A spec with one entity whose `fields:` block is `body` (lines indented by 6)."""
+    return f"{P}entities:\n  {entity}:\n    fields:\n{body}"
+
+
+CASES: list[tuple[str, str, list[str]]] = [
+    # ------------------------------------------------------------------ YAML itself
+    (
+        "yaml-bad-indentation",
+        fields("Post", "      title: str\n     body: text\n"),
+        ["invalid YAML at line 6, column 6: ", "block mapping", "check the indentation"],
+    ),
+    (
+        "yaml-unclosed-bracket",
+        fields("Post", "      title: {type: str, max_length: 40\n  Tag: {}\n"),
+        ["invalid YAML at line 6, column 6: ", "expected ',' or '}'", "started at line 5"],
+    ),
+    (
+        "yaml-tab-indentation",
+        f"{P}entities:\n\tPost: {{}}\n",
+        ["invalid YAML at line 3, column 1: ", "'\\t'"],
+    ),
+    (
+        "yaml-duplicate-entity",
+        f"{P}entities:\n  Post:\n    fields: {{title: str}}\n  Post:\n    fields: {{b: text}}\n",
+        ["invalid YAML at line 5, column 3: ", "duplicate key 'Post'", "first at line 3"],
+    ),
+    (
+        "yaml-duplicate-field",
+        fields("Post", "      title: str\n      body: text\n      title: text\n"),
+        ["invalid YAML at line 7, column 7: ", "duplicate key 'title'", "first at line 5"],
+    ),
+    (
+        "yaml-impossible-date",
+        fields("Post", "      day: {type: date, default: 2024-02-30}\n"),
+        ["invalid YAML at line 5, column 34: ", "'2024-02-30'", "day is out of range"],
+    ),
+    (
+        "yaml-undefined-alias",
+        f"{P}entities:\n  Post: *missing\n",
+        ["invalid YAML at line 3, column 9: ", "undefined alias 'missing'"],
+    ),
+    (
+        "yaml-two-documents",
+        f"{P}---\n{P}",
+        ["invalid YAML at line 2, column 1: ", "single document"],
+    ),
+    # ------------------------------------------------------------------ top level
+    ("spec-is-a-list", "- project\n- entities\n", ["the spec must be a mapping, got a list"]),
+    ("spec-is-a-string", "shop\n", ["the spec must be a mapping, got 'shop'"]),
+    (
+        "unknown-top-level-key",
+        f"{P}entity: {{}}\n",
+        ["entity: ", "unknown option", "allowed: project, entities"],
+    ),
+    (
+        "entities-is-a-list",
+        f"{P}entities:\n  - Post\n  - Tag\n",
+        ["entities: ", "must be a mapping, got a list"],
+    ),
+    # ------------------------------------------------------------------ project
+    (
+        "unknown-project-option",
+        "project: {name: shop, framework: django}\n",
+        ["project.framework: ", "unknown option", "allowed: name, database, orm"],
+    ),
+    (
+        "project-name-with-dash",
+        "project: {name: My-Shop}\n",
+        ["project.name: ", "'My-Shop' is not a valid Python package name", "lowercase"],
+    ),
+    (
+        "project-name-keyword",
+        "project: {name: class}\n",
+        ["project.name: ", "'class' is a Python keyword"],
+    ),
+    (
+        "project-is-a-list",
+        "project: [shop]\n",
+        ["project: ", "project must be a mapping, got a list"],
+    ),
+    (
+        "unknown-database",
+        "project: {name: shop, database: oracle}\n",
+        ["project.database: ", "unknown value 'oracle'", "allowed: sqlite, postgresql, mysql"],
+    ),
+    (
+        "unknown-orm",
+        "project: {name: shop, orm: django}\n",
+        ["project.orm: ", "unknown value 'django'", "allowed: sqlmodel, sqlalchemy"],
+    ),
+    (
+        "orm-not-available",
+        "project: {name: shop, orm: sqlalchemy}\n",
+        ["project.orm: ", "'sqlalchemy' is not available", "available: sqlmodel"],
+    ),
+    # ------------------------------------------------------------------ entities
+    (
+        "entity-name-not-pascal-case",
+        f"{P}entities:\n  post:\n    fields: {{title: str}}\n",
+        ["entities.post: ", "'post' is not a PascalCase class name"],
+    ),
+    (
+        "entity-name-reserved-class",
+        f"{P}entities:\n  Field:\n    fields: {{title: str}}\n",
+        ["entities.Field: ", "'Field' is reserved", "reserved: Any, AsyncSession"],
+    ),
+    (
+        "entity-name-keyword",
+        f"{P}entities:\n  'None': {{}}\n",
+        ["entities.None: ", "'None' is a Python keyword"],
+    ),
+    (
+        "unknown-entity-option",
+        f"{P}entities:\n  Post:\n    columns: {{title: str}}\n",
+        ["entities.Post.columns: ", "unknown option", "allowed: table, fields, relations"],
+    ),
+    (
+        "two-entities-same-explicit-table",
+        f"{P}entities:\n  Post:\n    table: items\n  Article:\n    table: items\n",
+        ["entities.Article.table: ", "table 'items' is already used by entity Post"],
+    ),
+    (
+        "explicit-table-same-as-default-table",
+        f"{P}entities:\n  Post: {{}}\n  Article:\n    table: post\n",
+        ["entities.Article.table: ", "table 'post' is already used by entity Post"],
+    ),
+    (
+        "table-name-not-sql",
+        f"{P}entities:\n  Post:\n    table: Blog-Posts\n",
+        ["entities.Post.table: ", "'Blog-Posts' is not a valid table name", "lowercase"],
+    ),
+    (
+        "table-name-too-long",
+        f"{P}entities:\n  Post:\n    table: {'t' * 64}\n",
+        ["entities.Post.table: ", "longer than 63 characters"],
+    ),
+    (
+        "two-entities-same-module",
+        f"{P}entities:\n  HTTPServer: {{}}\n  HttpServer:\n    table: other\n",
+        ["entities.HttpServer: ", "would both be written to http_server.py"],
+    ),
+    (
+        "enum-class-clashes-with-entity",
+        fields("Post", "      status: {type: enum, values: [a, b]}\n") + "  PostStatus: {}\n",
+        ["entities.Post.fields.status: ", "enum class PostStatus clashes"],
+    ),
+    # ------------------------------------------------------------------ field names
+    (
+        "field-name-keyword",
+        fields("Post", "      class: str\n"),
+        ["entities.Post.fields.class: ", "'class' is a Python keyword"],
+    ),
+    (
+        "field-name-soft-keyword",
+        fields("Post", "      match: str\n"),
+        ["entities.Post.fields.match: ", "'match' is a Python keyword"],
+    ),
+    (
+        "field-name-not-identifier",
+        fields("Post", "      first-name: str\n"),
+        ["entities.Post.fields.first-name: ", "not a snake_case identifier", "lowercase"],
+    ),
+    (
+        "field-name-with-line-break",
+        fields("Post", '      "first\\nname": str\n'),
+        ["entities.Post.fields.first\\nname: ", "not a snake_case identifier"],
+    ),
+    (
+        "field-name-id",
+        fields("Post", "      id: int\n"),
+        ["entities.Post.fields.id: ", "'id' is reserved", "automatic integer primary key"],
+    ),
+    (
+        "field-name-pydantic-json",
+        fields("Post", "      json: str\n"),
+        ["entities.Post.fields.json: ", "'json' is reserved", "reserved: ", "model_dump"],
+    ),
+    (
+        "field-name-pydantic-model-config",
+        fields("Post", "      model_config: str\n"),
+        ["entities.Post.fields.model_config: ", "'model_config' is reserved", "reserved: "],
+    ),
+    # ------------------------------------------------------------------ field shape and options
+    (
+        "unknown-field-type",
+        fields("Post", "      title: string\n"),
+        ["entities.Post.fields.title.type: ", "unknown value 'string'", f"allowed: {FIELD_TYPES}"],
+    ),
+    (
+        "field-type-missing",
+        fields("Post", "      title: {max_length: 40}\n"),
+        ["entities.Post.fields.title.type: ", "missing", f"allowed: {FIELD_TYPES}"],
+    ),
+    (
+        "field-neither-type-nor-mapping",
+        fields("Post", "      title: 5\n"),
+        ["entities.Post.fields.title: ", "a type name (e.g. str) or a mapping", "got a number"],
+    ),
+    (
+        "unknown-field-option",
+        fields("Post", "      title: {type: str, maxlength: 40}\n"),
+        ["entities.Post.fields.title.maxlength: ", "unknown option", f"allowed: {FIELD_OPTIONS}"],
+    ),
+    (
+        "fields-is-a-list",
+        f"{P}entities:\n  Post:\n    fields: [title, body]\n",
+        ["entities.Post.fields: ", "must be a mapping, got a list"],
+    ),
+    (
+        "nullable-is-a-string",
+        fields("Post", "      title: {type: str, nullable: 'yes'}\n"),
+        ["entities.Post.fields.title.nullable: ", "must be true or false, got 'yes'"],
+    ),
+    (
+        "unique-is-a-number",
+        fields("Post", "      title: {type: str, unique: 1}\n"),
+        ["entities.Post.fields.title.unique: ", "must be true or false, got a number (1)"],
+    ),
+    (
+        "unique-on-json",
+        fields("Post", "      data: {type: json, unique: true}\n"),
+        ["entities.Post.fields.data.unique: ", "a json field cannot be unique or indexed"],
+    ),
+    (
+        "index-on-text",
+        fields("Post", "      body: {type: text, index: true}\n"),
+        ["entities.Post.fields.body.index: ", "a text field cannot be unique or indexed"],
+    ),
+    (
+        "max-length-on-int",
+        fields("Post", "      views: {type: int, max_length: 4}\n"),
+        ["entities.Post.fields.views.max_length: ", "only applies to type str", "is int"],
+    ),
+    (
+        "max-length-negative",
+        fields("Post", "      title: {type: str, max_length: -1}\n"),
+        ["entities.Post.fields.title.max_length: ", "must be a positive integer, got -1"],
+    ),
+    (
+        "description-not-a-string",
+        fields("Post", "      title: {type: str, description: [a, b]}\n"),
+        ["entities.Post.fields.title.description: ", "must be a string"],
+    ),
+    # ------------------------------------------------------------------ decimal and enum
+    (
+        "scale-greater-than-precision",
+        fields("Post", "      price: {type: decimal, precision: 4, scale: 6}\n"),
+        ["entities.Post.fields.price.scale: ", "scale 6 is greater than precision 4"],
+    ),
+    (
+        "precision-zero",
+        fields("Post", "      price: {type: decimal, precision: 0}\n"),
+        ["entities.Post.fields.price.precision: ", "must be a positive integer, got 0"],
+    ),
+    (
+        "enum-without-values",
+        fields("Post", "      status: {type: enum}\n"),
+        ["entities.Post.fields.status.values: ", "an enum needs values"],
+    ),
+    (
+        "enum-empty-values",
+        fields("Post", "      status: {type: enum, values: []}\n"),
+        ["entities.Post.fields.status.values: ", "must be a non-empty list of strings"],
+    ),
+    (
+        "enum-duplicate-values",
+        fields("Post", "      status: {type: enum, values: [draft, live, draft]}\n"),
+        ["entities.Post.fields.status.values: ", "value 'draft' is listed twice"],
+    ),
+    (
+        "enum-values-same-member",
+        fields("Post", "      status: {type: enum, values: [in progress, in-progress]}\n"),
+        ["entities.Post.fields.status.values: ", "would both become the Python member IN_PROGRESS"],
+    ),
+    (
+        "enum-value-not-a-string",
+        fields("Post", "      rating: {type: enum, values: [1, 2]}\n"),
+        ["entities.Post.fields.rating.values: ", "every value must be a non-empty string, got 1"],
+    ),
+    (
+        "values-on-str",
+        fields("Post", "      title: {type: str, values: [a]}\n"),
+        ["entities.Post.fields.title.values: ", "only applies to type enum"],
+    ),
+    # ------------------------------------------------------------------ defaults
+    (
+        "default-string-for-int",
+        fields("Post", "      views: {type: int, default: ten}\n"),
+        ["entities.Post.fields.views.default: ", "'ten' is not an integer", "the field is int"],
+    ),
+    (
+        "default-int-for-bool",
+        fields("Post", "      flag: {type: bool, default: 1}\n"),
+        ["entities.Post.fields.flag.default: ", "1 is not true or false", "the field is bool"],
+    ),
+    (
+        "default-abc-for-decimal",
+        fields("Post", "      price: {type: decimal, default: abc}\n"),
+        ["entities.Post.fields.price.default: ", "'abc' is not a decimal number", "0.00"],
+    ),
+    (
+        "default-too-precise-for-decimal",
+        fields("Post", "      price: {type: decimal, precision: 4, scale: 2, default: '123.45'}\n"),
+        ["entities.Post.fields.price.default: ", "'123.45' does not fit decimal(4, 2)"],
+    ),
+    (
+        "default-date-not-iso",
+        fields("Post", "      day: {type: date, default: 31/01/2024}\n"),
+        ["entities.Post.fields.day.default: ", "'31/01/2024' is not an ISO date (2024-01-31)"],
+    ),
+    (
+        "default-date-for-datetime",
+        fields("Post", "      at: {type: datetime, default: 2024-02-03}\n"),
+        ["entities.Post.fields.at.default: ", "2024-02-03 (unquoted", "is not an ISO datetime"],
+    ),
+    (
+        "default-unquoted-date-for-str",
+        fields("Post", "      code: {type: str, default: 2024-02-03}\n"),
+        ["entities.Post.fields.code.default: ", "YAML read it as a date", "is not a string"],
+    ),
+    (
+        "default-longer-than-max-length",
+        fields("Post", "      code: {type: str, max_length: 3, default: abcdef}\n"),
+        ["entities.Post.fields.code.default: ", "longer than max_length 3"],
+    ),
+    (
+        "default-not-a-uuid",
+        fields("Post", "      ref: {type: uuid, default: nope}\n"),
+        ["entities.Post.fields.ref.default: ", "'nope' is not a UUID or uuid4"],
+    ),
+    (
+        "default-nan-for-float",
+        fields("Post", "      ratio: {type: float, default: .nan}\n"),
+        ["entities.Post.fields.ratio.default: ", "nan is not a finite number"],
+    ),
+    (
+        "default-enum-not-in-values",
+        fields("Post", "      status: {type: enum, values: [draft, live], default: gone}\n"),
+        ["entities.Post.fields.status.default: ", "'gone' is not one of the values (draft, live)"],
+    ),
+    (
+        "default-json-recursive-alias",
+        fields("Post", "      data: {type: json, default: &loop [1, *loop]}\n"),
+        ["entities.Post.fields.data.default: ", "contains itself"],
+    ),
+    (
+        "default-json-number-key",
+        fields("Post", "      data: {type: json, default: {1: one}}\n"),
+        ["entities.Post.fields.data.default: ", "JSON object keys must be strings, got 1"],
+    ),
+    # ------------------------------------------------------------------ relations
+    (
+        "relation-unknown-target",
+        f"{P}entities:\n  User: {{}}\n  Post:\n    relations:\n"
+        "      author: {kind: many_to_one, target: Usr}\n",
+        ["entities.Post.relations.author.target: ", "unknown entity 'Usr'", "known: Post, User"],
+    ),
+    (
+        "relation-unknown-kind",
+        f"{P}entities:\n  User: {{}}\n  Post:\n    relations:\n"
+        "      author: {kind: belongs_to, target: User}\n",
+        [
+            "entities.Post.relations.author.kind: ",
+            "unknown value 'belongs_to'",
+            f"allowed: {KINDS}",
+        ],
+    ),
+    (
+        "relation-missing-kind",
+        f"{P}entities:\n  User: {{}}\n  Post:\n    relations:\n      author: {{target: User}}\n",
+        ["entities.Post.relations.author.kind: ", "missing", f"allowed: {KINDS}"],
+    ),
+    (
+        "relation-missing-target",
+        f"{P}entities:\n  User: {{}}\n  Post:\n    relations:\n"
+        "      author: {kind: many_to_one}\n",
+        ["entities.Post.relations.author.target: ", "missing (the name of an entity)"],
+    ),
+    (
+        "relation-is-a-string",
+        f"{P}entities:\n  User: {{}}\n  Post:\n    relations:\n      author: User\n",
+        ["entities.Post.relations.author: ", "a relation must be a mapping, got 'User'"],
+    ),
+    (
+        "relation-unknown-option",
+        f"{P}entities:\n  User: {{}}\n  Post:\n    relations:\n"
+        "      author: {kind: many_to_one, target: User, backref: posts}\n",
+        ["entities.Post.relations.author.backref: ", "unknown option", "allowed: kind, target"],
+    ),
+    (
+        "relation-unknown-on-delete",
+        f"{P}entities:\n  User: {{}}\n  Post:\n    relations:\n"
+        "      author: {kind: many_to_one, target: User, on_delete: nothing}\n",
+        ["entities.Post.relations.author.on_delete: ", "allowed: cascade, set_null, restrict"],
+    ),
+    (
+        "inverse-is-a-keyword",
+        f"{P}entities:\n  User: {{}}\n  Post:\n    relations:\n"
+        "      author: {kind: many_to_one, target: User, inverse: class}\n",
+        ["entities.Post.relations.author.inverse: ", "'class' is a Python keyword"],
+    ),
+    (
+        "inverse-clashes-with-target-field",
+        f"{P}entities:\n  User:\n    fields: {{posts: int}}\n  Post:\n    relations:\n"
+        "      author: {kind: many_to_one, target: User, inverse: posts}\n",
+        ["entities.Post.relations.author.inverse: ", "clashes with field 'posts' on entity User"],
+    ),
+    (
+        "relation-clashes-with-own-field",
+        f"{P}entities:\n  User: {{}}\n  Post:\n    fields: {{author: str}}\n    relations:\n"
+        "      author: {kind: many_to_one, target: User}\n",
+        ["entities.Post.relations.author: ", "relation 'author' clashes with field 'author'"],
+    ),
+    (
+        "relation-fk-column-clashes-with-field",
+        f"{P}entities:\n  User: {{}}\n  Post:\n    fields: {{author_id: int}}\n    relations:\n"
+        "      author: {kind: many_to_one, target: User}\n",
+        ["entities.Post.relations.author: ", "foreign-key column 'author_id'", "field 'author_id'"],
+    ),
+    (
+        "one-to-many-fk-column-clashes-with-target-field",
+        f"{P}entities:\n  User:\n    relations:\n      posts: {{kind: one_to_many, target: Post}}\n"
+        "  Post:\n    fields: {user_id: int}\n",
+        ["entities.User.relations.posts: ", "foreign-key column 'user_id'", "on entity Post"],
+    ),
+    (
+        "self-inverse-same-as-relation",
+        f"{P}entities:\n  User:\n    relations:\n"
+        "      friends: {kind: many_to_many, target: User, inverse: friends}\n",
+        ["entities.User.relations.friends.inverse: ", "must differ from the relation's own name"],
+    ),
+    (
+        "set-null-on-required-relation",
+        f"{P}entities:\n  User: {{}}\n  Post:\n    relations:\n"
+        "      author: {kind: many_to_one, target: User, on_delete: set_null}\n",
+        [
+            "entities.Post.relations.author.on_delete: ",
+            "set_null needs a nullable",
+            "nullable: true",
+        ],
+    ),
+    (
+        "on-delete-on-many-to-many",
+        f"{P}entities:\n  Tag: {{}}\n  Post:\n    relations:\n"
+        "      tags: {kind: many_to_many, target: Tag, on_delete: cascade}\n",
+        ["entities.Post.relations.tags.on_delete: ", "only applies to many_to_one, one_to_many"],
+    ),
+    (
+        "nullable-on-many-to-many",
+        f"{P}entities:\n  Tag: {{}}\n  Post:\n    relations:\n"
+        "      tags: {kind: many_to_many, target: Tag, nullable: true}\n",
+        ["entities.Post.relations.tags.nullable: ", "only applies to many_to_one, one_to_many"],
+    ),
+    (
+        "link-table-on-many-to-one",
+        f"{P}entities:\n  User: {{}}\n  Post:\n    relations:\n"
+        "      author: {kind: many_to_one, target: User, link_table: post_user}\n",
+        ["entities.Post.relations.author.link_table: ", "only applies to many_to_many"],
+    ),
+    (
+        "two-many-to-many-same-default-link-table",
+        f"{P}entities:\n  Tag: {{}}\n  Post:\n    relations:\n"
+        "      tags: {kind: many_to_many, target: Tag}\n"
+        "      labels: {kind: many_to_many, target: Tag}\n",
+        ["entities.Post.relations.labels: ", "link table 'post_tag' is already used by Post.tags"],
+    ),
+    (
+        "link-table-same-as-entity-table",
+        f"{P}entities:\n  Tag: {{}}\n  Post:\n    relations:\n"
+        "      tags: {kind: many_to_many, target: Tag, link_table: tag}\n",
+        ["entities.Post.relations.tags.link_table: ", "'tag' is already used by entity Tag"],
+    ),
+    (
+        "required-fk-cycle-two-entities",
+        f"{P}entities:\n  A:\n    relations:\n      b: {{kind: many_to_one, target: B}}\n"
+        "  B:\n    relations:\n      a: {kind: many_to_one, target: A}\n",
+        [
+            "entities.B.relations.a: ",
+            "required foreign keys form a cycle",
+            "entities.A.relations.b -> entities.B.relations.a",
+            "nullable: true",
+        ],
+    ),
+    (
+        "required-fk-cycle-three-entities-via-one-to-many",
+        f"{P}entities:\n  A:\n    relations:\n      b: {{kind: many_to_one, target: B}}\n"
+        "      cs: {kind: one_to_many, target: C, inverse: owner}\n"
+        "  B:\n    relations:\n      c: {kind: one_to_one, target: C}\n  C: {}\n",
+        [
+            "entities.A.relations.cs: ",
+            "required foreign keys form a cycle",
+            "entities.A.relations.b -> entities.B.relations.c -> entities.A.relations.cs",
+        ],
+    ),
+    (
+        "required-fk-self-reference",
+        f"{P}entities:\n  Employee:\n    relations:\n"
+        "      manager: {kind: many_to_one, target: Employee}\n",
+        ["entities.Employee.relations.manager: ", "form a cycle", "make one of them nullable"],
+    ),
+]
+
+# Cases also run through `forge new --spec bad.yaml`, which must leave nothing behind.
+NEW_CASES = (
+    "yaml-duplicate-entity",
+    "unknown-database",
+    "field-name-id",
+    "relation-unknown-target",
+    "default-string-for-int",
+    "required-fk-cycle-two-entities",
+)
+
+
+def _params(only: tuple[str, ...] = (), skip: tuple[str, ...] = ()) -> list[object]:
+    return [
+        pytest.param(text, expected, id=case_id)
+        for case_id, text, expected in CASES
+        if (not only or case_id in only) and case_id not in skip
+    ]
+
+
+def assert_one_line_error(
+    result: subprocess.CompletedProcess[str], source: str, expected: list[str]
+) -> str:
+    """The command failed (exit 2, a spec error) with exactly one line on stderr,
+    `error: <source>: <place>...`, containing every expected word; stdout is empty."""
+    shown = f"exit {result.returncode}\n--- stdout\n{result.stdout}\n--- stderr\n{result.stderr}"
+    assert result.returncode == 2, shown
+    assert "Traceback" not in result.stderr, shown
+    assert result.stdout == "", shown
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, shown
+    line = lines[0]
+    place, *words = expected
+    assert line.startswith(f"error: {source}: {place}"), shown
+    for word in words:
+        assert word in line, f"{word!r} not in the error\n{shown}"
+    return line
+
+
+def test_corpus_is_large_and_distinct() -> None:
+    ids = [case_id for case_id, _, _ in CASES]
+    texts = [text for _, text, _ in CASES]
+    assert len(ids) >= 30
+    assert len(set(ids)) == len(ids)
+    assert len(set(texts)) == len(texts)
+    assert set(NEW_CASES) <= set(ids)
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One empty project (`forge new --defaults`, no spec) that every case reuses."""
+    root = tmp_path_factory.mktemp("bad_specs") / "proj"
+    forge("new", str(root), "--defaults", cwd=root.parent)
+    return root
+
+
+@pytest.mark.xdist_group("bad_specs")
+@pytest.mark.parametrize(("text", "expected"), _params())
+def test_generate_rejects(project: Path, text: str, expected: list[str]) -> None:
+    (project / "forge.yaml").write_text(text, encoding="utf-8")
+    before = tree_digest(project)
+    result = forge("generate", "--project", str(project), cwd=project.parent, check=False)
+    assert_one_line_error(result, "forge.yaml", expected)
+    assert tree_digest(project) == before
+
+
+@pytest.mark.xdist_group("bad_specs")
+@pytest.mark.parametrize(("text", "expected"), _params(only=NEW_CASES))
+def test_new_rejects_and_leaves_nothing(tmp_path: Path, text: str, expected: list[str]) -> None:
+    spec = tmp_path / "bad.yaml"
+    spec.write_text(text, encoding="utf-8")
+    target = tmp_path / "newproj"
+    result = forge("new", str(target), "--spec", str(spec), "--defaults", cwd=tmp_path, check=False)
+    assert_one_line_error(result, "bad.yaml", expected)
+    assert not target.exists()
+    assert sorted(os.listdir(tmp_path)) == ["bad.yaml"]
+
+
+# ---------------------------------------------------------------------- unit tests, no CLI
+
+
+# The orm's availability is checked when rendering (generator/project.py), not when parsing.
+@pytest.mark.parametrize(("text", "expected"), _params(skip=("orm-not-available",)))
+def test_parse_spec_message_matches_cli(text: str, expected: list[str]) -> None:
+    """The same corpus, in-process: the SpecError text is the CLI's line minus `error: `."""
+    with pytest.raises(SpecError) as caught:
+        parse_spec(read_yaml(text))
+    message = str(caught.value)
+    assert "\n" not in message
+    assert message.startswith(f"forge.yaml: {expected[0]}")
+    for word in expected[1:]:
+        assert word in message
+
+
+def test_spec_error_names_its_place() -> None:
+    data = {
+        "project": {"name": "shop"},
+        "entities": {"Post": {"relations": {"author": {"kind": "many_to_one", "target": "Usr"}}}},
+    }
+    with pytest.raises(SpecError) as caught:
+        parse_spec(data)
+    assert caught.value.where == "entities.Post.relations.author.target"
+    assert caught.value.message == "unknown entity 'Usr' (known: Post)"
+
+
+@pytest.mark.parametrize(
+    ("data", "where", "words"),
+    [
+        pytest.param(
+            {
+                "project": {"name": "shop"},
+                "entities": {"Post": {"fields": {"tags": {"type": "json", "default": {"a", "b"}}}}},
+            },
+            "entities.Post.fields.tags.default",
+            "cannot be stored as JSON",
+            id="json-default-set",
+        ),
+        pytest.param(
+            {
+                "project": {"name": "shop"},
+                "entities": {
+                    "Post": {"fields": {"x": {"type": "decimal", "default": float("inf")}}}
+                },
+            },
+            "entities.Post.fields.x.default",
+            "not a finite decimal number",
+            id="decimal-default-infinite",
+        ),
+        pytest.param(
+            {"project": {"name": "shop"}, "entities": {("A", "B"): {}}},
+            "entities.('A', 'B')",
+            "entity name must be a string, got a list",
+            id="entity-name-tuple",
+        ),
+        pytest.param(
+            {"project": {}},
+            "project.name",
+            "missing",
+            id="project-name-missing",
+        ),
+    ],
+)
+def test_parse_spec_rejects_data(data: object, where: str, words: str) -> None:
+    with pytest.raises(SpecError) as caught:
+        parse_spec(data)
+    assert caught.value.where == where
+    assert words in caught.value.message
+
+
+def test_deeply_nested_yaml_is_an_error_not_a_crash() -> None:
+    with pytest.raises(SpecError, match="invalid YAML"):
+        read_yaml("a: " + "[" * 5000 + "]" * 5000)
+
+
+def test_yaml_merge_keys_still_override() -> None:
+    data = read_yaml("base: &b {x: 1, y: 2}\nd:\n  <<: *b\n  x: 3\n")
+    assert data["d"] == {"x": 3, "y": 2}
