@@ -25,25 +25,26 @@ class Result:
     report: WriteReport
 
 
-def render_data_layer(spec: Spec) -> dict[str, str]:
+def render_data_layer(spec: Spec, source: str = SPEC_FILE) -> dict[str, str]:
     """Every data-layer file, rendered and formatted in memory (nothing is written)."""
     from generator.format import format_python
     from generator.plan import plan
     from generator.render import render
 
-    _check_supported(spec)
+    _check_supported(spec, source)
     files: dict[str, str] = {}
     for job in plan(spec):
         files[job.path] = format_python(render(job), job.path)
     return files
 
 
-def _check_supported(spec: Spec) -> None:
+def _check_supported(spec: Spec, source: str) -> None:
     if spec.project.orm not in SUPPORTED_ORMS:
         raise SpecError(
             "project.orm",
             f"{spec.project.orm!r} is not available in this version of forge "
             f"(available: {', '.join(SUPPORTED_ORMS)})",
+            source=source,
         )
 
 
@@ -66,7 +67,7 @@ def generate(project: Path, spec_path: Path | None = None, dry_run: bool = False
     if not (project / "app").is_dir():
         raise ProjectError(f"{project} is not a forge project (it has no app/ folder)")
     spec = load_spec(spec_path)
-    files = render_data_layer(spec)
+    files = render_data_layer(spec, spec_path.name)
     if dry_run:
         return Result(project, changes(project, files))
     return Result(project, write_files(project, files))
@@ -90,8 +91,8 @@ def new_project(
     if path.exists() and (not path.is_dir() or any(path.iterdir())):
         raise ProjectError(f"{path} already exists and is not empty")
     spec_text, spec = _initial_spec(path, name, database, orm, spec_path)
-    _check_supported(spec)
-    files = render_data_layer(spec)  # fails before anything is created on disk
+    source = spec_path.name if spec_path else SPEC_FILE
+    files = render_data_layer(spec, source)  # fails before anything is created on disk
     answers = {
         "project_name": spec.project.name,
         "database": spec.project.database,
@@ -187,9 +188,11 @@ def _set_project_keys(text: str, values: dict[str, str]) -> str:
     if not isinstance(data, CommentedMap):
         raise SpecError("", "the spec must be a mapping with project: and entities:")
     project = data.get("project")
-    if not isinstance(project, CommentedMap):
+    if project is None:
         project = CommentedMap()
         data.insert(0, "project", project)
+    elif not isinstance(project, CommentedMap):
+        return text  # not a mapping: left for the validator to report
     for key, value in values.items():
         project[key] = value
     out = io.StringIO()

@@ -90,6 +90,8 @@ RESERVED_CLASSES = frozenset(
         "BaseCRUD",
     }
 )
+# Classes forge generates for every entity: <Entity><suffix>.
+GENERATED_SUFFIXES = ("Create", "Read", "Update", "CRUD", "Repository", "Link")
 _NOW_TYPES = ("date", "datetime", "time")
 _NO_INDEX_TYPES = ("json", "bytes", "text")
 _MAX_SQL_NAME = 63
@@ -541,6 +543,11 @@ class _SpecReader:
         if ftype in ("int", "bigint"):
             if isinstance(value, bool) or not isinstance(value, int):
                 raise wrong("an integer")
+            bits = 31 if ftype == "int" else 63
+            if not -(2**bits) <= value < 2**bits:
+                raise self.fail(
+                    place, f"{value} does not fit a {bits + 1}-bit {ftype} column (use bigint)"
+                )
             return value
         if ftype == "float":
             if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -689,7 +696,24 @@ class _SemanticChecks:
         self.attribute_clashes()
         self.link_tables()
         self.enum_classes()
+        self.generated_classes()
         self.required_fk_cycles()
+
+    def generated_classes(self) -> None:
+        """Classes generated for one entity (PostCreate, PostCRUD, ...) must not be another
+        entity's name: the generated modules import them side by side."""
+        owners: dict[str, str] = {}
+        for entity in self.spec.entities:
+            for suffix in GENERATED_SUFFIXES:
+                owners[f"{entity.name}{suffix}"] = entity.name
+        for entity in self.spec.entities:
+            if entity.name in owners:
+                raise self.fail(
+                    f"entities.{entity.name}",
+                    f"entity name {entity.name!r} clashes with a class generated for "
+                    f"{owners[entity.name]} ({', '.join(s for s in GENERATED_SUFFIXES)} "
+                    "are added to every entity's name); rename it",
+                )
 
     def unique_tables_and_modules(self) -> None:
         tables: dict[str, str] = {}

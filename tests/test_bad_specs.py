@@ -529,6 +529,28 @@ CASES: list[tuple[str, str, list[str]]] = [
         "      manager: {kind: many_to_one, target: Employee}\n",
         ["entities.Employee.relations.manager: ", "form a cycle", "make one of them nullable"],
     ),
+    # ------------------------------------------------- generated names and ranges
+    (
+        "entity-named-like-a-generated-class",
+        f"{P}entities:\n  Post:\n    fields: {{title: str}}\n  PostCreate:\n"
+        "    fields: {title: str}\n",
+        ["entities.PostCreate: ", "clashes with a class generated for Post", "Create, Read"],
+    ),
+    (
+        "int-default-out-of-range",
+        fields("Post", "      views: {type: int, default: 3000000000}\n"),
+        ["entities.Post.fields.views.default: ", "does not fit a 32-bit int", "use bigint"],
+    ),
+    (
+        "project-is-a-scalar-without-name",
+        "project: shop\nentities: {}\n",
+        ["project: ", "must be a mapping"],
+    ),
+    (
+        "orm-not-available-new",
+        "project: {name: shop, orm: sqlalchemy}\nentities: {}\n",
+        ["project.orm: ", "'sqlalchemy' is not available", "available: sqlmodel"],
+    ),
 ]
 
 # Cases also run through `forge new --spec bad.yaml`, which must leave nothing behind.
@@ -539,6 +561,8 @@ NEW_CASES = (
     "relation-unknown-target",
     "default-string-for-int",
     "required-fk-cycle-two-entities",
+    "project-is-a-scalar-without-name",
+    "orm-not-available-new",
 )
 
 
@@ -612,7 +636,9 @@ def test_new_rejects_and_leaves_nothing(tmp_path: Path, text: str, expected: lis
 
 
 # The orm's availability is checked when rendering (generator/project.py), not when parsing.
-@pytest.mark.parametrize(("text", "expected"), _params(skip=("orm-not-available",)))
+@pytest.mark.parametrize(
+    ("text", "expected"), _params(skip=("orm-not-available", "orm-not-available-new"))
+)
 def test_parse_spec_message_matches_cli(text: str, expected: list[str]) -> None:
     """The same corpus, in-process: the SpecError text is the CLI's line minus `error: `."""
     with pytest.raises(SpecError) as caught:
