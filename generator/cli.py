@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
 from generator.errors import ForgeError
+
+if TYPE_CHECKING:
+    from generator.reconcile import Plan
 
 app = typer.Typer(
     name="forge",
@@ -64,7 +67,7 @@ def new(
     except KeyboardInterrupt:
         typer.echo("aborted; nothing was created", err=True)
         raise typer.Exit(130) from None
-    typer.echo(f"created {result.project} ({len(result.report.created)} data-layer files)")
+    typer.echo(f"created {result.project} ({len(result.plan.created)} data-layer files)")
     typer.echo("next steps:")
     typer.echo(f"  cd {path}")
     typer.echo('  alembic revision --autogenerate -m "initial" && alembic upgrade head')
@@ -80,24 +83,146 @@ def generate(
         Path | None,
         typer.Option(help="The project folder (default: found from the current folder up)."),
     ] = None,
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check", help="Write nothing; exit 1 and list the files that are out of date."
+        ),
+    ] = False,
+    diff: Annotated[
+        bool, typer.Option("--diff", help="Write nothing; print the diff a run would apply.")
+    ] = False,
 ) -> None:
-    """(Re)render the data layer of an existing project from its spec."""
+    """(Re)render the data layer from the spec, keeping your edits in generated files."""
     from generator import project as projects
 
     try:
         root = project.resolve() if project else projects.find_project(Path.cwd())
-        result = projects.generate(root, spec)
+        result = projects.generate(root, spec, dry_run=check or diff)
     except ForgeError as error:
         _fail(error)
-    report = result.report
-    for path in report.created:
-        typer.echo(f"created  {path}")
-    for path in report.updated:
-        typer.echo(f"updated  {path}")
-    if report.changed:
-        typer.echo(f"{len(report.changed)} file(s) written, {len(report.unchanged)} unchanged")
+    plan = result.plan
+    if diff:
+        typer.echo(projects.file_diffs(root, plan), nl=False)
+    if check:
+        if plan.in_sync:
+            typer.echo(f"in sync: {len(plan.unchanged) + len(plan.kept)} generated file(s)")
+            return
+        typer.echo("out of date (run `forge generate`):", err=True)
+        for path in sorted(plan.project_changes + plan.orphaned):
+            typer.echo(f"  {path}", err=True)
+        raise typer.Exit(1)
+    if not diff:
+        _report(plan)
+    if plan.conflicts:
+        raise typer.Exit(1)
+
+
+def _report(plan: Plan) -> None:
+    """Tell what a run did, file by file, conflicts last."""
+    lines = [
+        *(f"created   {p}" for p in plan.created),
+        *(f"updated   {p}" for p in plan.updated),
+        *(f"merged    {p} (your edits kept)" for p in plan.merged),
+        *(f"removed   {p}" for p in plan.removed),
+        *(f"kept      {p} (no longer generated, but you edited it)" for p in plan.orphaned),
+    ]
+    for line in lines:
+        typer.echo(line)
+    written = len(plan.project_changes)
+    if written or plan.orphaned:
+        typer.echo(f"{written} file(s) changed, {len(plan.unchanged) + len(plan.kept)} unchanged")
     else:
-        typer.echo(f"nothing to do: {len(report.unchanged)} file(s) already up to date")
+        typer.echo(
+            f"nothing to do: {len(plan.unchanged) + len(plan.kept)} file(s) already up to date"
+        )
+    if plan.conflicts:
+        typer.echo("conflicts (your edits and the spec change touch the same lines;", err=True)
+        typer.echo("resolve the <<<<<<< / >>>>>>> markers, then run forge generate):", err=True)
+        for path in plan.conflicts:
+            typer.echo(f"  {path}", err=True)
+
+
+make_app = typer.Typer(help="Add to a forge project.", no_args_is_help=True)
+app.add_typer(make_app, name="make")
+
+FIELD_HELP = (
+    "A field: name:type[:args][:modifier...]. args: str -> max length (title:str:200); "
+    "decimal -> precision,scale (price:decimal:10,2); enum -> values (status:enum:a,b). "
+    "modifiers: nullable, unique, index, default=VALUE. Repeatable."
+)
+RELATION_HELP = (
+    "A relation: name:kind:Target[:inverse=NAME][:nullable][:on_delete=cascade|set_null|"
+    "restrict][:link_table=NAME]; kind is many_to_one, one_to_many, one_to_one or "
+    "many_to_many. Repeatable."
+)
+
+
+@make_app.command("entity")
+def make_entity(
+    name: Annotated[
+        str | None, typer.Argument(help="The entity (PascalCase); asked for when omitted.")
+    ] = None,
+    field: Annotated[list[str] | None, typer.Option("--field", help=FIELD_HELP)] = None,
+    relation: Annotated[list[str] | None, typer.Option("--relation", help=RELATION_HELP)] = None,
+    no_input: Annotated[
+        bool, typer.Option("--no-input", help="Ask nothing: use the flags only.")
+    ] = False,
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", help="Print the spec change and the file diffs; write nothing."),
+    ] = False,
+    project: Annotated[
+        Path | None,
+        typer.Option(help="The project folder (default: found from the current folder up)."),
+    ] = None,
+) -> None:
+    """Create an entity, or add fields and relations to an existing one.
+
+    Example: forge make entity Post --field title:str:200 --field "price:decimal:10,2:nullable"
+    --relation author:many_to_one:User:inverse=posts --no-input
+    """
+    from generator import project as projects
+    from generator.flags import change_from_flags
+
+    interactive = not no_input and not field and not relation and _interactive()
+    try:
+        root = project.resolve() if project else projects.find_project(Path.cwd())
+        if interactive:
+            from generator.prompts import Asker
+            from generator.spec import load_spec
+
+            text = (root / projects.SPEC_FILE).read_text(encoding="utf-8")
+            change = Asker(text, load_spec(root / projects.SPEC_FILE), typer.echo).ask(name)
+        else:
+            if not name:
+                raise ForgeError("an entity name is required (forge make entity NAME ...)")
+            change = change_from_flags(name, field or [], relation or [])
+        entity_plan = projects.plan_entity(root, change)
+        if dry_run:
+            typer.echo(entity_plan.spec_diff(), nl=False)
+            typer.echo(projects.file_diffs(root, entity_plan.plan), nl=False)
+            return
+        if interactive:
+            typer.echo(entity_plan.spec_diff(), nl=False)
+            changed = sorted(entity_plan.plan.project_changes)
+            typer.echo("Files to write: " + (", ".join(changed) or "none"))
+            import questionary
+
+            if not questionary.confirm("Apply these changes?", default=True).unsafe_ask():
+                raise KeyboardInterrupt
+        projects.apply_entity(entity_plan)
+    except ForgeError as error:
+        _fail(error)
+    except KeyboardInterrupt:
+        typer.echo("aborted; nothing was changed", err=True)
+        raise typer.Exit(130) from None
+    _report(entity_plan.plan)
+    if entity_plan.plan.conflicts:
+        raise typer.Exit(1)
+    message = f"add {change.entity.lower()}"
+    typer.echo("next: create a migration for the change:")
+    typer.echo(f'  alembic revision --autogenerate -m "{message}" && alembic upgrade head')
 
 
 def main() -> None:

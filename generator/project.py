@@ -11,9 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from generator.change import EntityChange, check_change
 from generator.errors import ProjectError, SpecError
+from generator.reconcile import Plan, reconcile
 from generator.spec import Spec, load_spec, parse_spec, read_yaml
-from generator.write import WriteReport, changes, write_files
+from generator.write import write_files
 
 SPEC_FILE = "forge.yaml"
 SUPPORTED_ORMS = ("sqlmodel",)
@@ -22,7 +24,7 @@ SUPPORTED_ORMS = ("sqlmodel",)
 @dataclass
 class Result:
     project: Path
-    report: WriteReport
+    plan: Plan
 
 
 def render_data_layer(spec: Spec, source: str = SPEC_FILE) -> dict[str, str]:
@@ -61,16 +63,76 @@ def find_project(start: Path) -> Path:
 
 
 def generate(project: Path, spec_path: Path | None = None, dry_run: bool = False) -> Result:
-    """(Re)render the data layer of an existing project from its spec."""
+    """(Re)render the data layer of an existing project from its spec, keeping the user's
+    edits (see reconcile). With dry_run, only say what would change."""
     if spec_path is None:
         spec_path = project / SPEC_FILE
     if not (project / "app").is_dir():
         raise ProjectError(f"{project} is not a forge project (it has no app/ folder)")
     spec = load_spec(spec_path)
-    files = render_data_layer(spec, spec_path.name)
-    if dry_run:
-        return Result(project, changes(project, files))
-    return Result(project, write_files(project, files))
+    plan = reconcile(project, render_data_layer(spec, spec_path.name))
+    if not dry_run:
+        write_files(project, plan.writes, plan.deletions)
+    return Result(project, plan)
+
+
+def file_diffs(project: Path, plan: Plan) -> str:
+    """The unified diff that applying `plan` would make to the project's files."""
+    import difflib
+
+    chunks: list[str] = []
+    for relative in sorted(plan.project_changes):
+        path = project / relative
+        old = path.read_text(encoding="utf-8") if path.exists() else ""
+        new = "" if relative in plan.removed else plan.writes[relative]
+        chunks.extend(
+            difflib.unified_diff(
+                old.splitlines(keepends=True),
+                new.splitlines(keepends=True),
+                fromfile=f"a/{relative}" if path.exists() else "/dev/null",
+                tofile="/dev/null" if relative in plan.removed else f"b/{relative}",
+            )
+        )
+    return "".join(chunks)
+
+
+@dataclass
+class EntityPlan:
+    """What `forge make entity` would do: the spec before and after, and the files."""
+
+    project: Path
+    old_spec: str
+    new_spec: str
+    plan: Plan
+
+    def spec_diff(self) -> str:
+        import difflib
+
+        return "".join(
+            difflib.unified_diff(
+                self.old_spec.splitlines(keepends=True),
+                self.new_spec.splitlines(keepends=True),
+                fromfile=f"a/{SPEC_FILE}",
+                tofile=f"b/{SPEC_FILE}",
+            )
+        )
+
+
+def plan_entity(project: Path, change: EntityChange) -> EntityPlan:
+    """Apply a change to the spec and plan the files, writing nothing."""
+    spec_file = project / SPEC_FILE
+    try:
+        old = spec_file.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ProjectError(f"cannot read {spec_file}: {exc}") from None
+    new, spec = check_change(old, change)
+    return EntityPlan(project, old, new, reconcile(project, render_data_layer(spec)))
+
+
+def apply_entity(entity_plan: EntityPlan) -> None:
+    """Write the new spec and the files in one all-or-nothing step."""
+    writes = {**entity_plan.plan.writes, SPEC_FILE: entity_plan.new_spec}
+    write_files(entity_plan.project, writes, entity_plan.plan.deletions)
 
 
 def new_project(
@@ -108,13 +170,14 @@ def new_project(
             spec_text, spec = _with_project(spec_text, answers)
             files = render_data_layer(spec)
         (build / SPEC_FILE).write_text(spec_text, encoding="utf-8")
-        report = write_files(build, files)
+        plan = reconcile(build, files)
+        write_files(build, plan.writes, plan.deletions)
         if path.exists():
             path.rmdir()
         build.rename(path)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return Result(path, report)
+    return Result(path, plan)
 
 
 def _initial_spec(

@@ -1,49 +1,33 @@
 """Write: the only stage that touches the project tree. All or nothing.
 
 Every changed file is first written to a temporary file beside its target; only when all
-of them are on disk are they renamed into place (an atomic step per file). A failure
-before that point removes the temporary files and leaves the tree as it was.
+of them are on disk are they renamed into place (an atomic step per file), and then the
+deletions are made. A failure before the renames removes the temporary files (and any
+folder made for them) and leaves the tree as it was.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from pathlib import Path
 
 
-@dataclass
-class WriteReport:
-    created: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
+def write_files(root: Path, files: dict[str, str], deletions: Iterable[str] = ()) -> list[str]:
+    """Write `files` (relative path -> content) and delete `deletions` under root.
 
-    @property
-    def changed(self) -> list[str]:
-        return self.created + self.updated
-
-
-def changes(root: Path, files: dict[str, str]) -> WriteReport:
-    """What writing `files` (relative path -> content) under root would do."""
-    report = WriteReport()
-    for relative, content in files.items():
-        target = root / relative
-        if not target.exists():
-            report.created.append(relative)
-        elif target.read_bytes() != content.encode("utf-8"):
-            report.updated.append(relative)
-        else:
-            report.unchanged.append(relative)
-    return report
-
-
-def write_files(root: Path, files: dict[str, str]) -> WriteReport:
-    report = changes(root, files)
+    Files whose content is already on disk are skipped. Returns the paths written.
+    """
+    changed = [
+        relative
+        for relative, content in files.items()
+        if not _same(root / relative, content.encode("utf-8"))
+    ]
     staged: list[tuple[Path, Path]] = []
     made_dirs: list[Path] = []
     try:
-        for relative in report.changed:
+        for relative in changed:
             target = root / relative
             missing = [p for p in (target.parent, *target.parent.parents) if not p.exists()]
             made_dirs.extend(reversed(missing))
@@ -61,4 +45,13 @@ def write_files(root: Path, files: dict[str, str]) -> WriteReport:
         raise
     for temp, target in staged:
         os.replace(temp, target)
-    return report
+    for relative in deletions:
+        (root / relative).unlink(missing_ok=True)
+    return changed
+
+
+def _same(path: Path, content: bytes) -> bool:
+    try:
+        return path.read_bytes() == content
+    except FileNotFoundError:
+        return False

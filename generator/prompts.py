@@ -1,0 +1,263 @@
+"""The interactive `forge make entity`: questions in, an EntityChange out.
+
+Every answer is checked by applying it to a candidate spec and running the spec
+validator, so a prompt refuses exactly what a hand-written forge.yaml or the flags would,
+with the same reason. Ctrl-C (or Esc) raises KeyboardInterrupt: the caller aborts and
+writes nothing. Nothing here renders or writes.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Callable
+from typing import Any
+
+import questionary
+from prompt_toolkit.key_binding import KeyBindings
+
+from generator import naming
+from generator.change import EntityChange, problem
+from generator.spec import FIELD_TYPES, Spec
+
+RELATION = "relation"
+NONE = "none"
+TYPE_CHOICES = (*FIELD_TYPES, RELATION)
+
+KIND_SENTENCES = {
+    "many_to_one": "Each {s} relates to one {t}; each {t} can have many {s} objects",
+    "one_to_many": "Each {s} can have many {t} objects; each {t} relates to one {s}",
+    "many_to_many": "Each {s} can have many {t} objects; each {t} can also have many {s} objects",
+    "one_to_one": "Each {s} relates to exactly one {t}; each {t} relates to one {s}",
+}
+
+
+def guess_type(name: str) -> str:
+    """A sensible default type for a field name (`published_at` -> datetime)."""
+    rules = (
+        (r"_at$", "datetime"),
+        (r"(_on|_date)$", "date"),
+        (r"^(is|has)_", "bool"),
+        (r"(_id|_count)$", "int"),
+        (r"^(email|name|title)$|_(name|title|email)$", "str"),
+    )
+    for pattern, ftype in rules:
+        if re.search(pattern, name):
+            return ftype
+    return "str"
+
+
+def inverse_default(entity: str, kind: str) -> str:
+    """The inverse's name: plural of the entity on the many side, singular otherwise."""
+    snake = naming.snake_case(entity)
+    return naming.plural(snake) if kind in ("many_to_one", "many_to_many") else snake
+
+
+def _escape_aborts() -> KeyBindings:
+    bindings = KeyBindings()
+
+    @bindings.add("escape", eager=True)
+    def _abort(event: Any) -> None:
+        event.app.exit(exception=KeyboardInterrupt())
+
+    return bindings
+
+
+class Asker:
+    """Asks the questions for one entity, against the current spec text."""
+
+    def __init__(self, text: str, spec: Spec, say: Callable[[str], None]) -> None:
+        self.text = text
+        self.spec = spec
+        self.say = say
+        self.keys = _escape_aborts()
+
+    # -- questionary wrappers: unsafe_ask raises KeyboardInterrupt on Ctrl-C
+
+    def _text(self, message: str, default: str = "", validate: Any = None) -> str:
+        question = questionary.text(
+            message, default=default, validate=validate, key_bindings=self.keys
+        )
+        return str(question.unsafe_ask()).strip()
+
+    def _choose(self, message: str, choices: list[Any], default: Any = None) -> Any:
+        return questionary.select(message, choices=choices, default=default).unsafe_ask()
+
+    def _confirm(self, message: str, default: bool) -> bool:
+        return bool(questionary.confirm(message, default=default).unsafe_ask())
+
+    def _check(self, change: EntityChange) -> str | bool:
+        reason = problem(self.text, change)
+        return True if reason is None else reason
+
+    # -- the flow
+
+    def entity_name(self) -> str:
+        existing = sorted(e.name for e in self.spec.entities)
+
+        def valid(value: str) -> str | bool:
+            value = value.strip()
+            if not value:
+                return "a class name is required, e.g. Invoice"
+            return self._check(EntityChange(value))
+
+        question = questionary.autocomplete(
+            "Class name of the entity to create or update (e.g. Invoice):",
+            choices=existing,
+            validate=valid,
+            key_bindings=self.keys,
+        )
+        return str(question.unsafe_ask()).strip()
+
+    def ask(self, name: str | None) -> EntityChange:
+        if name is None:
+            name = self.entity_name()
+        else:
+            reason = problem(self.text, EntityChange(name))
+            if reason:
+                from generator.errors import SpecError
+
+                raise SpecError("", reason)
+        existing = any(e.name == name for e in self.spec.entities)
+        self.say(f"You are updating {name}." if existing else f"Creating the new entity {name}.")
+        change = EntityChange(name)
+        while True:
+            if not self.add_property(change):
+                break
+        return change
+
+    def add_property(self, change: EntityChange) -> bool:
+        """Ask for one field or relation; False when the user is done."""
+
+        def valid_name(value: str) -> str | bool:
+            value = value.strip()
+            if not value:
+                return True
+            candidate = copy.deepcopy(change)
+            candidate.fields[value] = {"type": "str"}
+            return self._check(candidate)
+
+        name = self._text(
+            "New field name (press <return> to stop adding fields):", validate=valid_name
+        )
+        if not name:
+            return False
+        ftype = self.field_type(name)
+        if ftype == RELATION:
+            change.relations[name] = self.relation(change, name)
+        else:
+            change.fields[name] = self.field(change, name, ftype)
+        return True
+
+    def field_type(self, name: str) -> str:
+        guess = guess_type(name)
+
+        def valid(value: str) -> str | bool:
+            value = value.strip() or guess
+            if value == "?" or value in TYPE_CHOICES:
+                return True
+            return f"unknown type {value!r} (enter ? to see all types)"
+
+        while True:
+            answer = self._text(f"Field type (enter ? to see all types) [{guess}]:", validate=valid)
+            answer = answer or guess
+            if answer != "?":
+                return answer
+            self.say("Types: " + ", ".join(TYPE_CHOICES))
+
+    def _positive(self, message: str, default: int, minimum: int = 1) -> int:
+        def valid(value: str) -> str | bool:
+            ok = value.strip().isdigit() and int(value) >= minimum
+            return True if ok else f"enter a whole number >= {minimum}"
+
+        return int(self._text(message, default=str(default), validate=valid))
+
+    def field(self, change: EntityChange, name: str, ftype: str) -> dict[str, Any]:
+        spec: dict[str, Any] = {"type": ftype}
+        if ftype == "str":
+            spec["max_length"] = self._positive("Field length:", 255)
+        elif ftype == "decimal":
+            spec["precision"] = self._positive("Precision (total digits):", 10)
+            spec["scale"] = self._positive("Scale (digits after the point):", 2, minimum=0)
+        elif ftype == "enum":
+
+            def valid_values(value: str) -> str | bool:
+                values = [v.strip() for v in value.split(",") if v.strip()]
+                if not values:
+                    return "enter at least one value, separated by commas"
+                candidate = copy.deepcopy(change)
+                candidate.fields[name] = {"type": "enum", "values": values}
+                return self._check(candidate)
+
+            answer = self._text("Values (separated by commas):", validate=valid_values)
+            spec["values"] = [v.strip() for v in answer.split(",") if v.strip()]
+        spec["nullable"] = self._confirm(
+            "Can this field be null in the database (nullable)?", False
+        )
+        if ftype not in ("json", "text", "bytes"):
+            spec["unique"] = self._confirm("Must its values be unique?", False)
+            if not spec["unique"]:
+                spec["index"] = self._confirm("Add an index on it?", False)
+        candidate = copy.deepcopy(change)
+        candidate.fields[name] = spec
+        reason = problem(self.text, candidate)
+        if reason:  # pragma: no cover - every part was checked on its own above
+            from generator.errors import SpecError
+
+            raise SpecError("", reason)
+        return spec
+
+    def relation(self, change: EntityChange, name: str) -> dict[str, Any]:
+        entity = change.entity
+        known = sorted({e.name for e in self.spec.entities} | {entity})
+
+        def valid_target(value: str) -> str | bool:
+            if value.strip() in known:
+                return True
+            return f"unknown entity {value.strip()!r} (known: {', '.join(known)})"
+
+        target = str(
+            questionary.autocomplete(
+                "What class should this entity be related to?",
+                choices=known,
+                validate=valid_target,
+                key_bindings=self.keys,
+            ).unsafe_ask()
+        ).strip()
+        kind = self._choose(
+            "What type of relationship is this?",
+            [
+                questionary.Choice(f"{kind:<13} {sentence.format(s=entity, t=target)}", value=kind)
+                for kind, sentence in KIND_SENTENCES.items()
+            ],
+        )
+        spec: dict[str, Any] = {"kind": kind, "target": target}
+        if kind in ("many_to_one", "one_to_one"):
+            spec["nullable"] = self._confirm(
+                f"Is the {entity}.{name} property allowed to be null (nullable)?", False
+            )
+        if self._confirm(
+            f"Do you want to add a property to {target} to reach {entity} from it?",
+            kind != "one_to_one",
+        ):
+
+            def valid_inverse(value: str) -> str | bool:
+                candidate = copy.deepcopy(change)
+                candidate.relations[name] = {**spec, "inverse": value.strip()}
+                return self._check(candidate)
+
+            spec["inverse"] = self._text(
+                f"New property name inside {target}:",
+                default=inverse_default(entity, kind),
+                validate=valid_inverse,
+            )
+        if kind != "many_to_many":
+            choices = [questionary.Choice("nothing: refuse the delete while referenced", NONE)]
+            choices.append(questionary.Choice("cascade: delete the referencing rows", "cascade"))
+            if spec.get("nullable"):
+                choices.append(questionary.Choice("set_null: clear the reference", "set_null"))
+            choices.append(questionary.Choice("restrict: refuse the delete", "restrict"))
+            on_delete = self._choose("What happens when the referenced row is deleted?", choices)
+            if on_delete != NONE:
+                spec["on_delete"] = on_delete
+        return spec

@@ -1,0 +1,116 @@
+"""Reconcile: the new render, the user's file and what forge generated last time.
+
+forge keeps, per generated file, the exact content it last generated (the "base") under
+`.forge/base/<path>.base` in the project, to be committed with it. For each file:
+
+- not on disk, or on disk equal to its base: the new render is written;
+- edited by the user, and the new render equals the base: the user's file is kept;
+- edited by the user and changed by the spec: a 3-way merge of base, user's file and new
+  render; overlapping changes become conflict markers and are reported.
+
+A generated file whose entity or relation left the spec is deleted when the user never
+edited it, and kept (and reported) when they did. Nothing here touches the disk: the
+result is a set of writes and deletions for the write stage.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from generator.merge import merge3
+
+BASE_DIR = ".forge/base"
+BASE_SUFFIX = ".base"
+
+
+def base_path(relative: str) -> str:
+    return f"{BASE_DIR}/{relative}{BASE_SUFFIX}"
+
+
+@dataclass
+class Plan:
+    """What a run would do: the writes, deletions, and what to tell the user."""
+
+    writes: dict[str, str] = field(default_factory=dict)  # project files and bases
+    deletions: list[str] = field(default_factory=list)
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    merged: list[str] = field(default_factory=list)  # user's edits kept, spec change merged
+    kept: list[str] = field(default_factory=list)  # user's edits kept, nothing to merge
+    conflicts: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    orphaned: list[str] = field(default_factory=list)  # gone from the spec, edited: kept
+    unchanged: list[str] = field(default_factory=list)
+
+    @property
+    def project_changes(self) -> list[str]:
+        """Project files (not bases) that this run writes or deletes."""
+        return self.created + self.updated + self.merged + self.conflicts + self.removed
+
+    @property
+    def in_sync(self) -> bool:
+        return not self.project_changes and not self.orphaned
+
+
+def _read(root: Path, relative: str) -> str | None:
+    try:
+        return (root / relative).read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        return None
+
+
+def known_bases(root: Path) -> set[str]:
+    """Paths of the files forge generated last time (from the base store)."""
+    store = root / BASE_DIR
+    if not store.is_dir():
+        return set()
+    return {
+        str(path.relative_to(store).as_posix())[: -len(BASE_SUFFIX)]
+        for path in store.rglob(f"*{BASE_SUFFIX}")
+    }
+
+
+def reconcile(root: Path, rendered: dict[str, str]) -> Plan:
+    plan = Plan()
+    for relative, new in rendered.items():
+        base = _read(root, base_path(relative))
+        disk = _read(root, relative)
+        if base != new:
+            plan.writes[base_path(relative)] = new
+        if disk is None:
+            plan.writes[relative] = new
+            plan.created.append(relative)
+        elif disk == new:
+            plan.unchanged.append(relative)
+        elif base is None or disk == base:
+            if base is None:
+                # A file forge has no record of: never overwrite it blindly.
+                _merge(plan, relative, "", disk, new)
+            else:
+                plan.writes[relative] = new
+                plan.updated.append(relative)
+        elif new == base:
+            plan.kept.append(relative)
+        else:
+            _merge(plan, relative, base, disk, new)
+    for relative in sorted(known_bases(root) - set(rendered)):
+        plan.deletions.append(base_path(relative))
+        disk = _read(root, relative)
+        if disk is None:
+            continue
+        if disk == _read(root, base_path(relative)):
+            plan.deletions.append(relative)
+            plan.removed.append(relative)
+        else:
+            plan.orphaned.append(relative)
+    return plan
+
+
+def _merge(plan: Plan, relative: str, base: str, disk: str, new: str) -> None:
+    result = merge3(base, disk, new, label=relative)
+    plan.writes[relative] = result.text
+    if result.conflicts:
+        plan.conflicts.append(relative)
+    else:
+        plan.merged.append(relative)
