@@ -118,12 +118,14 @@ def apply_change(text: str, change: EntityChange) -> str:
             raise SpecError(f"entities.{change.entity}.{section}", "must be a mapping")
         block.fa.set_block_style()
         for name, spec in values.items():
-            if name in block:
-                what = "field" if section == "fields" else "relation"
-                raise SpecError(
-                    f"entities.{change.entity}.{section}.{name}",
-                    f"{what} {name!r} already exists on {change.entity}",
-                )
+            for other in ("fields", "relations"):
+                taken = body.get(other)
+                if isinstance(taken, dict) and name in taken:
+                    raise SpecError(
+                        f"entities.{change.entity}.{section}.{name}",
+                        f"{name!r} already exists on {change.entity} "
+                        f"(as a {other[:-1]}); choose another name",
+                    )
             if section == "fields":
                 block[name] = _entry(canonical(spec, FIELD_ORDER))
             else:
