@@ -152,9 +152,10 @@ FIELD_HELP = (
     "modifiers: nullable, unique, index, default=VALUE. Repeatable."
 )
 RELATION_HELP = (
-    "A relation: name:kind:Target[:inverse=NAME][:nullable][:on_delete=cascade|set_null|"
-    "restrict][:link_table=NAME]; kind is many_to_one, one_to_many, one_to_one or "
-    "many_to_many. Repeatable."
+    "A relation: name:kind:Target followed by any of :inverse=NAME :nullable "
+    ":on_delete=cascade|set_null|restrict :link_table=NAME "
+    "(author:many_to_one:User:inverse=posts). kind is many_to_one, one_to_many, "
+    "one_to_one or many_to_many. Repeatable."
 )
 
 
@@ -199,6 +200,13 @@ def make_entity(
                 raise ForgeError("an entity name is required (forge make entity NAME ...)")
             change = change_from_flags(name, field or [], relation or [])
         entity_plan = projects.plan_entity(root, change)
+        if entity_plan.plan.conflicts and not dry_run:
+            raise ForgeError(
+                f"{', '.join(entity_plan.plan.conflicts)}: your edits and this change touch "
+                "the same lines, so the file cannot be updated without losing your code; "
+                "nothing was changed (see --dry-run; to merge with conflict markers instead, "
+                "edit forge.yaml and run `forge generate`)"
+            )
         if dry_run:
             typer.echo(entity_plan.spec_diff(), nl=False)
             typer.echo(projects.file_diffs(root, entity_plan.plan), nl=False)

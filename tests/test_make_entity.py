@@ -330,3 +330,30 @@ def test_every_relation_kind_added_to_an_existing_project(start: Path, tmp_path:
     checks = run_project(start, tmp_path)
     # 6 entities; 7 relations, each with an inverse; 5 foreign keys; 2 many_to_many.
     assert checks == {"crud": 6, "relations": 7, "inverses": 7, "on_delete": 5, "m2m_delete": 2}
+
+
+def test_a_change_that_would_lose_user_code_is_refused_and_changes_nothing(start: Path) -> None:
+    forge("make", "entity", "Post", *POST_FLAGS, "--no-input", cwd=start)
+    schema = start / "app" / "schemas" / "post.py"
+    # The user rewrites the very line the next change must update: the set of fields an
+    # update may not null, which a new required field extends.
+    text = schema.read_text()
+    assert '__non_nullable__ = frozenset({"title", "body", "author_id"})' in text
+    schema.write_text(
+        text.replace(
+            '__non_nullable__ = frozenset({"title", "body", "author_id"})',
+            '__non_nullable__ = frozenset({"title", "author_id"})  # body may be cleared',
+        )
+    )
+    before = tree_digest(start)
+    result = forge(
+        "make", "entity", "Post", "--field", "rating:int", "--no-input",
+        cwd=start, check=False,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: app/schemas/post.py: your edits and this change")
+    assert "nothing was changed" in result.stderr
+    assert tree_digest(start) == before
+    dry = forge("make", "entity", "Post", "--field", "rating:int", "--dry-run",
+                "--no-input", cwd=start)  # fmt: skip
+    assert "<<<<<<< yours app/schemas/post.py" in dry.stdout
