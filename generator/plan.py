@@ -56,14 +56,14 @@ def plan(spec: Spec) -> list[FileJob]:
             )
         )
     if model.entities:
-        jobs.append(_factories_job(model))
+        jobs.extend(_factories_jobs(model))
+        jobs.append(_tests_job(model))
     return jobs
 
 
 def _entity_jobs(entity: Entity) -> list[FileJob]:
     name, module = entity.class_name, entity.module
     context = {"entity": entity}
-    factory = _factory(entity)
     return [
         FileJob(
             f"app/models/{module}.py",
@@ -88,16 +88,6 @@ def _entity_jobs(entity: Entity) -> list[FileJob]:
             f"app/crud/{module}.py",
             "crud.py.jinja",
             {**context, "summary": f"CRUD operations on {name}."},
-        ),
-        FileJob(
-            f"tests/test_{module}.py",
-            "test_entity.py.jinja",
-            {
-                **context,
-                "summary": f"Tests of the generated {name} CRUD and repository.",
-                "factory": factory,
-                "probe": _update_probe(entity),
-            },
         ),
     ]
 
@@ -133,7 +123,7 @@ def sample(entity: Entity, spec: FieldSpec) -> str:
     """An expression (in terms of the counter `n`) giving a valid, unique-per-n value."""
     label = pycode.literal(spec.name)
     if spec.type == "str":
-        return f"_text({label}, n, {spec.max_length})"
+        return f"text({label}, n, {spec.max_length})"
     if spec.type == "text":
         return f'f"{spec.name} {{n}}"'
     if spec.type in ("int", "bigint"):
@@ -163,34 +153,82 @@ def sample(entity: Entity, spec: FieldSpec) -> str:
     raise AssertionError(spec.type)  # pragma: no cover
 
 
-def _update_probe(entity: Entity) -> dict[str, str] | None:
-    """A field the generated test updates, with a new valid value."""
+def _update_probe(entity: Entity) -> str:
+    """A valid partial update for the generated test, as a dict literal."""
     for spec in entity.fields:
         if spec.type == "str" and not spec.unique:
-            return {"name": spec.name, "value": pycode.literal("changed"[: spec.max_length])}
+            return (
+                f"{{{pycode.literal(spec.name)}: {pycode.literal('changed'[: spec.max_length])}}}"
+            )
         if spec.type == "text":
-            return {"name": spec.name, "value": pycode.literal("changed")}
+            return f"{{{pycode.literal(spec.name)}: 'changed'}}"
         if spec.type in ("int", "bigint") and not spec.unique:
-            return {"name": spec.name, "value": "424242"}
-    return None
+            return f"{{{pycode.literal(spec.name)}: 424242}}"
+    return "{}"
 
 
-def _factories_job(model: Model) -> FileJob:
+def _tests_job(model: Model) -> FileJob:
     imports = pycode.Imports()
-    imports.add("itertools", "count")
-    imports.add("typing", "Any")
-    imports.add("sqlalchemy.ext.asyncio", "AsyncSession")
-    factories = []
+    cases = []
+    for entity in model.entities:
+        name, module = entity.class_name, entity.module
+        imports.add(f"app.crud.{module}", f"{name}CRUD")
+        imports.add(f"app.repositories.{module}_repository", f"{name}Repository")
+        imports.add(f"app.schemas.{module}", f"{name}Create", f"{name}Update")
+        factory = _factory(entity)
+        imports.add(f"tests.factories.{module}", factory.make_function, factory.values_function)
+        cases.append(
+            {
+                "name": name,
+                "values_function": factory.values_function,
+                "make": factory.make_function,
+                "changes": _update_probe(entity),
+            }
+        )
+    return FileJob(
+        "tests/test_entities.py",
+        "test_entities.py.jinja",
+        {
+            "summary": "Tests of the generated CRUD and repository classes of every entity.",
+            "imports": imports,
+            "cases": cases,
+        },
+    )
+
+
+def _factories_jobs(model: Model) -> list[FileJob]:
+    """tests/factories/: one module per entity, so that a change re-renders only its own."""
+    jobs = [
+        FileJob(
+            "tests/factories/__init__.py",
+            "factories_init.py.jinja",
+            {"summary": "Factories that insert valid rows of every entity, one module each."},
+        ),
+        FileJob(
+            "tests/factories/_support.py",
+            "factories_support.py.jinja",
+            {"summary": "Helpers of the factories: unique numbers and texts."},
+        ),
+    ]
     for entity in model.entities:
         factory = _factory(entity)
-        factories.append(factory)
+        imports = pycode.Imports()
+        imports.add("typing", "Any")
+        imports.add("sqlalchemy.ext.asyncio", "AsyncSession")
         imports.add("app.models", entity.class_name)
         imports.add(f"app.crud.{entity.module}", f"{entity.class_name}CRUD")
         imports.add(f"app.schemas.{entity.module}", f"{entity.class_name}Create")
+        if factory.values:
+            imports.add("tests.factories._support", "next_n")
+        for fk in entity.foreign_keys:
+            if not fk.nullable and fk.target.class_name != entity.class_name:
+                imports.add(f"tests.factories.{fk.target.module}", f"make_{fk.target.module}")
         for spec in entity.fields:
             if spec.has_default:
                 continue
-            if spec.type == "decimal":
+            if spec.type == "str":
+                imports.add("tests.factories._support", "text")
+            elif spec.type == "decimal":
                 imports.add("decimal", "Decimal")
             elif spec.type in ("date", "datetime", "time"):
                 imports.module("import datetime as dt")
@@ -201,12 +239,15 @@ def _factories_job(model: Model) -> FileJob:
                     f"app.models.{entity.module}",
                     naming.enum_class(entity.class_name, spec.name),
                 )
-    return FileJob(
-        "tests/factories.py",
-        "factories.py.jinja",
-        {
-            "summary": "Factories that insert valid rows of every entity, for tests.",
-            "imports": imports,
-            "factories": factories,
-        },
-    )
+        jobs.append(
+            FileJob(
+                f"tests/factories/{entity.module}.py",
+                "factory.py.jinja",
+                {
+                    "summary": f"Factory of valid {entity.class_name} rows, for tests.",
+                    "imports": imports,
+                    "factory": factory,
+                },
+            )
+        )
+    return jobs

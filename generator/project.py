@@ -28,16 +28,35 @@ class Result:
 
 
 def render_data_layer(spec: Spec, source: str = SPEC_FILE) -> dict[str, str]:
-    """Every data-layer file, rendered and formatted in memory (nothing is written)."""
-    from generator.format import format_python
+    """Every data-layer file, rendered but not formatted (nothing is written)."""
     from generator.plan import plan
     from generator.render import render
 
     _check_supported(spec, source)
-    files: dict[str, str] = {}
-    for job in plan(spec):
-        files[job.path] = format_python(render(job), job.path)
-    return files
+    return {job.path: render(job) for job in plan(spec)}
+
+
+def build(root: Path, spec: Spec, source: str = SPEC_FILE) -> Plan:
+    """Render, format (skipping unchanged renders) and reconcile with the files in root.
+
+    The format cache is the last write of the plan: if a run stops half-way, the cache
+    still describes the bases on disk.
+    """
+    from generator.format import CACHE_FILE, FormatCache
+    from generator.reconcile import base_path
+
+    sources = render_data_layer(spec, source)
+    cache = FormatCache(root)
+
+    def base(relative: str) -> str | None:
+        try:
+            return (root / base_path(relative)).read_text(encoding="utf-8")
+        except OSError:
+            return None
+
+    plan = reconcile(root, cache.formatted(sources, base))
+    plan.writes[CACHE_FILE] = cache.content(sources)
+    return plan
 
 
 def _check_supported(spec: Spec, source: str) -> None:
@@ -70,7 +89,7 @@ def generate(project: Path, spec_path: Path | None = None, dry_run: bool = False
     if not (project / "app").is_dir():
         raise ProjectError(f"{project} is not a forge project (it has no app/ folder)")
     spec = load_spec(spec_path)
-    plan = reconcile(project, render_data_layer(spec, spec_path.name))
+    plan = build(project, spec, spec_path.name)
     if not dry_run:
         write_files(project, plan.writes, plan.deletions)
     return Result(project, plan)
@@ -126,12 +145,12 @@ def plan_entity(project: Path, change: EntityChange) -> EntityPlan:
     except OSError as exc:
         raise ProjectError(f"cannot read {spec_file}: {exc}") from None
     new, spec = check_change(old, change)
-    return EntityPlan(project, old, new, reconcile(project, render_data_layer(spec)))
+    return EntityPlan(project, old, new, build(project, spec))
 
 
 def apply_entity(entity_plan: EntityPlan) -> None:
     """Write the new spec and the files in one all-or-nothing step."""
-    writes = {**entity_plan.plan.writes, SPEC_FILE: entity_plan.new_spec}
+    writes = {SPEC_FILE: entity_plan.new_spec, **entity_plan.plan.writes}
     write_files(entity_plan.project, writes, entity_plan.plan.deletions)
 
 
@@ -154,7 +173,7 @@ def new_project(
         raise ProjectError(f"{path} already exists and is not empty")
     spec_text, spec = _initial_spec(path, name, database, orm, spec_path)
     source = spec_path.name if spec_path else SPEC_FILE
-    files = render_data_layer(spec, source)  # fails before anything is created on disk
+    render_data_layer(spec, source)  # a spec forge cannot render fails before any disk work
     answers = {
         "project_name": spec.project.name,
         "database": spec.project.database,
@@ -163,18 +182,21 @@ def new_project(
     path.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
     try:
-        build = staging / path.name
-        answers = _render_skeleton(build, answers, interactive)
+        target = staging / path.name
+        answers = _render_skeleton(target, answers, interactive)
         chosen = (answers["project_name"], answers["database"], answers["orm"])
         if chosen != (spec.project.name, spec.project.database, spec.project.orm):
             spec_text, spec = _with_project(spec_text, answers)
-            files = render_data_layer(spec)
-        (build / SPEC_FILE).write_text(spec_text, encoding="utf-8")
-        plan = reconcile(build, files)
-        write_files(build, plan.writes, plan.deletions)
+        (target / SPEC_FILE).write_text(spec_text, encoding="utf-8")
+        (target / ".forge").mkdir(exist_ok=True)
+        (target / ".forge" / ".gitignore").write_text(
+            "# derived, rebuilt when missing\ncache.json\n"
+        )
+        plan = build(target, spec, source)
+        write_files(target, plan.writes, plan.deletions)
         if path.exists():
             path.rmdir()
-        build.rename(path)
+        target.rename(path)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return Result(path, plan)

@@ -16,7 +16,7 @@ from generator.model import Entity, LinkTable, RelationEnd
 from generator.spec import FieldSpec
 
 _STDLIB = ("collections", "datetime", "decimal", "enum", "itertools", "typing", "uuid")
-_LOCAL = ("app",)
+_LOCAL = ("app", "tests")
 
 _ANNOTATIONS = {
     "str": "str",

@@ -9,7 +9,6 @@ folder made for them) and leaves the tree as it was.
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -26,17 +25,22 @@ def write_files(root: Path, files: dict[str, str], deletions: Iterable[str] = ()
     ]
     staged: list[tuple[Path, Path]] = []
     made_dirs: list[Path] = []
+    known_dirs: set[Path] = set()
+    suffix = f".{os.getpid()}.forge-tmp"
     try:
         for relative in changed:
             target = root / relative
-            missing = [p for p in (target.parent, *target.parent.parents) if not p.exists()]
-            made_dirs.extend(reversed(missing))
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-            staged.append((Path(temp), target))
+            if target.parent not in known_dirs:
+                missing = [p for p in (target.parent, *target.parent.parents) if not p.exists()]
+                made_dirs.extend(reversed(missing))
+                target.parent.mkdir(parents=True, exist_ok=True)
+                known_dirs.add(target.parent)
+            temp = target.with_name(f".{target.name}{suffix}")
+            mode = _mode_of(target)
+            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+            staged.append((temp, target))
             with os.fdopen(fd, "wb") as handle:
                 handle.write(files[relative].encode("utf-8"))
-            os.chmod(temp, target.stat().st_mode & 0o777 if target.exists() else 0o644)
     except BaseException:
         for temp, _ in staged:
             temp.unlink(missing_ok=True)
@@ -48,6 +52,13 @@ def write_files(root: Path, files: dict[str, str], deletions: Iterable[str] = ()
     for relative in deletions:
         (root / relative).unlink(missing_ok=True)
     return changed
+
+
+def _mode_of(path: Path) -> int:
+    try:
+        return path.stat().st_mode & 0o777
+    except FileNotFoundError:
+        return 0o644
 
 
 def _same(path: Path, content: bytes) -> bool:

@@ -46,7 +46,7 @@ class Entity:
         schemas = importlib.import_module(f"app.schemas.{module}")
         self.create_schema = getattr(schemas, f"{name}Create")
         self.update_schema = getattr(schemas, f"{name}Update")
-        factories = importlib.import_module("tests.factories")
+        factories = importlib.import_module(f"tests.factories.{module}")
         self.values = getattr(factories, f"{module}_values")
 
     def fields(self) -> dict[str, dict[str, Any]]:
