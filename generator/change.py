@@ -148,3 +148,35 @@ def problem(text: str, change: EntityChange) -> str | None:
     except SpecError as error:
         return f"{error.where}: {error.message}" if error.where else error.message
     return None
+
+
+def remove_entity(text: str, entity: str) -> tuple[str, list[str]]:
+    """forge.yaml text without the entity, nor the relations of other entities that point
+    to it (their inverse sides live on the removed entity's side of the code). Returns
+    the new text and the relations removed (`Post.author`)."""
+    from ruamel.yaml.comments import CommentedMap
+
+    yaml = _yaml()
+    document = yaml.load(text)
+    entities = document.get("entities") if isinstance(document, CommentedMap) else None
+    if not isinstance(entities, CommentedMap) or entity not in entities:
+        known = ", ".join(sorted(entities)) if isinstance(entities, CommentedMap) else "none"
+        raise SpecError("entities", f"no entity {entity!r} to remove (known: {known})")
+    del entities[entity]
+    removed: list[str] = []
+    for name, body in entities.items():
+        relations = body.get("relations") if isinstance(body, CommentedMap) else None
+        if not isinstance(relations, CommentedMap):
+            continue
+        for relation in [r for r, spec in relations.items() if _targets(spec, entity)]:
+            del relations[relation]
+            removed.append(f"{name}.{relation}")
+        if not relations:
+            del body["relations"]
+    out = io.StringIO()
+    yaml.dump(document, out)
+    return out.getvalue(), removed
+
+
+def _targets(spec: Any, entity: str) -> bool:
+    return isinstance(spec, dict) and spec.get("target") == entity

@@ -143,6 +143,36 @@ def _report(plan: Plan) -> None:
             typer.echo(f"  {path}", err=True)
 
 
+@app.command()
+def update(
+    project: Annotated[
+        Path | None,
+        typer.Option(help="The project folder (default: found from the current folder up)."),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the diff the upgrade would apply.")
+    ] = False,
+) -> None:
+    """Upgrade the project skeleton to this forge's templates, keeping your edits.
+
+    Needs the record of the skeleton that forge wrote (.forge/skeleton/, committed with
+    the project); no git ceremony: edited files are merged 3-way like `forge generate`.
+    """
+    from generator import project as projects
+
+    try:
+        root = project.resolve() if project else projects.find_project(Path.cwd())
+        result = projects.update(root, dry_run=dry_run)
+    except ForgeError as error:
+        _fail(error)
+    if dry_run:
+        typer.echo(projects.file_diffs(root, result.plan), nl=False)
+        return
+    _report(result.plan)
+    if result.plan.conflicts:
+        raise typer.Exit(1)
+
+
 make_app = typer.Typer(help="Add to a forge project.", no_args_is_help=True)
 app.add_typer(make_app, name="make")
 
@@ -231,6 +261,49 @@ def make_entity(
     message = f"add {change.entity.lower()}"
     typer.echo("next: create a migration for the change:")
     typer.echo(f'  alembic revision --autogenerate -m "{message}" && alembic upgrade head')
+
+
+destroy_app = typer.Typer(help="Remove from a forge project.", no_args_is_help=True)
+app.add_typer(destroy_app, name="destroy")
+
+
+@destroy_app.command("entity")
+def destroy_entity(
+    name: Annotated[str, typer.Argument(help="The entity to remove.")],
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", help="Print the spec change and the file diffs; write nothing."),
+    ] = False,
+    project: Annotated[
+        Path | None,
+        typer.Option(help="The project folder (default: found from the current folder up)."),
+    ] = None,
+) -> None:
+    """Remove an entity from the spec, with its generated code and the relations to it.
+
+    Generated files you never edited are deleted; files you edited are kept and reported.
+    """
+    from generator import project as projects
+
+    try:
+        root = project.resolve() if project else projects.find_project(Path.cwd())
+        entity_plan, relations = projects.plan_destroy(root, name)
+        if dry_run:
+            typer.echo(entity_plan.spec_diff(), nl=False)
+            typer.echo(projects.file_diffs(root, entity_plan.plan), nl=False)
+            return
+        projects.apply_entity(entity_plan)
+    except ForgeError as error:
+        _fail(error)
+    for relation in relations:
+        typer.echo(f"removed relation {relation} (it pointed to {name})")
+    _report(entity_plan.plan)
+    if entity_plan.plan.conflicts:
+        raise typer.Exit(1)
+    typer.echo("next: create a migration for the change:")
+    typer.echo(
+        f'  alembic revision --autogenerate -m "remove {name.lower()}" && alembic upgrade head'
+    )
 
 
 def main() -> None:

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from generator.change import EntityChange, check_change
+from generator.change import EntityChange, check_change, remove_entity
 from generator.errors import ProjectError, SpecError
-from generator.reconcile import Plan, reconcile
+from generator.reconcile import SKELETON_DIR, Plan, reconcile
 from generator.spec import Spec, load_spec, parse_spec, read_yaml
 from generator.write import write_files
 
@@ -148,6 +148,18 @@ def plan_entity(project: Path, change: EntityChange) -> EntityPlan:
     return EntityPlan(project, old, new, build(project, spec))
 
 
+def plan_destroy(project: Path, entity: str) -> tuple[EntityPlan, list[str]]:
+    """Remove an entity (and the relations pointing to it) from the spec; plan the files."""
+    spec_file = project / SPEC_FILE
+    try:
+        old = spec_file.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ProjectError(f"cannot read {spec_file}: {exc}") from None
+    new, removed = remove_entity(old, entity)
+    spec = parse_spec(read_yaml(new))
+    return EntityPlan(project, old, new, build(project, spec)), removed
+
+
 def apply_entity(entity_plan: EntityPlan) -> None:
     """Write the new spec and the files in one all-or-nothing step."""
     writes = {SPEC_FILE: entity_plan.new_spec, **entity_plan.plan.writes}
@@ -179,19 +191,21 @@ def new_project(
         "database": spec.project.database,
         "orm": spec.project.orm,
     }
+    answers, skeleton = render_skeleton(answers, interactive)
+    chosen = (answers["project_name"], answers["database"], answers["orm"])
+    if chosen != (spec.project.name, spec.project.database, spec.project.orm):
+        spec_text, spec = _with_project(spec_text, answers)
     path.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
     try:
         target = staging / path.name
-        answers = _render_skeleton(target, answers, interactive)
-        chosen = (answers["project_name"], answers["database"], answers["orm"])
-        if chosen != (spec.project.name, spec.project.database, spec.project.orm):
-            spec_text, spec = _with_project(spec_text, answers)
-        (target / SPEC_FILE).write_text(spec_text, encoding="utf-8")
-        (target / ".forge").mkdir(exist_ok=True)
-        (target / ".forge" / ".gitignore").write_text(
-            "# derived, rebuilt when missing\ncache.json\n"
-        )
+        target.mkdir()
+        skeleton_plan = reconcile(target, skeleton, SKELETON_DIR)
+        extra = {
+            SPEC_FILE: spec_text,
+            ".forge/.gitignore": "# derived, rebuilt when missing\ncache.json\n",
+        }
+        write_files(target, {**skeleton_plan.writes, **extra})
         plan = build(target, spec, source)
         write_files(target, plan.writes, plan.deletions)
         if path.exists():
@@ -200,6 +214,29 @@ def new_project(
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return Result(path, plan)
+
+
+def update(project: Path, dry_run: bool = False) -> Result:
+    """Upgrade the skeleton to this forge's templates, keeping the user's edits: the new
+    skeleton is merged 3-way with the skeleton forge wrote last time and the user's files."""
+    if not (project / SKELETON_DIR).is_dir():
+        raise ProjectError(
+            f"{project} has no record of the skeleton forge wrote ({SKELETON_DIR}/), so your "
+            "edits cannot be told apart from the old templates; it was not created by "
+            "`forge new` of this version (restore that folder from version control, or "
+            "recreate the project with `forge new`)"
+        )
+    spec = load_spec(project / SPEC_FILE)
+    answers = {
+        "project_name": spec.project.name,
+        "database": spec.project.database,
+        "orm": spec.project.orm,
+    }
+    _, skeleton = render_skeleton(answers, interactive=False)
+    plan = reconcile(project, skeleton, SKELETON_DIR)
+    if not dry_run:
+        write_files(project, plan.writes, plan.deletions)
+    return Result(project, plan)
 
 
 def _initial_spec(
@@ -292,23 +329,36 @@ def _with_project(text: str, answers: dict[str, Any]) -> tuple[str, Spec]:
     return text, parse_spec(read_yaml(text))
 
 
-def _render_skeleton(
-    destination: Path, answers: dict[str, Any], interactive: bool
-) -> dict[str, Any]:
-    """Render the copier skeleton into `destination`; returns the final answers."""
+def render_skeleton(
+    answers: dict[str, Any], interactive: bool
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """The copier skeleton, rendered into a scratch folder and read back (path -> text).
+
+    Interactively, copier asks the questions, with `answers` as the defaults. Returns the
+    final answers and the files.
+    """
     from copier import run_copy
 
+    from generator import __version__
     from generator.resources import project_template
 
-    data = {} if interactive else answers
-    worker = run_copy(
-        str(project_template()),
-        str(destination),
-        data=data,
-        defaults=not interactive,
-        user_defaults=answers if interactive else None,
-        unsafe=True,
-        quiet=True,
-        overwrite=True,
-    )
-    return {key: worker.answers.combined.get(key, answers[key]) for key in answers}
+    data = {"forge_version": __version__} | ({} if interactive else answers)
+    with tempfile.TemporaryDirectory() as scratch:
+        destination = Path(scratch) / "skeleton"
+        worker = run_copy(
+            str(project_template()),
+            str(destination),
+            data=data,
+            defaults=not interactive,
+            user_defaults=answers if interactive else None,
+            unsafe=True,
+            quiet=True,
+            overwrite=True,
+        )
+        final = {key: worker.answers.combined.get(key, answers[key]) for key in answers}
+        files = {
+            path.relative_to(destination).as_posix(): path.read_text(encoding="utf-8")
+            for path in sorted(destination.rglob("*"))
+            if path.is_file()
+        }
+    return final, files

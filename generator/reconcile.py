@@ -20,12 +20,13 @@ from pathlib import Path
 
 from generator.merge import merge3
 
-BASE_DIR = ".forge/base"
+BASE_DIR = ".forge/base"  # bases of the data layer (forge generate)
+SKELETON_DIR = ".forge/skeleton"  # bases of the project skeleton (forge update)
 BASE_SUFFIX = ".base"
 
 
-def base_path(relative: str) -> str:
-    return f"{BASE_DIR}/{relative}{BASE_SUFFIX}"
+def base_path(relative: str, store: str = BASE_DIR) -> str:
+    return f"{store}/{relative}{BASE_SUFFIX}"
 
 
 @dataclass
@@ -60,24 +61,23 @@ def _read(root: Path, relative: str) -> str | None:
         return None
 
 
-def known_bases(root: Path) -> set[str]:
+def known_bases(root: Path, store: str = BASE_DIR) -> set[str]:
     """Paths of the files forge generated last time (from the base store)."""
-    store = root / BASE_DIR
-    if not store.is_dir():
+    folder = root / store
+    if not folder.is_dir():
         return set()
     return {
-        str(path.relative_to(store).as_posix())[: -len(BASE_SUFFIX)]
-        for path in store.rglob(f"*{BASE_SUFFIX}")
+        str(path.relative_to(folder).as_posix())[: -len(BASE_SUFFIX)]
+        for path in folder.rglob(f"*{BASE_SUFFIX}")
     }
 
 
-def reconcile(root: Path, rendered: dict[str, str]) -> Plan:
+def reconcile(root: Path, rendered: dict[str, str], store: str = BASE_DIR) -> Plan:
+    """Plan the writes for `rendered`, against the bases kept in `store`."""
     plan = Plan()
     for relative, new in rendered.items():
-        base = _read(root, base_path(relative))
+        base = _read(root, base_path(relative, store))
         disk = _read(root, relative)
-        if base != new:
-            plan.writes[base_path(relative)] = new
         if disk is None:
             plan.writes[relative] = new
             plan.created.append(relative)
@@ -94,16 +94,18 @@ def reconcile(root: Path, rendered: dict[str, str]) -> Plan:
             plan.kept.append(relative)
         else:
             _merge(plan, relative, base, disk, new)
-    for relative in sorted(known_bases(root) - set(rendered)):
-        plan.deletions.append(base_path(relative))
+        # The base is written after its file: a run stopped between the two leaves a file
+        # that equals the new render, which the next run recognises as forge's own.
+        if base != new:
+            plan.writes[base_path(relative, store)] = new
+    for relative in sorted(known_bases(root, store) - set(rendered)):
         disk = _read(root, relative)
-        if disk is None:
-            continue
-        if disk == _read(root, base_path(relative)):
+        if disk is not None and disk == _read(root, base_path(relative, store)):
             plan.deletions.append(relative)
             plan.removed.append(relative)
-        else:
+        elif disk is not None:
             plan.orphaned.append(relative)
+        plan.deletions.append(base_path(relative, store))  # after its file, likewise
     return plan
 
 
