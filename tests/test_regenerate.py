@@ -89,10 +89,10 @@ def test_overlapping_edits_become_listed_conflicts(blog: Path) -> None:
 def test_destroy_entity_removes_its_code_and_keeps_edited_files(blog: Path) -> None:
     repository = blog / "app" / "repositories" / "tag_repository.py"
     edit(repository, "    model = Tag\n", "    model = Tag\n\n    # a note the user wrote\n")
+    before = tree_digest(blog)
     dry = forge("destroy", "entity", "Tag", "--dry-run", cwd=blog)
     assert "-  Tag:" in dry.stdout and "+++ /dev/null" in dry.stdout
-    before = tree_digest(blog)
-    assert tree_digest(blog) == before
+    assert tree_digest(blog) == before  # the dry run wrote nothing
 
     result = forge("destroy", "entity", "Tag", cwd=blog)
     assert "removed relation Post.tags (it pointed to Tag)" in result.stdout
