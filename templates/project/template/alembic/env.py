@@ -2,13 +2,16 @@
 
 import asyncio
 from logging.config import fileConfig
+from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import pool
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import SQLModel
 
 from alembic import context
+from alembic.operations import ops
 from app import models  # noqa: F401  (registers every table on SQLModel.metadata)
 from app.core.config import get_settings
 
@@ -23,6 +26,33 @@ def database_url() -> str:
     """DATABASE_URL from the environment or .env; never written into the ini file, so
     URL-encoded passwords (with % or @) are passed through untouched."""
     return get_settings().DATABASE_URL
+
+
+def tidy_downgrade(context_: Any, _revision: Any, directives: list[Any]) -> None:
+    """Make autogenerate's downgrade run on every database:
+    - a table's indexes go with the table; dropping them first fails on MySQL when a
+      foreign key needs the index;
+    - PostgreSQL keeps an enum's type when its table is dropped, so `downgrade` then
+      `upgrade` would fail: the type is dropped after its table."""
+    if not directives:
+        return
+    downgrade = directives[0].downgrade_ops
+    dropped = {op.table_name for op in downgrade.ops if isinstance(op, ops.DropTableOp)}
+    operations: list[Any] = []
+    for operation in downgrade.ops:
+        if isinstance(operation, ops.DropIndexOp) and operation.table_name in dropped:
+            continue
+        if isinstance(operation, ops.ModifyTableOps) and operation.table_name in dropped:
+            operation.ops = [o for o in operation.ops if not isinstance(o, ops.DropIndexOp)]
+            if not operation.ops:
+                continue
+        operations.append(operation)
+        if isinstance(operation, ops.DropTableOp) and context_.dialect.name == "postgresql":
+            for column in operation.to_table().columns:
+                if isinstance(column.type, sa.Enum) and column.type.name:
+                    name = column.type.name
+                    operations.append(ops.ExecuteSQLOp(f'DROP TYPE IF EXISTS "{name}"'))
+    downgrade.ops = operations
 
 
 def run_migrations_offline() -> None:
@@ -45,6 +75,7 @@ def do_run_migrations(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        process_revision_directives=tidy_downgrade,
     )
     with context.begin_transaction():
         context.run_migrations()
