@@ -7,8 +7,9 @@ Heavy libraries (copier, black, sqlmodel, alembic) are imported inside the comma
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
@@ -304,6 +305,159 @@ def destroy_entity(
     typer.echo(
         f'  alembic revision --autogenerate -m "remove {name.lower()}" && alembic upgrade head'
     )
+
+
+db_app = typer.Typer(
+    help="Manage the project's database (URL from DATABASE_URL, .env or config/orm.yaml).",
+    no_args_is_help=True,
+)
+app.add_typer(db_app, name="db")
+ProjectOption = Annotated[
+    Path | None,
+    typer.Option(help="The project folder (default: found from the current folder up)."),
+]
+
+
+def _in_project(project: Path | None, work: Callable[[Path, Any], None]) -> None:
+    """Run a db command inside the project, with its database target; errors are one line."""
+    from generator import db
+    from generator.project import find_project
+
+    try:
+        root = project.resolve() if project else find_project(Path.cwd())
+        with db.inside(root):
+            work(root, db.target(root))
+    except ForgeError as error:
+        _fail(error)
+
+
+@db_app.command("create")
+def db_create(project: ProjectOption = None) -> None:
+    """Create the database if it does not exist (SQLite: the file)."""
+    from generator import db
+
+    _in_project(project, lambda _root, target: typer.echo(db.create(target)))
+
+
+@db_app.command("drop")
+def db_drop(
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    project: ProjectOption = None,
+) -> None:
+    """Drop the database, after confirmation."""
+    from generator import db
+
+    def work(_root: Path, target: Any) -> None:
+        if not yes:
+            if not _interactive():
+                raise ForgeError(f"dropping {target.describe()} needs confirmation: pass --yes")
+            if not typer.confirm(f"Drop {target.describe()}? All its data will be lost"):
+                typer.echo("nothing was dropped")
+                return
+        typer.echo(db.drop(target))
+
+    _in_project(project, work)
+
+
+@db_app.command("migrate")
+def db_migrate(
+    message: Annotated[str, typer.Option("--message", "-m", help="The revision's message.")],
+    project: ProjectOption = None,
+) -> None:
+    """Autogenerate a migration from the models; none when nothing changed."""
+    from generator import db
+
+    _in_project(project, lambda root, target: typer.echo(db.migrate(target, root, message)))
+
+
+@db_app.command("upgrade")
+def db_upgrade(
+    revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
+    project: ProjectOption = None,
+) -> None:
+    """Apply migrations up to REVISION (default: head)."""
+    from alembic import command
+
+    from generator import db
+
+    def work(root: Path, target: Any) -> None:
+        db.alembic(target, root, lambda config: command.upgrade(config, revision))
+        typer.echo(f"{target.describe()} upgraded to {revision}")
+
+    _in_project(project, work)
+
+
+@db_app.command("downgrade")
+def db_downgrade(
+    revision: Annotated[str, typer.Argument(help="Target revision, -1 or base.")] = "-1",
+    project: ProjectOption = None,
+) -> None:
+    """Revert migrations down to REVISION (default: -1, the last one; base: all)."""
+    from alembic import command
+
+    from generator import db
+
+    def work(root: Path, target: Any) -> None:
+        db.alembic(target, root, lambda config: command.downgrade(config, revision))
+        typer.echo(f"{target.describe()} downgraded to {revision}")
+
+    _in_project(project, work)
+
+
+@db_app.command("status")
+def db_status(project: ProjectOption = None) -> None:
+    """The revisions, which are applied and which pending, and the current one."""
+    from generator import db
+
+    def work(root: Path, target: Any) -> None:
+        revisions = db.status(target, root)
+        typer.echo(target.describe())
+        if not revisions:
+            typer.echo('no revisions yet: create one with forge db migrate -m "initial"')
+            return
+        typer.echo(f"{'revision':<14}{'state':<10}message")
+        for rev in revisions:
+            marks = [m for m, on in (("head", rev.head), ("current", rev.current)) if on]
+            suffix = f"  ({', '.join(marks)})" if marks else ""
+            state = "applied" if rev.applied else "pending"
+            typer.echo(f"{rev.id:<14}{state:<10}{rev.message}{suffix}")
+        pending = sum(1 for rev in revisions if not rev.applied)
+        current = next((rev.id for rev in revisions if rev.current), "none (empty database)")
+        typer.echo(f"current: {current}; {pending} pending")
+
+    _in_project(project, work)
+
+
+@db_app.command("copy")
+def db_copy(project: ProjectOption = None) -> None:
+    """Create the tables straight from the models, bypassing migrations (prototyping)."""
+    from generator import db
+
+    def work(_root: Path, target: Any) -> None:
+        count = db.copy(target)
+        typer.echo(f"created the {count} tables of the models in {target.describe()}")
+        typer.echo(
+            "note: no migration was recorded (prototyping only); use forge db migrate and "
+            "forge db upgrade for changes you keep"
+        )
+
+    _in_project(project, work)
+
+
+@db_app.command("diagram")
+def db_diagram(project: ProjectOption = None) -> None:
+    """Write a Mermaid diagram of the entities (from forge.yaml; no database needed)."""
+    from generator.diagram import write_diagram
+    from generator.project import SPEC_FILE, find_project
+    from generator.spec import load_spec
+
+    try:
+        root = project.resolve() if project else find_project(Path.cwd())
+        paths = write_diagram(root, load_spec(root / SPEC_FILE))
+    except ForgeError as error:
+        _fail(error)
+    for path in paths:
+        typer.echo(f"wrote {path.relative_to(root) if path.is_absolute() else path}")
 
 
 def main() -> None:

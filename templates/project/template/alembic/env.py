@@ -16,7 +16,7 @@ from app import models  # noqa: F401  (registers every table on SQLModel.metadat
 from app.core.config import get_settings
 
 config = context.config
-if config.config_file_name is not None:
+if config.config_file_name is not None and config.attributes.get("configure_logger", True):
     fileConfig(config.config_file_name)
 
 target_metadata = SQLModel.metadata

@@ -1,6 +1,9 @@
-"""Test fixtures: a fresh database for every test.
+"""Test fixtures.
 
-The database is TEST_DATABASE_URL when set, otherwise a SQLite file in a temporary folder.
+With DATABASE_URL pointing at a server (PostgreSQL, MySQL), every test runs inside a
+transaction that is rolled back at its end (the code under test commits to a SAVEPOINT),
+so tests leave the database as they found it. Otherwise every test gets a fresh SQLite
+file in a temporary folder.
 """
 
 import os
@@ -8,6 +11,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
 
@@ -16,17 +20,39 @@ from app.core.config import Settings
 from app.core.database import DatabaseConnectionManager
 
 
+def server_url() -> str | None:
+    url = os.environ.get("DATABASE_URL")
+    if url and make_url(url).get_backend_name() != "sqlite":
+        return url
+    return None
+
+
 @pytest.fixture
 async def session(tmp_path: Path) -> AsyncIterator[AsyncSession]:
-    url = (
-        os.environ.get("TEST_DATABASE_URL")
-        or f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
-    )
+    url = server_url()
+    if url is None:
+        manager = DatabaseConnectionManager(
+            Settings(DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'test.db'}")
+        )
+        manager.initialize()
+        async with manager.engine.begin() as connection:
+            await connection.run_sync(SQLModel.metadata.create_all)
+        async with manager.sessionmaker() as db_session:
+            yield db_session
+        await manager.close()
+        return
     manager = DatabaseConnectionManager(Settings(DATABASE_URL=url))
     manager.initialize()
     async with manager.engine.begin() as connection:
-        await connection.run_sync(SQLModel.metadata.drop_all)
-        await connection.run_sync(SQLModel.metadata.create_all)
-    async with manager.sessionmaker() as db_session:
-        yield db_session
+        await connection.run_sync(SQLModel.metadata.create_all)  # no-op once migrated
+    async with manager.engine.connect() as connection:
+        transaction = await connection.begin()
+        db_session = AsyncSession(
+            bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+        )
+        try:
+            yield db_session
+        finally:
+            await db_session.close()
+            await transaction.rollback()
     await manager.close()

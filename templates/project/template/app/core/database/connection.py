@@ -1,6 +1,7 @@
-"""The connection manager: one async engine and session factory per application."""
+"""The connection manager: one async engine and session factory per application, with a
+manager per database driver for what differs between them."""
 
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
@@ -14,11 +15,63 @@ from sqlalchemy.ext.asyncio import (
 from app.core.config import Settings, get_settings
 
 
+class DriverManager:
+    """What one database driver needs: engine options, connection set-up, a health check."""
+
+    backend: ClassVar[str] = ""
+
+    def engine_options(self, settings: Settings) -> dict[str, Any]:
+        return {
+            "echo": settings.ECHO,
+            "pool_pre_ping": settings.POOL_PRE_PING,
+            "pool_size": settings.POOL_SIZE,
+            "max_overflow": settings.POOL_MAX_OVERFLOW,
+            "pool_timeout": settings.POOL_TIMEOUT,
+        }
+
+    def prepare(self, engine: AsyncEngine) -> None:
+        """Hook for per-connection set-up."""
+
+    async def test_connections(self, engine: AsyncEngine) -> bool:
+        """Run `SELECT 1`; raises if the database cannot be reached."""
+        async with engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+        return True
+
+
+class PostgreSQLManager(DriverManager):
+    backend = "postgresql"
+
+
+class MySQLManager(DriverManager):
+    backend = "mysql"
+
+    def engine_options(self, settings: Settings) -> dict[str, Any]:
+        # MySQL closes idle connections (wait_timeout); recycle them before it does.
+        return {**super().engine_options(settings), "pool_recycle": 3600}
+
+
+class SQLiteManager(DriverManager):
+    backend = "sqlite"
+
+    def engine_options(self, settings: Settings) -> dict[str, Any]:
+        # SQLite has no connection pool worth sizing; the pool settings are ignored.
+        return {"echo": settings.ECHO, "pool_pre_ping": settings.POOL_PRE_PING}
+
+    def prepare(self, engine: AsyncEngine) -> None:
+        event.listen(engine.sync_engine, "connect", _enable_sqlite_foreign_keys)
+
+
 def _enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
     # SQLite enforces foreign keys (and so ON DELETE) only when asked, per connection.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+MANAGERS: dict[str, type[DriverManager]] = {
+    manager.backend: manager for manager in (PostgreSQLManager, MySQLManager, SQLiteManager)
+}
 
 
 class DatabaseConnectionManager:
@@ -28,6 +81,7 @@ class DatabaseConnectionManager:
         self._settings = settings
         self._engine: AsyncEngine | None = None
         self._sessionmaker: async_sessionmaker[AsyncSession] | None = None
+        self.driver: DriverManager | None = None
 
     @property
     def settings(self) -> Settings:
@@ -39,50 +93,56 @@ class DatabaseConnectionManager:
             return
         settings = self.settings
         url = make_url(settings.DATABASE_URL)
-        options: dict[str, Any] = {
-            "echo": settings.ECHO,
-            "pool_pre_ping": settings.POOL_PRE_PING,
-        }
-        if url.get_backend_name() != "sqlite":
-            # SQLite has no connection pool worth sizing; the pool settings are ignored there.
-            options.update(
-                pool_size=settings.POOL_SIZE,
-                max_overflow=settings.POOL_MAX_OVERFLOW,
-                pool_timeout=settings.POOL_TIMEOUT,
-            )
-        engine = create_async_engine(url, **options)
-        if url.get_backend_name() == "sqlite":
-            event.listen(engine.sync_engine, "connect", _enable_sqlite_foreign_keys)
+        backend = url.get_backend_name()
+        if backend not in MANAGERS:
+            supported = ", ".join(sorted(MANAGERS))
+            raise ValueError(f"unsupported database {backend!r} (supported: {supported})")
+        self.driver = MANAGERS[backend]()
+        engine = create_async_engine(url, **self.driver.engine_options(settings))
+        self.driver.prepare(engine)
         self._engine = engine
         self._sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
+
+    def _manager(self, kind: type[DriverManager]) -> Any:
+        return self.driver if isinstance(self.driver, kind) else None
+
+    @property
+    def postgresql_manager(self) -> PostgreSQLManager | None:
+        return self._manager(PostgreSQLManager)
+
+    @property
+    def mysql_manager(self) -> MySQLManager | None:
+        return self._manager(MySQLManager)
+
+    @property
+    def sqlite_manager(self) -> SQLiteManager | None:
+        return self._manager(SQLiteManager)
 
     @property
     def engine(self) -> AsyncEngine:
         if self._engine is None:
-            raise RuntimeError(
-                "DatabaseConnectionManager.initialize() has not been called"
-            )
+            raise RuntimeError("DatabaseConnectionManager.initialize() has not been called")
         return self._engine
 
     @property
     def sessionmaker(self) -> async_sessionmaker[AsyncSession]:
         if self._sessionmaker is None:
-            raise RuntimeError(
-                "DatabaseConnectionManager.initialize() has not been called"
-            )
+            raise RuntimeError("DatabaseConnectionManager.initialize() has not been called")
         return self._sessionmaker
 
     async def test_connections(self) -> bool:
-        """Run `SELECT 1`; raises if the database cannot be reached."""
-        async with self.engine.connect() as connection:
-            await connection.execute(text("SELECT 1"))
-        return True
+        """Run `SELECT 1` through the driver's manager; raises if unreachable."""
+        if self.driver is None:
+            self.initialize()
+        assert self.driver is not None
+        return await self.driver.test_connections(self.engine)
 
     async def close(self) -> None:
         if self._engine is not None:
             await self._engine.dispose()
         self._engine = None
         self._sessionmaker = None
+        self.driver = None
 
 
 connection_manager = DatabaseConnectionManager()
