@@ -72,8 +72,10 @@ def mermaid(spec: Spec) -> str:
             lines.append(_relationship(entity.table, card, fk.target.table, fk.relation))
     names = _link_relations(model)
     for link in model.link_tables:
-        for _, side in _sides(link):
-            label = names[link.table]
+        self_referential = link.left[1] == link.right[1]
+        for column, side in _sides(link):
+            # The two lines of a self-referential link join the same tables: name the column.
+            label = f"{names[link.table]} ({column})" if self_referential else names[link.table]
             lines.append(_relationship(link.table, LINK_CARDINALITY, side.table, label))
     return "\n".join(lines) + "\n"
 

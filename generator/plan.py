@@ -42,6 +42,16 @@ def plan(spec: Spec) -> list[FileJob]:
             },
         )
     )
+    jobs.append(
+        FileJob(
+            "app/api/routes/__init__.py",
+            "routes_init.py.jinja",
+            {
+                "summary": "The routes of every entity, mounted by app.main.",
+                "modules": sorted(e.module for e in model.entities),
+            },
+        )
+    )
     if model.link_tables:
         imports, classes = pycode.link_code(model.link_tables)
         jobs.append(
@@ -88,6 +98,15 @@ def _entity_jobs(entity: Entity) -> list[FileJob]:
             f"app/crud/{module}.py",
             "crud.py.jinja",
             {**context, "summary": f"CRUD operations on {name}."},
+        ),
+        FileJob(
+            f"app/api/routes/{module}.py",
+            "routes.py.jinja",
+            {
+                **context,
+                "summary": f"HTTP routes of {name}: list, read, create, update, delete.",
+                "route": entity.spec.route,
+            },
         ),
     ]
 
@@ -183,6 +202,7 @@ def _tests_job(model: Model) -> FileJob:
                 "values_function": factory.values_function,
                 "make": factory.make_function,
                 "changes": _update_probe(entity),
+                "route": entity.spec.route,
             }
         )
     return FileJob(

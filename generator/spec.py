@@ -10,6 +10,7 @@ import datetime as dt
 import decimal
 import keyword
 import math
+import re
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
@@ -61,7 +62,7 @@ FIELD_OPTIONS = (
     "description",
 )
 RELATION_OPTIONS = ("kind", "target", "inverse", "nullable", "on_delete", "link_table")
-ENTITY_OPTIONS = ("table", "fields", "relations")
+ENTITY_OPTIONS = ("table", "route", "fields", "relations")
 PROJECT_OPTIONS = ("name", "database", "orm")
 TOP_LEVEL = ("project", "entities")
 
@@ -135,6 +136,7 @@ class EntitySpec(BaseModel):
 
     name: str
     table: str
+    route: str
     fields: tuple[FieldSpec, ...] = ()
     relations: tuple[RelationSpec, ...] = ()
 
@@ -401,6 +403,16 @@ class _SpecReader:
             )
         if len(table) > _MAX_SQL_NAME:
             raise self.fail(f"{where}.table", f"longer than {_MAX_SQL_NAME} characters")
+        route = data.get("route")
+        if route is None:
+            route = f"/{naming.route_path(table)}"
+        elif not isinstance(route, str) or not _ROUTE.match(route):
+            raise self.fail(
+                f"{where}.route",
+                f"{route!r} is not a route path (lowercase letters, digits, -, _ and /, "
+                "e.g. /blog-posts)",
+            )
+        route = "/" + route.strip("/")
         fields_data = self.mapping(data.get("fields"), f"{where}.fields", "fields")
         fields = [
             self.read_field(fname, fvalue, f"{where}.fields.{fname}")
@@ -411,7 +423,9 @@ class _SpecReader:
             self.read_relation(rname, rvalue, f"{where}.relations.{rname}")
             for rname, rvalue in relations_data.items()
         ]
-        return EntitySpec(name=name, table=table, fields=tuple(fields), relations=tuple(relations))
+        return EntitySpec(
+            name=name, table=table, route=route, fields=tuple(fields), relations=tuple(relations)
+        )
 
     # ---- fields
 
@@ -692,6 +706,7 @@ class _SemanticChecks:
 
     def run(self) -> None:
         self.unique_tables_and_modules()
+        self.unique_routes()
         self.targets()
         self.attribute_clashes()
         self.link_tables()
@@ -734,6 +749,16 @@ class _SemanticChecks:
                     f"{module}.py; rename one",
                 )
             modules[module] = entity.name
+
+    def unique_routes(self) -> None:
+        routes: dict[str, str] = {}
+        for entity in self.spec.entities:
+            if entity.route in routes:
+                raise self.fail(
+                    f"entities.{entity.name}.route",
+                    f"route {entity.route!r} is already used by entity {routes[entity.route]}",
+                )
+            routes[entity.route] = entity.name
 
     def targets(self) -> None:
         known = ", ".join(sorted(self.by_name)) or "none defined"
@@ -863,6 +888,9 @@ class _SemanticChecks:
         for name in edges:
             if name not in state:
                 visit(name)
+
+
+_ROUTE = re.compile(r"^/?[a-z0-9][a-z0-9_\-]*(/[a-z0-9][a-z0-9_\-]*)*/?$")
 
 
 def _check_json(value: Any, place: str, reader: _SpecReader, parents: tuple[int, ...] = ()) -> None:

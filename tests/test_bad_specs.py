@@ -143,7 +143,7 @@ CASES: list[tuple[str, str, list[str]]] = [
     (
         "unknown-entity-option",
         f"{P}entities:\n  Post:\n    columns: {{title: str}}\n",
-        ["entities.Post.columns: ", "unknown option", "allowed: table, fields, relations"],
+        ["entities.Post.columns: ", "unknown option", "allowed: table, route, fields, relations"],
     ),
     (
         "two-entities-same-explicit-table",
@@ -528,6 +528,16 @@ CASES: list[tuple[str, str, list[str]]] = [
         f"{P}entities:\n  Employee:\n    relations:\n"
         "      manager: {kind: many_to_one, target: Employee}\n",
         ["entities.Employee.relations.manager: ", "form a cycle", "make one of them nullable"],
+    ),
+    (
+        "route-used-twice",
+        f"{P}entities:\n  Post:\n    route: /items\n  Tag:\n    route: items\n",
+        ["entities.Tag.route: ", "route '/items' is already used by entity Post"],
+    ),
+    (
+        "route-not-a-path",
+        f"{P}entities:\n  Post:\n    route: 'Posts?all'\n",
+        ["entities.Post.route: ", "is not a route path"],
     ),
     # ------------------------------------------------- generated names and ranges
     (

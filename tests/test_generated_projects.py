@@ -68,7 +68,7 @@ def test_generated_test_suite_passes(project: Path) -> None:
     passed = re.search(r"(\d+) passed", result.stdout)
     assert passed, result.stdout
     entities = len(_spec(project)["entities"])
-    assert int(passed.group(1)) == 3 * entities + 1, result.stdout  # + the health test
+    assert int(passed.group(1)) == 4 * entities + 1, result.stdout  # + the health test
     assert "failed" not in result.stdout and "error" not in result.stdout.lower()
 
 

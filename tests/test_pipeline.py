@@ -313,6 +313,8 @@ def test_new_asks_the_project_questions_in_a_terminal(tmp_path: Path) -> None:
     child.send("\x15myshop\r")  # Ctrl-U clears the suggested name
     child.expect("Database")
     child.send("\x1b[B\r")  # arrow down: postgresql
+    child.expect("docker-compose.yml, a Dockerfile")
+    child.send("\r")  # yes, the default for postgresql
     child.expect("ORM")
     child.send("\r")
     child.expect(pexpect.EOF)
@@ -322,3 +324,4 @@ def test_new_asks_the_project_questions_in_a_terminal(tmp_path: Path) -> None:
     assert "name: myshop" in spec and "database: postgresql" in spec
     pyproject = (tmp_path / "asked" / "pyproject.toml").read_text()
     assert 'name = "myshop"' in pyproject and "asyncpg" in pyproject
+    assert (tmp_path / "asked" / "docker-compose.yml").is_file()

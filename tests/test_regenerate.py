@@ -135,7 +135,8 @@ def test_update_merges_a_new_skeleton_with_user_edits(blog: Path) -> None:
     keeps the user's line."""
     config = blog / "app" / "core" / "config.py"
     base = blog / ".forge" / "skeleton" / "app" / "core" / "config.py.base"
-    old = base.read_text().replace("POOL_SIZE: int = 5", "POOL_SIZE: int = 3")
+    old = base.read_text().replace('"POOL_SIZE": ("size", 5)', '"POOL_SIZE": ("size", 3)')
+    assert old != base.read_text()
     base.write_text(old)
     config.write_text(
         old.replace(
@@ -145,7 +146,7 @@ def test_update_merges_a_new_skeleton_with_user_edits(blog: Path) -> None:
     result = forge("update", cwd=blog)
     assert "merged    app/core/config.py (your edits kept)" in result.stdout
     text = config.read_text()
-    assert "POOL_SIZE: int = 5" in text and "FEATURE_X: bool = True" in text
+    assert '"POOL_SIZE": ("size", 5)' in text and "FEATURE_X: bool = True" in text
     assert "nothing to do" in forge("update", cwd=blog).stdout
     in_project(blog, "pytest", "-q", "-p", "no:cacheprovider")
 

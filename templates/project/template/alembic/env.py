@@ -16,7 +16,9 @@ from app import models  # noqa: F401  (registers every table on SQLModel.metadat
 from app.core.config import get_settings
 
 config = context.config
-if config.config_file_name is not None and config.attributes.get("configure_logger", True):
+if config.config_file_name is not None and config.attributes.get(
+    "configure_logger", True
+):
     fileConfig(config.config_file_name)
 
 target_metadata = SQLModel.metadata
@@ -42,12 +44,20 @@ def tidy_downgrade(context_: Any, _revision: Any, directives: list[Any]) -> None
     for operation in downgrade.ops:
         if isinstance(operation, ops.DropIndexOp) and operation.table_name in dropped:
             continue
-        if isinstance(operation, ops.ModifyTableOps) and operation.table_name in dropped:
-            operation.ops = [o for o in operation.ops if not isinstance(o, ops.DropIndexOp)]
+        if (
+            isinstance(operation, ops.ModifyTableOps)
+            and operation.table_name in dropped
+        ):
+            operation.ops = [
+                o for o in operation.ops if not isinstance(o, ops.DropIndexOp)
+            ]
             if not operation.ops:
                 continue
         operations.append(operation)
-        if isinstance(operation, ops.DropTableOp) and context_.dialect.name == "postgresql":
+        if (
+            isinstance(operation, ops.DropTableOp)
+            and context_.dialect.name == "postgresql"
+        ):
             for column in operation.to_table().columns:
                 if isinstance(column.type, sa.Enum) and column.type.name:
                     name = column.type.name

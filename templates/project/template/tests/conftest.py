@@ -10,6 +10,7 @@ import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,7 +18,8 @@ from sqlmodel import SQLModel
 
 from app import models  # noqa: F401  (registers every table)
 from app.core.config import Settings
-from app.core.database import DatabaseConnectionManager
+from app.core.database import DatabaseConnectionManager, get_db
+from app.main import app
 
 
 def server_url() -> str | None:
@@ -48,7 +50,9 @@ async def session(tmp_path: Path) -> AsyncIterator[AsyncSession]:
     async with manager.engine.connect() as connection:
         transaction = await connection.begin()
         db_session = AsyncSession(
-            bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+            bind=connection,
+            join_transaction_mode="create_savepoint",
+            expire_on_commit=False,
         )
         try:
             yield db_session
@@ -56,3 +60,21 @@ async def session(tmp_path: Path) -> AsyncIterator[AsyncSession]:
             await db_session.close()
             await transaction.rollback()
     await manager.close()
+
+
+@pytest.fixture
+async def client(session: AsyncSession) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client for the app, whose requests use the test's session."""
+
+    async def test_db() -> AsyncIterator[AsyncSession]:
+        yield session
+
+    app.dependency_overrides[get_db] = test_db
+    transport = httpx.ASGITransport(app=app)
+    try:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://test"
+        ) as http:
+            yield http
+    finally:
+        app.dependency_overrides.clear()

@@ -92,7 +92,11 @@ class Settings(BaseSettings):
             if getattr(self, name) is None:
                 value = interpolate(pool.get(key, default))
                 if isinstance(default, bool):
-                    value = value if isinstance(value, bool) else str(value).lower() == "true"
+                    value = (
+                        value
+                        if isinstance(value, bool)
+                        else str(value).lower() == "true"
+                    )
                 else:
                     value = int(value)
                 setattr(self, name, value)

@@ -3,7 +3,7 @@
 from typing import Any, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
 
@@ -26,6 +26,10 @@ class BaseCRUD(Generic[ModelT, CreateT, UpdateT]):
     async def get_all(self, skip: int = 0, limit: int = 100) -> list[ModelT]:
         statement = select(self.model).order_by(self.model.id).offset(skip).limit(limit)
         return list((await self.session.execute(statement)).scalars().all())
+
+    async def count(self) -> int:
+        statement = select(func.count()).select_from(self.model)
+        return int((await self.session.execute(statement)).scalar_one())
 
     async def create(self, data: CreateT) -> ModelT:
         instance: ModelT = self.model(**data.model_dump())

@@ -1,8 +1,19 @@
 """Base classes of the generated Pydantic schemas."""
 
-from typing import ClassVar, Self
+from typing import ClassVar, Generic, Self, TypeVar
 
 from pydantic import BaseModel, model_validator
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    """One page of a list: the rows, how many there are in all, and where this page is."""
+
+    items: list[T]
+    total: int
+    page: int
+    size: int
 
 
 class UpdateSchema(BaseModel):

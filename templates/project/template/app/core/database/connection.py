@@ -70,7 +70,8 @@ def _enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
 
 
 MANAGERS: dict[str, type[DriverManager]] = {
-    manager.backend: manager for manager in (PostgreSQLManager, MySQLManager, SQLiteManager)
+    manager.backend: manager
+    for manager in (PostgreSQLManager, MySQLManager, SQLiteManager)
 }
 
 
@@ -96,7 +97,9 @@ class DatabaseConnectionManager:
         backend = url.get_backend_name()
         if backend not in MANAGERS:
             supported = ", ".join(sorted(MANAGERS))
-            raise ValueError(f"unsupported database {backend!r} (supported: {supported})")
+            raise ValueError(
+                f"unsupported database {backend!r} (supported: {supported})"
+            )
         self.driver = MANAGERS[backend]()
         engine = create_async_engine(url, **self.driver.engine_options(settings))
         self.driver.prepare(engine)
@@ -121,13 +124,17 @@ class DatabaseConnectionManager:
     @property
     def engine(self) -> AsyncEngine:
         if self._engine is None:
-            raise RuntimeError("DatabaseConnectionManager.initialize() has not been called")
+            raise RuntimeError(
+                "DatabaseConnectionManager.initialize() has not been called"
+            )
         return self._engine
 
     @property
     def sessionmaker(self) -> async_sessionmaker[AsyncSession]:
         if self._sessionmaker is None:
-            raise RuntimeError("DatabaseConnectionManager.initialize() has not been called")
+            raise RuntimeError(
+                "DatabaseConnectionManager.initialize() has not been called"
+            )
         return self._sessionmaker
 
     async def test_connections(self) -> bool:
