@@ -138,7 +138,9 @@ def _engine(url: Any, **options: Any) -> Any:
 
 def _server_url(db: Target) -> Any:
     """The same server, connected to no database of ours (to create or drop one)."""
-    return db.url.set(database="postgres" if db.kind == "postgresql" else None)
+    if db.kind == "postgresql":
+        return db.url.set(database="postgres")
+    return db.url._replace(database=None)  # URL.set() would read None as "unchanged"
 
 
 def _quoted(db: Target) -> str:

@@ -38,11 +38,14 @@ def run(
     return result
 
 
-def forge(*args: str, cwd: Path, check: bool = True) -> subprocess.CompletedProcess[str]:
-    """Run the real `forge` command line (as `python -m generator`)."""
-    env = {k: v for k, v in os.environ.items()}
-    env["PYTHONPATH"] = str(ROOT)
-    return run([sys.executable, "-m", "generator", *args], cwd=cwd, env=env, check=check)
+def forge(
+    *args: str, cwd: Path, check: bool = True, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run the real `forge` command line (as `python -m generator`); `env` adds variables."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("DATABASE_URL")}
+    environment["PYTHONPATH"] = str(ROOT)
+    environment.update(env or {})
+    return run([sys.executable, "-m", "generator", *args], cwd=cwd, env=environment, check=check)
 
 
 def in_project(project: Path, *args: str, check: bool = True, **env: str):  # type: ignore[no-untyped-def]
