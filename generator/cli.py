@@ -44,6 +44,13 @@ def new(
         str | None, typer.Option(help="sqlite | postgresql | mysql (default: sqlite).")
     ] = None,
     orm: Annotated[str | None, typer.Option(help="sqlmodel | sqlalchemy.")] = None,
+    docker: Annotated[
+        bool | None,
+        typer.Option(
+            "--docker/--no-docker",
+            help="Add docker-compose.yml and a Dockerfile (default: yes unless SQLite).",
+        ),
+    ] = None,
     spec: Annotated[
         Path | None, typer.Option(help="A forge.yaml to start from (copied into the project).")
     ] = None,
@@ -60,6 +67,7 @@ def new(
             name=name,
             database=database,
             orm=orm,
+            docker=docker,
             spec_path=spec,
             interactive=not defaults and _interactive(),
         )

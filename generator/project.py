@@ -172,6 +172,7 @@ def new_project(
     name: str | None = None,
     database: str | None = None,
     orm: str | None = None,
+    docker: bool | None = None,
     spec_path: Path | None = None,
     interactive: bool = False,
 ) -> Result:
@@ -183,17 +184,14 @@ def new_project(
     path = path.resolve()
     if path.exists() and (not path.is_dir() or any(path.iterdir())):
         raise ProjectError(f"{path} already exists and is not empty")
-    spec_text, spec = _initial_spec(path, name, database, orm, spec_path)
+    spec_text, spec = _initial_spec(path, name, database, orm, docker, spec_path)
     source = spec_path.name if spec_path else SPEC_FILE
     render_data_layer(spec, source)  # a spec forge cannot render fails before any disk work
-    answers = {
-        "project_name": spec.project.name,
-        "database": spec.project.database,
-        "orm": spec.project.orm,
-    }
-    answers, skeleton = render_skeleton(answers, interactive)
-    chosen = (answers["project_name"], answers["database"], answers["orm"])
-    if chosen != (spec.project.name, spec.project.database, spec.project.orm):
+    defaults = skeleton_answers(spec)
+    if interactive and docker is None and not _declares_docker(spec_path):
+        del defaults["docker"]  # copier's default then follows the database chosen
+    answers, skeleton = render_skeleton(defaults, interactive)
+    if answers != skeleton_answers(spec):
         spec_text, spec = _with_project(spec_text, answers)
     path.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
@@ -227,12 +225,7 @@ def update(project: Path, dry_run: bool = False) -> Result:
             "recreate the project with `forge new`)"
         )
     spec = load_spec(project / SPEC_FILE)
-    answers = {
-        "project_name": spec.project.name,
-        "database": spec.project.database,
-        "orm": spec.project.orm,
-    }
-    _, skeleton = render_skeleton(answers, interactive=False)
+    _, skeleton = render_skeleton(skeleton_answers(spec), interactive=False)
     plan = reconcile(project, skeleton, SKELETON_DIR)
     if not dry_run:
         write_files(project, plan.writes, plan.deletions)
@@ -244,14 +237,17 @@ def _initial_spec(
     name: str | None,
     database: str | None,
     orm: str | None,
+    docker: bool | None,
     spec_path: Path | None,
 ) -> tuple[str, Spec]:
     """The spec text to write into the new project, with flags applied over the file."""
-    overrides = {
-        key: value
-        for key, value in (("name", name), ("database", database), ("orm", orm))
-        if value is not None
-    }
+    flags: tuple[tuple[str, Any], ...] = (
+        ("name", name),
+        ("database", database),
+        ("orm", orm),
+        ("docker", docker),
+    )
+    overrides = {key: value for key, value in flags if value is not None}
     if spec_path is not None:
         source = spec_path.name
         try:
@@ -268,8 +264,18 @@ def _initial_spec(
         return text, parse_spec(data, source=source)
     project = {"name": name or _default_name(path), "database": database or "sqlite"}
     project["orm"] = orm or "sqlmodel"
+    chosen = docker if docker is not None else project["database"] != "sqlite"
+    project["docker"] = "true" if chosen else "false"
     text = _fresh_spec_text(project)
     return text, parse_spec(read_yaml(text), source="forge.yaml")
+
+
+def _declares_docker(spec_path: Path | None) -> bool:
+    if spec_path is None:
+        return False
+    data = read_yaml(spec_path.read_text(encoding="utf-8"), spec_path.name)
+    project = data.get("project") if isinstance(data, dict) else None
+    return isinstance(project, dict) and "docker" in project
 
 
 def _has_project_name(data: dict[str, Any]) -> bool:
@@ -291,6 +297,7 @@ def _fresh_spec_text(project: dict[str, str]) -> str:
         f"  name: {project['name']}\n"
         f"  database: {project['database']}  # sqlite | postgresql | mysql\n"
         f"  orm: {project['orm']}  # sqlmodel | sqlalchemy\n"
+        f"  docker: {project['docker']}  # docker-compose.yml, Dockerfile\n"
         "entities: {}\n"
     )
 
@@ -325,8 +332,20 @@ def _set_project_keys(text: str, values: dict[str, str]) -> str:
 def _with_project(text: str, answers: dict[str, Any]) -> tuple[str, Spec]:
     values = {"name": answers["project_name"], "database": answers["database"]}
     values["orm"] = answers["orm"]
+    values["docker"] = bool(answers["docker"])
     text = _set_project_keys(text, values)
     return text, parse_spec(read_yaml(text))
+
+
+def skeleton_answers(spec: Spec) -> dict[str, Any]:
+    """The copier answers of a project: its spec's `project:` section."""
+    project = spec.project
+    return {
+        "project_name": project.name,
+        "database": project.database,
+        "orm": project.orm,
+        "docker": project.docker,
+    }
 
 
 def render_skeleton(
@@ -355,7 +374,8 @@ def render_skeleton(
             quiet=True,
             overwrite=True,
         )
-        final = {key: worker.answers.combined.get(key, answers[key]) for key in answers}
+        keys = ("project_name", "database", "orm", "docker")
+        final = {key: worker.answers.combined.get(key, answers.get(key)) for key in keys}
         files = {
             path.relative_to(destination).as_posix(): path.read_text(encoding="utf-8")
             for path in sorted(destination.rglob("*"))

@@ -63,7 +63,7 @@ FIELD_OPTIONS = (
 )
 RELATION_OPTIONS = ("kind", "target", "inverse", "nullable", "on_delete", "link_table")
 ENTITY_OPTIONS = ("table", "route", "fields", "relations")
-PROJECT_OPTIONS = ("name", "database", "orm")
+PROJECT_OPTIONS = ("name", "database", "orm", "docker")
 TOP_LEVEL = ("project", "entities")
 
 # Names the generated modules import or that SQLModel/Pydantic own: a field, relation
@@ -147,6 +147,7 @@ class ProjectSpec(BaseModel):
     name: str
     database: Literal["sqlite", "postgresql", "mysql"] = "sqlite"
     orm: Literal["sqlmodel", "sqlalchemy"] = "sqlmodel"
+    docker: bool = False  # docker-compose.yml, Dockerfile; default: not for SQLite
 
 
 class Spec(BaseModel):
@@ -371,7 +372,13 @@ class _SpecReader:
             )
         database = self.choice(data, "database", "project", DATABASES) or "sqlite"
         orm = self.choice(data, "orm", "project", ORMS) or "sqlmodel"
-        return ProjectSpec(name=name, database=database, orm=orm)  # type: ignore[arg-type]
+        docker = self.boolean(data, "docker", "project") if "docker" in data else None
+        return ProjectSpec(
+            name=name,
+            database=database,  # type: ignore[arg-type]
+            orm=orm,  # type: ignore[arg-type]
+            docker=database != "sqlite" if docker is None else docker,
+        )
 
     def read_entity(self, name: Any, value: Any) -> EntitySpec:
         where = f"entities.{name}"
