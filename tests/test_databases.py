@@ -264,3 +264,40 @@ def test_500_concurrent_requests_on_postgresql_with_a_small_pool(
         assert (report["pool_size"], report["overflow"]) == (5, 2)
     finally:
         forge("db", "drop", "--yes", cwd=blog_pg, env=env, check=False)
+
+
+SETTINGS = "from app.core.config import get_settings; print(get_settings().DATABASE_URL)"
+
+
+def test_settings_priority(tmp_path: Path) -> None:
+    """DATABASE_URL in the environment, then .env.<APP_ENV>, then .env, then `url` in
+    config/orm.yaml, then its fields with ${VAR:-default} from the environment."""
+    project = new_project(tmp_path, "blog", "sqlite")
+
+    def url(**env: str) -> str:
+        result = run([sys.executable, "-c", SETTINGS], cwd=project, env=project_env(project, **env))
+        return result.stdout.strip()
+
+    assert url() == "sqlite+aiosqlite:///./blog.db"  # the fields' defaults
+    assert url(DB_NAME="./other.db") == "sqlite+aiosqlite:///./other.db"
+    orm = project / "config" / "orm.yaml"
+    orm.write_text(
+        orm.read_text().replace(
+            "  # url: sqlite", "  url: sqlite+aiosqlite:///${DIR:-.}/u.db\n  # x"
+        )
+    )
+    assert url() == "sqlite+aiosqlite:///./u.db"
+    assert url(DIR="/data") == "sqlite+aiosqlite:////data/u.db"
+    (project / ".env").write_text("DATABASE_URL=sqlite+aiosqlite:///dotenv.db\nPOOL_SIZE=3\n")
+    assert url() == "sqlite+aiosqlite:///dotenv.db"
+    (project / ".env.testing").write_text("DATABASE_URL=sqlite+aiosqlite:///testing.db\n")
+    assert url(APP_ENV="testing") == "sqlite+aiosqlite:///testing.db"
+    assert url(APP_ENV="production") == "sqlite+aiosqlite:///dotenv.db"
+    assert url(APP_ENV="testing", DATABASE_URL="sqlite+aiosqlite:///env.db") == (
+        "sqlite+aiosqlite:///env.db"
+    )
+    pool = (
+        "from app.core.config import get_settings as g; s = g(); print(s.POOL_SIZE, s.POOL_TIMEOUT)"
+    )
+    result = run([sys.executable, "-c", pool], cwd=project, env=project_env(project))
+    assert result.stdout.split() == ["3", "30"]  # .env wins; orm.yaml's pool section fills in
