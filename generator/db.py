@@ -231,16 +231,15 @@ def copy(db: Target) -> int:
     """Create the tables straight from the models (no migration). Returns how many."""
 
     async def work() -> int:
-        import app.models  # noqa: F401  (registers every table)
-        from sqlmodel import SQLModel
+        from app.models import metadata
 
         engine = _engine(db.url)
         try:
             async with engine.begin() as connection:
-                await connection.run_sync(SQLModel.metadata.create_all)
+                await connection.run_sync(metadata.create_all)
         finally:
             await engine.dispose()
-        return len(SQLModel.metadata.tables)
+        return len(metadata.tables)
 
     return run(db, work)
 

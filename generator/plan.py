@@ -25,11 +25,13 @@ def plan(spec: Spec) -> list[FileJob]:
     model = build_model(spec)
     jobs: list[FileJob] = []
     for entity in model.entities:
-        jobs.extend(_entity_jobs(entity))
+        jobs.extend(_entity_jobs(entity, spec.project.orm))
     modules = [(e.module, e.class_name) for e in model.entities]
     if model.link_tables:
         links = ", ".join(link.class_name for link in model.link_tables)
         modules.append((LINKS_MODULE, links))
+    if spec.project.orm == "sqlalchemy":
+        modules.append(("_base", "Base"))
     names = [e.class_name for e in model.entities] + [link.class_name for link in model.link_tables]
     jobs.append(
         FileJob(
@@ -39,9 +41,18 @@ def plan(spec: Spec) -> list[FileJob]:
                 "summary": "Every table model, imported so that Alembic sees all tables.",
                 "modules": sorted(modules),
                 "names": sorted(names),
+                "orm": spec.project.orm,
             },
         )
     )
+    if spec.project.orm == "sqlalchemy":
+        jobs.append(
+            FileJob(
+                "app/models/_base.py",
+                "models_base.py.jinja",
+                {"summary": "The declarative base of the table classes."},
+            )
+        )
     jobs.append(
         FileJob(
             "app/api/routes/__init__.py",
@@ -53,7 +64,10 @@ def plan(spec: Spec) -> list[FileJob]:
         )
     )
     if model.link_tables:
-        imports, classes = pycode.link_code(model.link_tables)
+        emit_links = (
+            pycode.link_code if spec.project.orm == "sqlmodel" else pycode.sqlalchemy_link_code
+        )
+        imports, classes = emit_links(model.link_tables)
         jobs.append(
             FileJob(
                 f"app/models/{LINKS_MODULE}.py",
@@ -62,6 +76,7 @@ def plan(spec: Spec) -> list[FileJob]:
                     "summary": "Link tables of the many_to_many relations.",
                     "imports": imports,
                     "classes": classes,
+                    "base": "SQLModel, table=True" if spec.project.orm == "sqlmodel" else "Base",
                 },
             )
         )
@@ -71,14 +86,15 @@ def plan(spec: Spec) -> list[FileJob]:
     return jobs
 
 
-def _entity_jobs(entity: Entity) -> list[FileJob]:
+def _entity_jobs(entity: Entity, orm: str) -> list[FileJob]:
     name, module = entity.class_name, entity.module
     context = {"entity": entity}
+    emit = pycode.model_code if orm == "sqlmodel" else pycode.sqlalchemy_model_code
     return [
         FileJob(
             f"app/models/{module}.py",
             "model.py.jinja",
-            {**context, "summary": f"The {name} table.", "code": pycode.model_code(entity)},
+            {**context, "summary": f"The {name} table.", "code": emit(entity)},
         ),
         FileJob(
             f"app/schemas/{module}.py",

@@ -18,7 +18,6 @@ from generator.spec import Spec, load_spec, parse_spec, read_yaml
 from generator.write import write_files
 
 SPEC_FILE = "forge.yaml"
-SUPPORTED_ORMS = ("sqlmodel",)
 
 
 @dataclass
@@ -27,16 +26,15 @@ class Result:
     plan: Plan
 
 
-def render_data_layer(spec: Spec, source: str = SPEC_FILE) -> dict[str, str]:
+def render_data_layer(spec: Spec) -> dict[str, str]:
     """Every data-layer file, rendered but not formatted (nothing is written)."""
     from generator.plan import plan
     from generator.render import render
 
-    _check_supported(spec, source)
     return {job.path: render(job) for job in plan(spec)}
 
 
-def build(root: Path, spec: Spec, source: str = SPEC_FILE) -> Plan:
+def build(root: Path, spec: Spec) -> Plan:
     """Render, format (skipping unchanged renders) and reconcile with the files in root.
 
     The format cache is the last write of the plan: if a run stops half-way, the cache
@@ -45,7 +43,7 @@ def build(root: Path, spec: Spec, source: str = SPEC_FILE) -> Plan:
     from generator.format import CACHE_FILE, FormatCache
     from generator.reconcile import base_path
 
-    sources = render_data_layer(spec, source)
+    sources = render_data_layer(spec)
     cache = FormatCache(root)
 
     def base(relative: str) -> str | None:
@@ -57,16 +55,6 @@ def build(root: Path, spec: Spec, source: str = SPEC_FILE) -> Plan:
     plan = reconcile(root, cache.formatted(sources, base))
     plan.writes[CACHE_FILE] = cache.content(sources)
     return plan
-
-
-def _check_supported(spec: Spec, source: str) -> None:
-    if spec.project.orm not in SUPPORTED_ORMS:
-        raise SpecError(
-            "project.orm",
-            f"{spec.project.orm!r} is not available in this version of forge "
-            f"(available: {', '.join(SUPPORTED_ORMS)})",
-            source=source,
-        )
 
 
 def find_project(start: Path) -> Path:
@@ -89,7 +77,7 @@ def generate(project: Path, spec_path: Path | None = None, dry_run: bool = False
     if not (project / "app").is_dir():
         raise ProjectError(f"{project} is not a forge project (it has no app/ folder)")
     spec = load_spec(spec_path)
-    plan = build(project, spec, spec_path.name)
+    plan = build(project, spec)
     if not dry_run:
         write_files(project, plan.writes, plan.deletions)
     return Result(project, plan)
@@ -185,8 +173,6 @@ def new_project(
     if path.exists() and (not path.is_dir() or any(path.iterdir())):
         raise ProjectError(f"{path} already exists and is not empty")
     spec_text, spec = _initial_spec(path, name, database, orm, docker, spec_path)
-    source = spec_path.name if spec_path else SPEC_FILE
-    render_data_layer(spec, source)  # a spec forge cannot render fails before any disk work
     defaults = skeleton_answers(spec)
     if interactive and docker is None and not _declares_docker(spec_path):
         del defaults["docker"]  # copier's default then follows the database chosen
@@ -204,7 +190,7 @@ def new_project(
             ".forge/.gitignore": "# derived, rebuilt when missing\ncache.json\n",
         }
         write_files(target, {**skeleton_plan.writes, **extra})
-        plan = build(target, spec, source)
+        plan = build(target, spec)
         write_files(target, plan.writes, plan.deletions)
         if path.exists():
             path.rmdir()

@@ -141,6 +141,7 @@ class EnumClass:
 @dataclass
 class ModelCode:
     imports: Imports
+    base: str = "SQLModel, table=True"
     enums: list[EnumClass] = field(default_factory=list)
     columns: list[Line] = field(default_factory=list)
     relations: list[Line] = field(default_factory=list)
@@ -222,6 +223,7 @@ def model_code(entity: Entity) -> ModelCode:
     imports = Imports()
     imports.add("sqlmodel", "Field", "SQLModel")
     code = ModelCode(imports=imports)
+    code.columns.append(Line("id", "int | None", "Field(default=None, primary_key=True)"))
     for spec in entity.fields:
         enum_class = None
         _type_imports(spec, imports)
@@ -368,3 +370,129 @@ def schema_code(entity: Entity) -> SchemaCode:
         if not fk.nullable:
             non_nullable.append(fk.column)
     return SchemaCode(imports, create, read, update, non_nullable)
+
+
+# ------------------------------------------------------------- SQLAlchemy 2.0 declarative
+
+_SA_COLUMN_TYPES = {
+    "text": "sa.Text",
+    "int": "sa.Integer",
+    "bigint": "sa.BigInteger",
+    "float": "sa.Float",
+    "bool": "sa.Boolean",
+    "date": "sa.Date",
+    "datetime": "sa.DateTime(timezone=True)",
+    "time": "sa.Time",
+    "uuid": "sa.Uuid",
+    "json": "sa.JSON(none_as_null=True)",
+    "bytes": "sa.LargeBinary",
+}
+
+
+def _sa_default(spec: FieldSpec, enum_class: str | None, imports: Imports) -> str | None:
+    """`default=` of a mapped_column: the same values as SQLModel's, callables as is."""
+    value = default_value(spec, enum_class, imports)
+    if value is None or value == "default=None":
+        return None
+    return value.replace("default_factory=", "default=", 1)
+
+
+def sqlalchemy_model_code(entity: Entity) -> ModelCode:
+    """Everything the SQLAlchemy 2.0 declarative class of one entity says."""
+    imports = Imports()
+    imports.module("import sqlalchemy as sa")
+    imports.add("sqlalchemy.orm", "Mapped", "mapped_column")
+    imports.add("app.models._base", "Base")
+    code = ModelCode(imports=imports, base="Base")
+    code.columns.append(Line("id", "Mapped[int]", "mapped_column(primary_key=True)"))
+    for spec in entity.fields:
+        _type_imports(spec, imports)
+        enum_class = None
+        if spec.type == "enum":
+            enum = enum_for(entity, spec)
+            code.enums.append(enum)
+            enum_class = enum.name
+            imports.add("enum", "StrEnum")
+            column_type = (
+                f"sa.Enum({enum_class}, name={literal(f'{entity.table}_{spec.name}')}, "
+                "values_callable=lambda members: [member.value for member in members])"
+            )
+        elif spec.type == "str":
+            column_type = f"sa.String({spec.max_length})"
+        elif spec.type == "decimal":
+            column_type = f"sa.Numeric({spec.precision}, {spec.scale})"
+        else:
+            column_type = _SA_COLUMN_TYPES[spec.type]
+        args = [column_type]
+        default = _sa_default(spec, enum_class, imports)
+        if default:
+            args.append(default)
+        if spec.unique:
+            args.append("unique=True")
+        if spec.index:
+            args.append("index=True")
+        if spec.description is not None:
+            args.append(f"doc={literal(spec.description)}")
+        annotation = f"Mapped[{field_type(spec, enum_class)}]"
+        code.columns.append(Line(spec.name, annotation, call("mapped_column", args)))
+    for fk in entity.foreign_keys:
+        key = [literal(f"{fk.target.table}.id")]
+        if fk.on_delete:
+            key.append(f"ondelete={literal(_ON_DELETE[fk.on_delete])}")
+        args = [call("sa.ForeignKey", key), "unique=True" if fk.unique else "index=True"]
+        annotation = "Mapped[int | None]" if fk.nullable else "Mapped[int]"
+        code.columns.append(Line(fk.column, annotation, call("mapped_column", args)))
+    for end in entity.relations:
+        code.relations.append(_sa_relationship(entity, end, imports))
+    return code
+
+
+def _sa_relationship(entity: Entity, end: RelationEnd, imports: Imports) -> Line:
+    imports.add("sqlalchemy.orm", "relationship")
+    target = end.target.class_name
+    if target != entity.class_name:
+        imports.type_checking(f"app.models.{end.target.module}", target)
+    args: list[str] = []
+    if end.back_populates:
+        args.append(f"back_populates={literal(end.back_populates)}")
+    if end.kind in ("fk", "reverse"):
+        assert end.fk_owner is not None and end.fk_column is not None
+        args.append(f"foreign_keys={literal(f'{end.fk_owner.class_name}.{end.fk_column}')}")
+    if end.kind == "fk" and end.self_referential:
+        args.append(f"remote_side={literal(f'{entity.class_name}.id')}")
+    if end.kind == "reverse":
+        args.append('passive_deletes="all"')
+    if end.kind == "m2m":
+        assert end.link is not None
+        args.append(f"secondary={literal(end.link.table)}")
+        if end.self_referential:
+            link = end.link.table
+            primary = f"{entity.class_name}.id == {link}.c.{end.link_local_column}"
+            secondary = f"{entity.class_name}.id == {link}.c.{end.link_remote_column}"
+            args.append(f"primaryjoin={literal(primary)}")
+            args.append(f"secondaryjoin={literal(secondary)}")
+    if end.many:
+        annotation = f"Mapped[list[{literal(target)}]]"
+    else:
+        imports.add("typing", "Optional")
+        annotation = f"Mapped[Optional[{literal(target)}]]"
+    return Line(end.name, annotation, call("relationship", args))
+
+
+def sqlalchemy_link_code(
+    links: list[LinkTable],
+) -> tuple[Imports, list[tuple[LinkTable, list[Line]]]]:
+    imports = Imports()
+    imports.module("import sqlalchemy as sa")
+    imports.add("sqlalchemy.orm", "Mapped", "mapped_column")
+    imports.add("app.models._base", "Base")
+    classes = []
+    for link in links:
+        lines = []
+        for column, ref in (link.left, link.right):
+            key = call("sa.ForeignKey", [literal(f"{ref.table}.id"), 'ondelete="CASCADE"'])
+            lines.append(
+                Line(column, "Mapped[int]", call("mapped_column", [key, "primary_key=True"]))
+            )
+        classes.append((link, lines))
+    return imports, classes

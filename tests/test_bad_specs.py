@@ -119,11 +119,6 @@ CASES: list[tuple[str, str, list[str]]] = [
         "project: {name: shop, orm: django}\n",
         ["project.orm: ", "unknown value 'django'", "allowed: sqlmodel, sqlalchemy"],
     ),
-    (
-        "orm-not-available",
-        "project: {name: shop, orm: sqlalchemy}\n",
-        ["project.orm: ", "'sqlalchemy' is not available", "available: sqlmodel"],
-    ),
     # ------------------------------------------------------------------ entities
     (
         "entity-name-not-pascal-case",
@@ -556,11 +551,6 @@ CASES: list[tuple[str, str, list[str]]] = [
         "project: shop\nentities: {}\n",
         ["project: ", "must be a mapping"],
     ),
-    (
-        "orm-not-available-new",
-        "project: {name: shop, orm: sqlalchemy}\nentities: {}\n",
-        ["project.orm: ", "'sqlalchemy' is not available", "available: sqlmodel"],
-    ),
 ]
 
 # Cases also run through `forge new --spec bad.yaml`, which must leave nothing behind.
@@ -572,7 +562,6 @@ NEW_CASES = (
     "default-string-for-int",
     "required-fk-cycle-two-entities",
     "project-is-a-scalar-without-name",
-    "orm-not-available-new",
 )
 
 
@@ -646,9 +635,7 @@ def test_new_rejects_and_leaves_nothing(tmp_path: Path, text: str, expected: lis
 
 
 # The orm's availability is checked when rendering (generator/project.py), not when parsing.
-@pytest.mark.parametrize(
-    ("text", "expected"), _params(skip=("orm-not-available", "orm-not-available-new"))
-)
+@pytest.mark.parametrize(("text", "expected"), _params())
 def test_parse_spec_message_matches_cli(text: str, expected: list[str]) -> None:
     """The same corpus, in-process: the SpecError text is the CLI's line minus `error: `."""
     with pytest.raises(SpecError) as caught:

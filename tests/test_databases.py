@@ -30,28 +30,35 @@ def mysql() -> Server:
     return server("mysql")
 
 
-def new_project(tmp_path: Path, example: str, kind: str) -> Path:
+def new_project(tmp_path: Path, example: str, kind: str, orm: str = "sqlmodel") -> Path:
     project = tmp_path / example
     spec = EXAMPLES / example / "forge.yaml"
-    forge("new", str(project), "--spec", str(spec), "--database", kind, "--defaults", cwd=tmp_path)
+    forge(
+        "new", str(project), "--spec", str(spec), "--database", kind, "--orm", orm,
+        "--defaults", cwd=tmp_path,
+    )  # fmt: skip
     return project
 
 
 @pytest.fixture
 def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Path, str]]:
     """(project, DATABASE_URL) for the parametrized example and server; dropped afterwards."""
-    example, kind = request.param
+    example, kind, orm = request.param
     srv: Server = request.getfixturevalue("postgres" if kind == "postgresql" else "mysql")
-    project = new_project(tmp_path, example, kind)
+    project = new_project(tmp_path, example, kind, orm)
     url = srv.database_url(srv.fresh_name(example))
     yield project, url
     forge("db", "drop", "--yes", cwd=project, env={"DATABASE_URL": url}, check=False)
 
 
-CASES = [(example, kind) for kind in ("postgresql", "mysql") for example in ("blog", "shop")]
+CASES = [
+    (example, kind, orm)
+    for kind in ("postgresql", "mysql")
+    for example, orm in (("blog", "sqlmodel"), ("shop", "sqlmodel"), ("shop", "sqlalchemy"))
+]
 
 
-@pytest.mark.parametrize("database", CASES, indirect=True, ids=[f"{e}-{k}" for e, k in CASES])
+@pytest.mark.parametrize("database", CASES, indirect=True, ids=["-".join(c) for c in CASES])
 def test_example_through_its_whole_life_on_a_server(database: tuple[Path, str]) -> None:
     project, url = database
     env = {"DATABASE_URL": url}

@@ -18,7 +18,8 @@ import pytest
 
 from tests.helpers import ROOT, forge, in_project, run, tree_digest
 
-EXAMPLES = ["blog", "shop"]
+# Both examples, with both ORMs: the same generated test suite must pass for each.
+EXAMPLES = ["blog", "shop", "blog_sqlalchemy", "shop_sqlalchemy"]
 
 
 @pytest.fixture(params=EXAMPLES)

@@ -272,15 +272,6 @@ def test_generate_outside_a_project_is_one_clear_line(tmp_path: Path) -> None:
     assert result.stderr.count("\n") == 1 and result.stderr.startswith("error: no forge.yaml")
 
 
-def test_sqlalchemy_orm_is_refused_clearly_until_available(tmp_path: Path) -> None:
-    result = forge(
-        "new", str(tmp_path / "p"), "--orm", "sqlalchemy", "--defaults", cwd=tmp_path, check=False
-    )
-    assert result.returncode != 0
-    assert "project.orm: 'sqlalchemy' is not available" in result.stderr
-    assert not (tmp_path / "p").exists()
-
-
 def test_help_and_module_entry_point(tmp_path: Path) -> None:
     for command in (["forge", "--help"], [sys.executable, "-m", "generator", "--help"]):
         if command[0] == "forge" and not _on_path("forge"):

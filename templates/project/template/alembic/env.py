@@ -8,12 +8,11 @@ import sqlalchemy as sa
 from sqlalchemy import pool
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import create_async_engine
-from sqlmodel import SQLModel
 
 from alembic import context
 from alembic.operations import ops
-from app import models  # noqa: F401  (registers every table on SQLModel.metadata)
 from app.core.config import get_settings
+from app.models import metadata
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get(
@@ -21,7 +20,7 @@ if config.config_file_name is not None and config.attributes.get(
 ):
     fileConfig(config.config_file_name)
 
-target_metadata = SQLModel.metadata
+target_metadata = metadata
 
 
 def database_url() -> str:

@@ -14,12 +14,11 @@ import httpx
 import pytest
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import SQLModel
 
-from app import models  # noqa: F401  (registers every table)
 from app.core.config import Settings
 from app.core.database import DatabaseConnectionManager, get_db
 from app.main import app
+from app.models import metadata
 
 
 def server_url() -> str | None:
@@ -38,7 +37,7 @@ async def session(tmp_path: Path) -> AsyncIterator[AsyncSession]:
         )
         manager.initialize()
         async with manager.engine.begin() as connection:
-            await connection.run_sync(SQLModel.metadata.create_all)
+            await connection.run_sync(metadata.create_all)
         async with manager.sessionmaker() as db_session:
             yield db_session
         await manager.close()
@@ -46,7 +45,7 @@ async def session(tmp_path: Path) -> AsyncIterator[AsyncSession]:
     manager = DatabaseConnectionManager(Settings(DATABASE_URL=url))
     manager.initialize()
     async with manager.engine.begin() as connection:
-        await connection.run_sync(SQLModel.metadata.create_all)  # no-op once migrated
+        await connection.run_sync(metadata.create_all)  # no-op once migrated
     async with manager.engine.connect() as connection:
         transaction = await connection.begin()
         db_session = AsyncSession(
