@@ -218,6 +218,40 @@ def enum_for(entity: Entity, spec: FieldSpec) -> EnumClass:
     )
 
 
+_NOW_UTC = "lambda: dt.datetime.now(dt.UTC)"
+
+
+def _bookkeeping(entity: Entity, imports: Imports, sqlalchemy: bool) -> list[Line]:
+    """created_at / updated_at (timestamps: true) and deleted_at (soft_delete: true)."""
+    lines: list[Line] = []
+    if not (entity.spec.timestamps or entity.spec.soft_delete):
+        return lines
+    imports.module("import datetime as dt")
+    imports.module("import sqlalchemy as sa")
+    column_type = "sa.DateTime(timezone=True)"
+    if entity.spec.timestamps:
+        for name, on_update in (("created_at", False), ("updated_at", True)):
+            if sqlalchemy:
+                args = [column_type, f"default={_NOW_UTC}"]
+                args += [f"onupdate={_NOW_UTC}"] if on_update else []
+                lines.append(Line(name, "Mapped[dt.datetime]", call("mapped_column", args)))
+            else:
+                args = [f"default_factory={_NOW_UTC}", f"sa_type={column_type}"]
+                if on_update:
+                    args.append(f'sa_column_kwargs={{"onupdate": {_NOW_UTC}}}')
+                lines.append(Line(name, "dt.datetime", call("Field", args)))
+    if entity.spec.soft_delete:
+        if sqlalchemy:
+            value = call("mapped_column", [column_type, "index=True"])
+            lines.append(Line("deleted_at", "Mapped[dt.datetime | None]", value))
+        else:
+            value = call("Field", ["default=None", "index=True", f"sa_type={column_type}"])
+            lines.append(Line("deleted_at", "dt.datetime | None", value))
+        imports.add("typing", "ClassVar")
+        lines.append(Line("__soft_delete__", "ClassVar[bool]", "True"))
+    return lines
+
+
 def model_code(entity: Entity) -> ModelCode:
     """Everything the SQLModel table class of one entity says."""
     imports = Imports()
@@ -251,6 +285,7 @@ def model_code(entity: Entity) -> ModelCode:
                 "values_callable=lambda members: [member.value for member in members])"
             )
         code.columns.append(Line(spec.name, field_type(spec, enum_class), call("Field", args)))
+    bookkeeping = _bookkeeping(entity, imports, sqlalchemy=False)
     for fk in entity.foreign_keys:
         args = ["default=None"] if fk.nullable else []
         args.append(f"foreign_key={literal(f'{fk.target.table}.id')}")
@@ -259,6 +294,7 @@ def model_code(entity: Entity) -> ModelCode:
             args.append(f"ondelete={literal(_ON_DELETE[fk.on_delete])}")
         annotation = "int | None" if fk.nullable else "int"
         code.columns.append(Line(fk.column, annotation, call("Field", args)))
+    code.columns.extend(bookkeeping)
     for end in entity.relations:
         code.relations.append(_relationship(entity, end, imports))
     return code
@@ -362,6 +398,12 @@ def schema_code(entity: Entity) -> SchemaCode:
         update.append(Line(spec.name, f"{base} | None", update_value))
         if not spec.nullable:
             non_nullable.append(spec.name)
+    if entity.spec.timestamps:
+        imports.module("import datetime as dt")
+        read += [Line("created_at", "dt.datetime"), Line("updated_at", "dt.datetime")]
+    if entity.spec.soft_delete:
+        imports.module("import datetime as dt")
+        read.append(Line("deleted_at", "dt.datetime | None"))
     for fk in entity.foreign_keys:
         annotation = "int | None" if fk.nullable else "int"
         create.append(Line(fk.column, annotation, "None" if fk.nullable else None))
@@ -442,6 +484,7 @@ def sqlalchemy_model_code(entity: Entity) -> ModelCode:
         args = [call("sa.ForeignKey", key), "unique=True" if fk.unique else "index=True"]
         annotation = "Mapped[int | None]" if fk.nullable else "Mapped[int]"
         code.columns.append(Line(fk.column, annotation, call("mapped_column", args)))
+    code.columns.extend(_bookkeeping(entity, imports, sqlalchemy=True))
     for end in entity.relations:
         code.relations.append(_sa_relationship(entity, end, imports))
     return code

@@ -62,7 +62,9 @@ FIELD_OPTIONS = (
     "description",
 )
 RELATION_OPTIONS = ("kind", "target", "inverse", "nullable", "on_delete", "link_table")
-ENTITY_OPTIONS = ("table", "route", "fields", "relations")
+ENTITY_OPTIONS = ("table", "route", "timestamps", "soft_delete", "fields", "relations")
+TIMESTAMP_COLUMNS = ("created_at", "updated_at")
+SOFT_DELETE_COLUMN = "deleted_at"
 PROJECT_OPTIONS = ("name", "database", "orm", "docker")
 TOP_LEVEL = ("project", "entities")
 
@@ -137,6 +139,8 @@ class EntitySpec(BaseModel):
     name: str
     table: str
     route: str
+    timestamps: bool = False  # created_at, updated_at kept up to date
+    soft_delete: bool = False  # deleted_at; delete() sets it, queries leave such rows out
     fields: tuple[FieldSpec, ...] = ()
     relations: tuple[RelationSpec, ...] = ()
 
@@ -431,7 +435,13 @@ class _SpecReader:
             for rname, rvalue in relations_data.items()
         ]
         return EntitySpec(
-            name=name, table=table, route=route, fields=tuple(fields), relations=tuple(relations)
+            name=name,
+            table=table,
+            route=route,
+            timestamps=self.boolean(data, "timestamps", where),
+            soft_delete=self.boolean(data, "soft_delete", where),
+            fields=tuple(fields),
+            relations=tuple(relations),
         )
 
     # ---- fields
@@ -788,8 +798,16 @@ class _SemanticChecks:
             taken[attribute] = what
 
         for entity in self.spec.entities:
+            where = f"entities.{entity.name}"
+            if entity.timestamps:
+                for column in TIMESTAMP_COLUMNS:
+                    claim(entity.name, column, "a column of timestamps: true", "")
+            if entity.soft_delete:
+                claim(entity.name, SOFT_DELETE_COLUMN, "the column of soft_delete: true", "")
             for field in entity.fields:
-                claim(entity.name, field.name, f"field {field.name!r}", "")
+                claim(
+                    entity.name, field.name, f"field {field.name!r}", f"{where}.fields.{field.name}"
+                )
         for entity in self.spec.entities:
             base = f"entities.{entity.name}.relations"
             for relation in entity.relations:

@@ -534,6 +534,16 @@ CASES: list[tuple[str, str, list[str]]] = [
         f"{P}entities:\n  Post:\n    route: 'Posts?all'\n",
         ["entities.Post.route: ", "is not a route path"],
     ),
+    (
+        "timestamps-clash-with-a-field",
+        f"{P}entities:\n  Post:\n    timestamps: true\n    fields: {{created_at: datetime}}\n",
+        ["entities.Post.fields.created_at: ", "clashes with a column of timestamps: true"],
+    ),
+    (
+        "soft-delete-not-a-boolean",
+        f"{P}entities:\n  Post:\n    soft_delete: 'yes'\n",
+        ["entities.Post.soft_delete: ", "must be true or false"],
+    ),
     # ------------------------------------------------- generated names and ranges
     (
         "entity-named-like-a-generated-class",
