@@ -138,7 +138,11 @@ CASES: list[tuple[str, str, list[str]]] = [
     (
         "unknown-entity-option",
         f"{P}entities:\n  Post:\n    columns: {{title: str}}\n",
-        ["entities.Post.columns: ", "unknown option", "allowed: table, route, fields, relations"],
+        [
+            "entities.Post.columns: ",
+            "unknown option",
+            "allowed: table, route, timestamps, soft_delete, fields, relations",
+        ],
     ),
     (
         "two-entities-same-explicit-table",
