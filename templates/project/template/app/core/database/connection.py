@@ -60,13 +60,22 @@ class SQLiteManager(DriverManager):
 
     def prepare(self, engine: AsyncEngine) -> None:
         event.listen(engine.sync_engine, "connect", _enable_sqlite_foreign_keys)
+        event.listen(engine.sync_engine, "begin", _begin_sqlite_transaction)
 
 
 def _enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
+    # The driver begins no transaction itself: SQLAlchemy does (see below).
+    dbapi_connection.isolation_level = None
     # SQLite enforces foreign keys (and so ON DELETE) only when asked, per connection.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def _begin_sqlite_transaction(connection: Any) -> None:
+    # SQLAlchemy, not the sqlite3 module, begins each transaction, so that a SAVEPOINT
+    # sent first is nested in it instead of being committed on its own.
+    connection.exec_driver_sql("BEGIN")
 
 
 MANAGERS: dict[str, type[DriverManager]] = {
