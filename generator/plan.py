@@ -122,6 +122,7 @@ def _entity_jobs(entity: Entity, orm: str) -> list[FileJob]:
                 **context,
                 "summary": f"HTTP routes of {name}: list, read, create, update, delete.",
                 "route": entity.spec.route,
+                "conflict": _conflict(entity),
             },
         ),
     ]
@@ -202,6 +203,17 @@ def _update_probe(entity: Entity) -> str:
     return "{}"
 
 
+def _conflict(entity: Entity) -> str:
+    """How the generated test makes a create conflict: a reference to a missing row
+    (a dict literal), the same unique values twice ("{}"), or not at all ("None")."""
+    for fk in entity.foreign_keys:
+        if not fk.nullable:
+            return f"{{{pycode.literal(fk.column)}: 2147483647}}"
+    if any(spec.unique and not spec.has_default for spec in entity.fields):
+        return "{}"
+    return "None"
+
+
 def _tests_job(model: Model) -> FileJob:
     imports = pycode.Imports()
     cases = []
@@ -219,6 +231,7 @@ def _tests_job(model: Model) -> FileJob:
                 "make": factory.make_function,
                 "changes": _update_probe(entity),
                 "route": entity.spec.route,
+                "conflict": _conflict(entity),
             }
         )
     return FileJob(

@@ -4,6 +4,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.orm.mapping import SOFT_DELETE_COLUMN, entity_info, is_deleted, utcnow
@@ -44,10 +45,19 @@ class BaseCRUD(Generic[ModelT, CreateT, UpdateT]):
             statement = statement.where(*self._info.live)
         return int((await self.session.execute(statement)).scalar_one())
 
+    async def _commit(self) -> None:
+        """Commit; on a refused write (IntegrityError) roll back, so that the session
+        stays usable, and re-raise."""
+        try:
+            await self.session.commit()
+        except IntegrityError:
+            await self.session.rollback()
+            raise
+
     async def create(self, data: CreateT) -> ModelT:
         instance: ModelT = self.model(**data.model_dump())
         self.session.add(instance)
-        await self.session.commit()
+        await self._commit()
         await self.session.refresh(instance)
         return instance
 
@@ -58,7 +68,7 @@ class BaseCRUD(Generic[ModelT, CreateT, UpdateT]):
             return None
         for name, value in data.model_dump(exclude_unset=True).items():
             setattr(instance, name, value)
-        await self.session.commit()
+        await self._commit()
         await self.session.refresh(instance)
         return instance
 
