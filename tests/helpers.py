@@ -66,3 +66,31 @@ def tree_digest(root: Path) -> dict[str, str]:
         for path in sorted(root.rglob("*"))
         if path.is_dir() and "__pycache__" not in path.parts
     }
+
+
+def expected_generated_tests(project: Path) -> int:
+    """How many tests a generated project's own suite has, from its spec: four per entity
+    (CRUD, repository, refused criteria, routes), one more per entity whose create can be
+    refused (a required reference or a unique field without default), and the health test.
+    """
+    from generator.spec import load_spec
+
+    spec = load_spec(project / "forge.yaml")
+    required_fk_owners = {
+        entity.name
+        for entity in spec.entities
+        for relation in entity.relations
+        if relation.kind in ("many_to_one", "one_to_one") and not relation.nullable
+    } | {
+        relation.target
+        for entity in spec.entities
+        for relation in entity.relations
+        if relation.kind == "one_to_many" and not relation.nullable
+    }
+    conflicting = sum(
+        1
+        for entity in spec.entities
+        if entity.name in required_fk_owners
+        or any(field.unique and not field.has_default for field in entity.fields)
+    )
+    return 4 * len(spec.entities) + conflicting + 1
