@@ -365,6 +365,6 @@ def render_skeleton(
         files = {
             path.relative_to(destination).as_posix(): path.read_text(encoding="utf-8")
             for path in sorted(destination.rglob("*"))
-            if path.is_file()
+            if path.is_file() and "__pycache__" not in path.parts
         }
     return final, files
