@@ -50,6 +50,9 @@ _ON_DELETE = {"cascade": "CASCADE", "set_null": "SET NULL", "restrict": "RESTRIC
 def literal(value: Any) -> str:
     """A Python literal for a plain value from the spec (str, int, float, bool, None,
     and lists/dicts of those). `repr` escapes quotes, newlines and triple quotes."""
+    if isinstance(value, str) and '"' not in value:
+        # black's preferred quotes, so that formatting has less to rewrite
+        return '"' + repr(value)[1:-1].replace("\\'", "'") + '"'
     if value is None or isinstance(value, (bool, int, str, bytes)):
         return repr(value)
     if isinstance(value, float):
@@ -95,8 +98,12 @@ class Imports:
             module = statement.split()[1]
             statements.append((self._group(module), module, statement))
         for module, names in self._names.items():
-            joined = ", ".join(sorted(names, key=_name_key))
-            statements.append((self._group(module), module, f"from {module} import {joined}"))
+            ordered = sorted(names, key=_name_key)
+            statement = f"from {module} import {', '.join(ordered)}"
+            if len(statement) > LINE_LENGTH:  # black's layout for a long import
+                body = "".join(f"    {name},\n" for name in ordered)
+                statement = f"from {module} import (\n{body})"
+            statements.append((self._group(module), module, statement))
         statements.sort(key=lambda item: (item[0], item[2].startswith("from"), item[1]))
         lines: list[str] = []
         previous: int | None = None
@@ -123,6 +130,9 @@ def _name_key(name: str) -> tuple[int, str]:
     return (2, name)
 
 
+LINE_LENGTH = 88  # black's default, which the generated projects use
+
+
 @dataclass
 class Line:
     """One annotated class attribute: `name: annotation = value`."""
@@ -130,6 +140,22 @@ class Line:
     name: str
     annotation: str
     value: str | None = None
+    arguments: list[str] | None = None  # the call's arguments, when value is a call
+
+    def text(self, indent: int = 4) -> str:
+        """The attribute in black's layout when it is too long for one line: the call
+        exploded one argument per line with a trailing comma (which black keeps). Black
+        still formats every file; this only spares it most of the work."""
+        head = f"{self.name}: {self.annotation}"
+        if self.value is None:
+            return head
+        one_line = f"{head} = {self.value}"
+        if indent + len(one_line) <= LINE_LENGTH or not self.arguments:
+            return one_line
+        function = self.value[: self.value.index("(")]
+        pad = " " * (indent + 4)
+        body = "".join(f"{pad}{argument},\n" for argument in self.arguments)
+        return f"{head} = {function}(\n{body}{' ' * indent})"
 
 
 @dataclass
@@ -149,6 +175,11 @@ class ModelCode:
 
 def call(function: str, args: Iterable[str]) -> str:
     return f"{function}({', '.join(args)})"
+
+
+def attribute(name: str, annotation: str, function: str, args: list[str]) -> Line:
+    """`name: annotation = function(args)`, remembering the arguments for the layout."""
+    return Line(name, annotation, call(function, args), list(args))
 
 
 def field_type(spec: FieldSpec, enum_class: str | None) -> str:
@@ -234,19 +265,25 @@ def _bookkeeping(entity: Entity, imports: Imports, sqlalchemy: bool) -> list[Lin
             if sqlalchemy:
                 args = [column_type, f"default={_NOW_UTC}"]
                 args += [f"onupdate={_NOW_UTC}"] if on_update else []
-                lines.append(Line(name, "Mapped[dt.datetime]", call("mapped_column", args)))
+                lines.append(attribute(name, "Mapped[dt.datetime]", "mapped_column", args))
             else:
                 args = [f"default_factory={_NOW_UTC}", f"sa_type={column_type}"]
                 if on_update:
                     args.append(f'sa_column_kwargs={{"onupdate": {_NOW_UTC}}}')
-                lines.append(Line(name, "dt.datetime", call("Field", args)))
+                lines.append(attribute(name, "dt.datetime", "Field", args))
     if entity.spec.soft_delete:
         if sqlalchemy:
-            value = call("mapped_column", [column_type, "index=True"])
-            lines.append(Line("deleted_at", "Mapped[dt.datetime | None]", value))
+            lines.append(
+                attribute(
+                    "deleted_at",
+                    "Mapped[dt.datetime | None]",
+                    "mapped_column",
+                    [column_type, "index=True"],
+                )
+            )
         else:
-            value = call("Field", ["default=None", "index=True", f"sa_type={column_type}"])
-            lines.append(Line("deleted_at", "dt.datetime | None", value))
+            args = ["default=None", "index=True", f"sa_type={column_type}"]
+            lines.append(attribute("deleted_at", "dt.datetime | None", "Field", args))
         imports.add("typing", "ClassVar")
         lines.append(Line("__soft_delete__", "ClassVar[bool]", "True"))
     return lines
@@ -284,7 +321,7 @@ def model_code(entity: Entity) -> ModelCode:
                 f"sa_type=sa.Enum({enum_class}, name={literal(f'{entity.table}_{spec.name}')}, "
                 "values_callable=lambda members: [member.value for member in members])"
             )
-        code.columns.append(Line(spec.name, field_type(spec, enum_class), call("Field", args)))
+        code.columns.append(attribute(spec.name, field_type(spec, enum_class), "Field", args))
     bookkeeping = _bookkeeping(entity, imports, sqlalchemy=False)
     for fk in entity.foreign_keys:
         args = ["default=None"] if fk.nullable else []
@@ -293,7 +330,7 @@ def model_code(entity: Entity) -> ModelCode:
         if fk.on_delete:
             args.append(f"ondelete={literal(_ON_DELETE[fk.on_delete])}")
         annotation = "int | None" if fk.nullable else "int"
-        code.columns.append(Line(fk.column, annotation, call("Field", args)))
+        code.columns.append(attribute(fk.column, annotation, "Field", args))
     code.columns.extend(bookkeeping)
     for end in entity.relations:
         code.relations.append(_relationship(entity, end, imports))
@@ -335,7 +372,7 @@ def _relationship(entity: Entity, end: RelationEnd, imports: Imports) -> Line:
     else:
         imports.add("typing", "Optional")
         annotation = f"Optional[{literal(target)}]"
-    return Line(end.name, annotation, call("Relationship", args))
+    return attribute(end.name, annotation, "Relationship", args)
 
 
 def link_code(links: list[LinkTable]) -> tuple[Imports, list[tuple[LinkTable, list[Line]]]]:
@@ -350,7 +387,7 @@ def link_code(links: list[LinkTable]) -> tuple[Imports, list[tuple[LinkTable, li
                 "primary_key=True",
                 'ondelete="CASCADE"',
             ]
-            lines.append(Line(column, "int", call("Field", args)))
+            lines.append(attribute(column, "int", "Field", args))
         classes.append((link, lines))
     return imports, classes
 
@@ -386,16 +423,19 @@ def schema_code(entity: Entity) -> SchemaCode:
         if create_args:
             imports.add("pydantic", "Field")
         create.append(
-            Line(spec.name, annotation, call("Field", create_args) if create_args else None)
+            attribute(spec.name, annotation, "Field", create_args)
+            if create_args
+            else Line(spec.name, annotation)
         )
         read.append(Line(spec.name, annotation))
         base = enum_class if spec.type == "enum" and enum_class else _ANNOTATIONS[spec.type]
         if constraints:
             imports.add("pydantic", "Field")
-            update_value = call("Field", ["default=None", *constraints])
+            update.append(
+                attribute(spec.name, f"{base} | None", "Field", ["default=None", *constraints])
+            )
         else:
-            update_value = "None"
-        update.append(Line(spec.name, f"{base} | None", update_value))
+            update.append(Line(spec.name, f"{base} | None", "None"))
         if not spec.nullable:
             non_nullable.append(spec.name)
     if entity.spec.timestamps:
@@ -476,14 +516,14 @@ def sqlalchemy_model_code(entity: Entity) -> ModelCode:
         if spec.description is not None:
             args.append(f"doc={literal(spec.description)}")
         annotation = f"Mapped[{field_type(spec, enum_class)}]"
-        code.columns.append(Line(spec.name, annotation, call("mapped_column", args)))
+        code.columns.append(attribute(spec.name, annotation, "mapped_column", args))
     for fk in entity.foreign_keys:
         key = [literal(f"{fk.target.table}.id")]
         if fk.on_delete:
             key.append(f"ondelete={literal(_ON_DELETE[fk.on_delete])}")
         args = [call("sa.ForeignKey", key), "unique=True" if fk.unique else "index=True"]
         annotation = "Mapped[int | None]" if fk.nullable else "Mapped[int]"
-        code.columns.append(Line(fk.column, annotation, call("mapped_column", args)))
+        code.columns.append(attribute(fk.column, annotation, "mapped_column", args))
     code.columns.extend(_bookkeeping(entity, imports, sqlalchemy=True))
     for end in entity.relations:
         code.relations.append(_sa_relationship(entity, end, imports))
@@ -519,7 +559,7 @@ def _sa_relationship(entity: Entity, end: RelationEnd, imports: Imports) -> Line
     else:
         imports.add("typing", "Optional")
         annotation = f"Mapped[Optional[{literal(target)}]]"
-    return Line(end.name, annotation, call("relationship", args))
+    return attribute(end.name, annotation, "relationship", args)
 
 
 def sqlalchemy_link_code(
@@ -535,7 +575,7 @@ def sqlalchemy_link_code(
         for column, ref in (link.left, link.right):
             key = call("sa.ForeignKey", [literal(f"{ref.table}.id"), 'ondelete="CASCADE"'])
             lines.append(
-                Line(column, "Mapped[int]", call("mapped_column", [key, "primary_key=True"]))
+                attribute(column, "Mapped[int]", "mapped_column", [key, "primary_key=True"])
             )
         classes.append((link, lines))
     return imports, classes

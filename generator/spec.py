@@ -46,6 +46,7 @@ DATABASES = ("sqlite", "postgresql", "mysql")
 ORMS = ("sqlmodel", "sqlalchemy")
 
 DEFAULT_STR_LENGTH = 255
+MAX_JSON_DEPTH = 50  # a json default nested deeper is refused (and would not be readable)
 DEFAULT_PRECISION = 10
 DEFAULT_SCALE = 2
 
@@ -187,6 +188,12 @@ def read_yaml(text: str, source: str = "forge.yaml") -> Any:
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+    try:  # the C parser (ruamel.yaml.clib), when installed, is about five times faster
+        fast = YAML(typ="safe")
+        fast.Constructor = _yaml_constructor()
+        return fast.load(text)
+    except Exception:  # any problem is worded by the pure parser below, the same every time
+        pass
     yaml = YAML(typ="safe", pure=True)
     yaml.Constructor = _yaml_constructor()
     try:
@@ -930,6 +937,8 @@ def _check_json(value: Any, place: str, reader: _SpecReader, parents: tuple[int,
             raise reader.fail(
                 place, "contains itself (a recursive YAML alias), so it cannot be stored as JSON"
             )
+        if len(parents) >= MAX_JSON_DEPTH:
+            raise reader.fail(place, f"nested more than {MAX_JSON_DEPTH} levels deep")
         inner = (*parents, id(value))
         items = value.items() if isinstance(value, dict) else enumerate(value)
         for key, item in items:
