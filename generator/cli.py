@@ -378,21 +378,28 @@ def db_migrate(
     _in_project(project, lambda root, target: typer.echo(db.migrate(target, root, message)))
 
 
+def _move(project: Path | None, direction: str, revision: str) -> None:
+    """Run Alembic's upgrade or downgrade to `revision` inside the project."""
+    from alembic import command
+
+    from generator import db
+
+    step = command.upgrade if direction == "upgrade" else command.downgrade
+
+    def work(root: Path, target: Any) -> None:
+        db.alembic(target, root, lambda config: step(config, revision))
+        typer.echo(f"{target.describe()} {direction}d to {revision}")
+
+    _in_project(project, work)
+
+
 @db_app.command("upgrade")
 def db_upgrade(
     revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
     project: ProjectOption = None,
 ) -> None:
     """Apply migrations up to REVISION (default: head)."""
-    from alembic import command
-
-    from generator import db
-
-    def work(root: Path, target: Any) -> None:
-        db.alembic(target, root, lambda config: command.upgrade(config, revision))
-        typer.echo(f"{target.describe()} upgraded to {revision}")
-
-    _in_project(project, work)
+    _move(project, "upgrade", revision)
 
 
 @db_app.command("downgrade")
@@ -401,15 +408,7 @@ def db_downgrade(
     project: ProjectOption = None,
 ) -> None:
     """Revert migrations down to REVISION (default: -1, the last one; base: all)."""
-    from alembic import command
-
-    from generator import db
-
-    def work(root: Path, target: Any) -> None:
-        db.alembic(target, root, lambda config: command.downgrade(config, revision))
-        typer.echo(f"{target.describe()} downgraded to {revision}")
-
-    _in_project(project, work)
+    _move(project, "downgrade", revision)
 
 
 @db_app.command("status")

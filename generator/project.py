@@ -125,24 +125,24 @@ class EntityPlan:
         )
 
 
-def plan_entity(project: Path, change: EntityChange) -> EntityPlan:
-    """Apply a change to the spec and plan the files, writing nothing."""
+def _spec_text(project: Path) -> str:
     spec_file = project / SPEC_FILE
     try:
-        old = spec_file.read_text(encoding="utf-8")
+        return spec_file.read_text(encoding="utf-8")
     except OSError as exc:
         raise ProjectError(f"cannot read {spec_file}: {exc}") from None
+
+
+def plan_entity(project: Path, change: EntityChange) -> EntityPlan:
+    """Apply a change to the spec and plan the files, writing nothing."""
+    old = _spec_text(project)
     new, spec = check_change(old, change)
     return EntityPlan(project, old, new, build(project, spec))
 
 
 def plan_destroy(project: Path, entity: str) -> tuple[EntityPlan, list[str]]:
     """Remove an entity (and the relations pointing to it) from the spec; plan the files."""
-    spec_file = project / SPEC_FILE
-    try:
-        old = spec_file.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ProjectError(f"cannot read {spec_file}: {exc}") from None
+    old = _spec_text(project)
     new, removed = remove_entity(old, entity)
     spec = parse_spec(read_yaml(new))
     return EntityPlan(project, old, new, build(project, spec)), removed

@@ -337,41 +337,51 @@ def model_code(entity: Entity) -> ModelCode:
     return code
 
 
-def _relationship(entity: Entity, end: RelationEnd, imports: Imports) -> Line:
-    imports.add("sqlmodel", "Relationship")
+def relationship_options(entity: Entity, end: RelationEnd) -> dict[str, str]:
+    """The SQLAlchemy `relationship()` options of one end, as Python source, for both ORMs:
+    explicit foreign keys (two relations between the same entities work), remote_side for
+    self-references, passive deletes so that the database's ON DELETE decides, uselist for
+    a one_to_one's scalar inverse, and the link table (with joins when self-referential)."""
+    options: dict[str, str] = {}
+    if end.kind in ("fk", "reverse"):
+        assert end.fk_owner is not None and end.fk_column is not None
+        options["foreign_keys"] = literal(f"{end.fk_owner.class_name}.{end.fk_column}")
+    if end.kind == "fk" and end.self_referential:
+        options["remote_side"] = literal(f"{entity.class_name}.id")
+    if end.kind == "reverse":
+        options["passive_deletes"] = literal("all")
+        if not end.many:
+            options["uselist"] = "False"
+    if end.kind == "m2m":
+        assert end.link is not None
+        link = end.link.table
+        options["secondary"] = literal(link)
+        if end.self_referential:
+            own = f"{entity.class_name}.id == {link}.c"
+            options["primaryjoin"] = literal(f"{own}.{end.link_local_column}")
+            options["secondaryjoin"] = literal(f"{own}.{end.link_remote_column}")
+    return options
+
+
+def _relationship_target(entity: Entity, end: RelationEnd, imports: Imports) -> str:
+    """`list["Post"]` or `Optional["User"]`; the target is imported for type checkers only
+    (the classes refer to each other by name, so the modules never import each other)."""
     target = end.target.class_name
     if target != entity.class_name:
         imports.type_checking(f"app.models.{end.target.module}", target)
-    kwargs: dict[str, str] = {}
-    if end.kind in ("fk", "reverse"):
-        assert end.fk_owner is not None and end.fk_column is not None
-        kwargs["foreign_keys"] = f"{end.fk_owner.class_name}.{end.fk_column}"
-    if end.kind == "fk" and end.self_referential:
-        kwargs["remote_side"] = f"{entity.class_name}.id"
-    if end.kind == "reverse":
-        kwargs["passive_deletes"] = "all"
-        if not end.many:
-            kwargs["uselist"] = "False"
-    if end.kind == "m2m":
-        assert end.link is not None
-        kwargs["secondary"] = end.link.table
-        if end.self_referential:
-            link = end.link.table
-            kwargs["primaryjoin"] = f"{entity.class_name}.id == {link}.c.{end.link_local_column}"
-            kwargs["secondaryjoin"] = f"{entity.class_name}.id == {link}.c.{end.link_remote_column}"
-    args = []
-    if end.back_populates:
-        args.append(f"back_populates={literal(end.back_populates)}")
-    rendered = ", ".join(
-        f"{literal(key)}: {value if value in ('False', 'True') else literal(value)}"
-        for key, value in kwargs.items()
-    )
-    args.append(f"sa_relationship_kwargs={{{rendered}}}")
     if end.many:
-        annotation = f"list[{literal(target)}]"
-    else:
-        imports.add("typing", "Optional")
-        annotation = f"Optional[{literal(target)}]"
+        return f"list[{literal(target)}]"
+    imports.add("typing", "Optional")
+    return f"Optional[{literal(target)}]"
+
+
+def _relationship(entity: Entity, end: RelationEnd, imports: Imports) -> Line:
+    imports.add("sqlmodel", "Relationship")
+    args = [f"back_populates={literal(end.back_populates)}"] if end.back_populates else []
+    options = relationship_options(entity, end)
+    rendered = ", ".join(f"{literal(key)}: {value}" for key, value in options.items())
+    args.append(f"sa_relationship_kwargs={{{rendered}}}")
+    annotation = _relationship_target(entity, end, imports)
     return attribute(end.name, annotation, "Relationship", args)
 
 
@@ -532,33 +542,9 @@ def sqlalchemy_model_code(entity: Entity) -> ModelCode:
 
 def _sa_relationship(entity: Entity, end: RelationEnd, imports: Imports) -> Line:
     imports.add("sqlalchemy.orm", "relationship")
-    target = end.target.class_name
-    if target != entity.class_name:
-        imports.type_checking(f"app.models.{end.target.module}", target)
-    args: list[str] = []
-    if end.back_populates:
-        args.append(f"back_populates={literal(end.back_populates)}")
-    if end.kind in ("fk", "reverse"):
-        assert end.fk_owner is not None and end.fk_column is not None
-        args.append(f"foreign_keys={literal(f'{end.fk_owner.class_name}.{end.fk_column}')}")
-    if end.kind == "fk" and end.self_referential:
-        args.append(f"remote_side={literal(f'{entity.class_name}.id')}")
-    if end.kind == "reverse":
-        args.append('passive_deletes="all"')
-    if end.kind == "m2m":
-        assert end.link is not None
-        args.append(f"secondary={literal(end.link.table)}")
-        if end.self_referential:
-            link = end.link.table
-            primary = f"{entity.class_name}.id == {link}.c.{end.link_local_column}"
-            secondary = f"{entity.class_name}.id == {link}.c.{end.link_remote_column}"
-            args.append(f"primaryjoin={literal(primary)}")
-            args.append(f"secondaryjoin={literal(secondary)}")
-    if end.many:
-        annotation = f"Mapped[list[{literal(target)}]]"
-    else:
-        imports.add("typing", "Optional")
-        annotation = f"Mapped[Optional[{literal(target)}]]"
+    args = [f"back_populates={literal(end.back_populates)}"] if end.back_populates else []
+    args += [f"{key}={value}" for key, value in relationship_options(entity, end).items()]
+    annotation = f"Mapped[{_relationship_target(entity, end, imports)}]"
     return attribute(end.name, annotation, "relationship", args)
 
 
