@@ -1,11 +1,11 @@
 """The ORM runtime of generated projects: app/core/orm (EntityManager, QueryBuilder, the
 request's EntityManager, soft delete), BaseRepository and BaseCRUD.
 
-The shop example is generated once per module; tests/drivers/orm_runtime.py then runs inside
-it (PYTHONPATH=<project>, DATABASE_URL=<an empty database>) and raises on the first failed
-check: on SQLite (SQLModel and SQLAlchemy models), and on PostgreSQL and MySQL/MariaDB when
-a server is reachable (tests/servers.py: skipped when absent, failing when
-FORGE_REQUIRE_DATABASES=1).
+The shop example is generated once per session (tests/conftest.py); the driver
+tests/drivers/orm_runtime.py then runs inside it (PYTHONPATH=<project>, DATABASE_URL=<an
+empty database>) and raises on the first failed check: on SQLite (SQLModel and SQLAlchemy
+models), and on PostgreSQL and MySQL/MariaDB when a server is reachable (tests/servers.py:
+skipped when absent, failing when FORGE_REQUIRE_DATABASES=1).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import EXAMPLES, ROOT, forge, project_env, run
+from tests.helpers import ROOT, project_env, run
 from tests.servers import Server, server
 
 DRIVER = ROOT / "tests" / "drivers" / "orm_runtime.py"
@@ -39,26 +39,16 @@ CHECKS = [
 ]
 
 
-def _shop(tmp_path_factory: pytest.TempPathFactory, orm: str) -> Path:
-    project = tmp_path_factory.mktemp(f"orm-{orm}") / "shop"
-    spec = EXAMPLES / "shop" / "forge.yaml"
-    result = forge(
-        "new", str(project), "--spec", str(spec), "--orm", orm, "--defaults",
-        cwd=project.parent, check=orm == "sqlmodel",
-    )  # fmt: skip
-    if result.returncode != 0:
-        pytest.skip(f"forge new --orm {orm} is refused: {result.stderr.strip()}")
-    return project
+@pytest.fixture
+def shop(shop_project: Path) -> Path:
+    """The shop example with SQLModel, generated once per session (tests/conftest.py)."""
+    return shop_project
 
 
-@pytest.fixture(scope="module")
-def shop(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return _shop(tmp_path_factory, "sqlmodel")
-
-
-@pytest.fixture(scope="module")
-def shop_sqlalchemy(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return _shop(tmp_path_factory, "sqlalchemy")
+@pytest.fixture
+def shop_sqlalchemy(shop_sqlalchemy_project: Path) -> Path:
+    """The shop example with SQLAlchemy models, generated once per session."""
+    return shop_sqlalchemy_project
 
 
 def drive(project: Path, url: str) -> dict[str, object]:
