@@ -431,6 +431,39 @@ def db_status(project: ProjectOption = None) -> None:
         pending = sum(1 for rev in revisions if not rev.applied)
         current = next((rev.id for rev in revisions if rev.current), "none (empty database)")
         typer.echo(f"current: {current}; {pending} pending")
+        if pending == 0:
+            typer.echo(f"schema: {_schema_state(target, root)}")
+
+    _in_project(project, work)
+
+
+def _schema_state(target: Any, root: Path) -> str:
+    """`forge db check` in one phrase, for `forge db status`."""
+    from generator import dbcheck
+
+    try:
+        differences = dbcheck.check(target, root)
+    except ForgeError as error:
+        return f"not checked ({error})"
+    if not differences:
+        return "matches the spec"
+    return f"{len(differences)} difference(s) from the spec: see forge db check"
+
+
+@db_app.command("check")
+def db_check(project: ProjectOption = None) -> None:
+    """Compare the live database with the spec's schema; exit 1 listing each difference."""
+    from generator import dbcheck
+
+    def work(root: Path, target: Any) -> None:
+        differences = dbcheck.check(target, root)
+        if not differences:
+            typer.echo(f"{target.describe()} matches the spec")
+            return
+        for line in differences:
+            typer.echo(line)
+        typer.echo(f"{target.describe()}: {len(differences)} difference(s) from the spec")
+        raise typer.Exit(1)
 
     _in_project(project, work)
 

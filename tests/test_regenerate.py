@@ -148,7 +148,8 @@ def test_update_merges_a_new_skeleton_with_user_edits(blog: Path) -> None:
     text = config.read_text()
     assert '"POOL_SIZE": ("size", 5)' in text and "FEATURE_X: bool = True" in text
     assert "nothing to do" in forge("update", cwd=blog).stdout
-    in_project(blog, "pytest", "-q", "-p", "no:cacheprovider")
+    in_project(blog, "alembic", "revision", "--autogenerate", "-m", "initial")
+    in_project(blog, "pytest", "-q", "-p", "no:cacheprovider")  # with the migration tests
 
 
 def test_update_without_its_record_is_a_clear_error(blog: Path) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import pool
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from alembic import context
 from alembic.operations import ops
@@ -90,14 +90,21 @@ def do_run_migrations(connection: Connection) -> None:
         context.run_migrations()
 
 
-async def run_migrations_online() -> None:
-    engine = create_async_engine(database_url(), poolclass=pool.NullPool)
+async def run_migrations_online(engine: AsyncEngine | None = None) -> None:
+    """Migrate through `engine` (one a caller handed over, such as the migration tests'
+    scratch database), or through the project's own database."""
+    own = engine is None
+    engine = engine or create_async_engine(database_url(), poolclass=pool.NullPool)
     async with engine.connect() as connection:
         await connection.run_sync(do_run_migrations)
-    await engine.dispose()
+    if own:
+        await engine.dispose()
 
 
+given = config.attributes.get("connection")
 if context.is_offline_mode():
     run_migrations_offline()
+elif isinstance(given, Connection):
+    do_run_migrations(given)
 else:
-    asyncio.run(run_migrations_online())
+    asyncio.run(run_migrations_online(given))

@@ -6,14 +6,18 @@ so tests leave the database as they found it. Otherwise every test gets a fresh 
 file in a temporary folder.
 """
 
+import asyncio
 import os
-from collections.abc import AsyncIterator
+import uuid
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.pool import NullPool
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
 from app.core.config import Settings
 from app.core.database import DatabaseConnectionManager, get_db
@@ -77,3 +81,47 @@ async def client(session: AsyncSession) -> AsyncIterator[httpx.AsyncClient]:
             yield http
     finally:
         app.dependency_overrides.clear()
+
+
+@pytest.fixture
+def alembic_engine(tmp_path: Path) -> Iterator[AsyncEngine]:
+    """The migration tests' own empty database (pytest-alembic migrates it from base to
+    head and back): a fresh SQLite file, or a scratch database on the DATABASE_URL server,
+    dropped afterwards. The project's database is never touched."""
+    url = server_url()
+    if url is None:
+        engine = create_async_engine(
+            f"sqlite+aiosqlite:///{tmp_path / 'migrations.db'}", poolclass=NullPool
+        )
+        yield engine
+        asyncio.run(engine.dispose())
+        return
+    scratch = make_url(url).set(database=f"migrations_{uuid.uuid4().hex[:12]}")
+    _on_server(scratch, "CREATE DATABASE {}")
+    engine = create_async_engine(scratch, poolclass=NullPool)  # a new loop per command
+    try:
+        yield engine
+    finally:
+        asyncio.run(engine.dispose())
+        _on_server(scratch, "DROP DATABASE {}")
+
+
+def _on_server(database: URL, statement: str) -> None:
+    """Run CREATE/DROP DATABASE for `database` from a connection to the server."""
+    other = (
+        "postgres"
+        if database.get_backend_name() == "postgresql"
+        else "information_schema"
+    )
+
+    async def run() -> None:
+        engine = create_async_engine(
+            database.set(database=other), isolation_level="AUTOCOMMIT"
+        )
+        try:
+            async with engine.connect() as connection:
+                await connection.execute(text(statement.format(database.database)))
+        finally:
+            await engine.dispose()
+
+    asyncio.run(run())
