@@ -51,8 +51,11 @@ def literal(value: Any) -> str:
     """A Python literal for a plain value from the spec (str, int, float, bool, None,
     and lists/dicts of those). `repr` escapes quotes, newlines and triple quotes."""
     if isinstance(value, str) and '"' not in value:
-        # black's preferred quotes, so that formatting has less to rewrite
-        return '"' + repr(value)[1:-1].replace("\\'", "'") + '"'
+        # black's preferred quotes, so that formatting has less to rewrite. repr picks double
+        # quotes itself when the value holds a ' (and no "); otherwise the value holds no
+        # quote at all and only the outer quotes change.
+        text = repr(value)
+        return text if text.startswith('"') else '"' + text[1:-1] + '"'
     if value is None or isinstance(value, (bool, int, str, bytes)):
         return repr(value)
     if isinstance(value, float):

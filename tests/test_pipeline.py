@@ -21,6 +21,7 @@ HOSTILE = [
     '"""; import os; os.system("echo pwned") #',
     "'''",
     "back\\slash\\",
+    "a\\'b",  # a backslash before a quote
     "line\nbreak",
     "{{ jinja }} {% if x %}",
     "\\N{BULLET} \\x00",
