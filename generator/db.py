@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -121,7 +121,7 @@ def explain(exc: BaseException, db: Target) -> str:
     return f"{db.kind} error: {_first_line(original)}"
 
 
-def run(db: Target, work: Callable[[], Awaitable[T]]) -> T:
+def run(db: Target, work: Callable[[], Coroutine[Any, Any, T]]) -> T:
     try:
         return asyncio.run(work())
     except ForgeError:
@@ -144,9 +144,11 @@ def _server_url(db: Target) -> Any:
 
 
 def _quoted(db: Target) -> str:
-    from sqlalchemy.dialects import mysql, postgresql
+    from sqlalchemy.dialects.mysql.base import MySQLDialect
+    from sqlalchemy.dialects.postgresql.base import PGDialect
 
-    dialect = postgresql.dialect() if db.kind == "postgresql" else mysql.dialect()
+    dialect_class: Any = PGDialect if db.kind == "postgresql" else MySQLDialect  # untyped init
+    dialect = dialect_class()
     return str(dialect.identifier_preparer.quote_identifier(db.name))
 
 

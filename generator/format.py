@@ -26,9 +26,9 @@ _PARALLEL_FROM = 48  # below this many files, a process pool costs more than it 
 
 @lru_cache(maxsize=1)
 def _mode() -> Any:
-    import black
+    from black.mode import Mode, TargetVersion
 
-    return black.Mode(target_versions={black.TargetVersion.PY311})
+    return Mode(target_versions={TargetVersion.PY311})
 
 
 def format_python(source: str, path: str) -> str:

@@ -12,7 +12,7 @@ import keyword
 import math
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -232,7 +232,7 @@ def _yaml_constructor() -> type[Any]:
     from ruamel.yaml.constructor import ConstructorError, SafeConstructor
     from ruamel.yaml.nodes import ScalarNode
 
-    class Constructor(SafeConstructor):  # type: ignore[misc]
+    class Constructor(SafeConstructor):  # type: ignore[misc,unused-ignore]
         def construct_object(self, node: Any, deep: bool = False) -> Any:
             try:
                 return super().construct_object(node, deep)
@@ -648,13 +648,13 @@ class _SpecReader:
         if ftype == "date" and isinstance(value, dt.date) and not isinstance(value, dt.datetime):
             return value.isoformat()
         if isinstance(value, str):
-            parser = {
+            parsers: dict[str, Callable[[str], dt.date | dt.time]] = {
                 "date": dt.date.fromisoformat,
                 "datetime": dt.datetime.fromisoformat,
                 "time": dt.time.fromisoformat,
-            }[ftype]
+            }
             try:
-                return parser(value).isoformat()  # type: ignore[attr-defined]
+                return parsers[ftype](value).isoformat()
             except ValueError:
                 pass
         raise self.fail(place, f"{_show(value)} is not {expected} (the field is {ftype})")

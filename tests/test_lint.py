@@ -1,4 +1,4 @@
-"""forge's own code stays lint- and format-clean: CI fails on a finding (ruff, black)."""
+"""forge's own code stays clean: CI fails on a finding of ruff, black or mypy --strict."""
 
 from __future__ import annotations
 
@@ -16,4 +16,10 @@ from tests.helpers import ROOT, run
 )
 def test_forge_code_is_clean(command: list[str]) -> None:
     result = run([sys.executable, "-m", *command], cwd=ROOT, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_forge_code_type_checks_strictly() -> None:
+    """`mypy --strict` over generator/ (settings in pyproject.toml)."""
+    result = run([sys.executable, "-m", "mypy"], cwd=ROOT, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
