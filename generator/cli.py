@@ -378,7 +378,7 @@ def db_migrate(
     _in_project(project, lambda root, target: typer.echo(db.migrate(target, root, message)))
 
 
-def _move(project: Path | None, direction: str, revision: str) -> None:
+def _move(project: Path | None, direction: str, revision: str, backup: bool = False) -> None:
     """Run Alembic's upgrade or downgrade to `revision` inside the project."""
     from alembic import command
 
@@ -387,6 +387,15 @@ def _move(project: Path | None, direction: str, revision: str) -> None:
     step = command.upgrade if direction == "upgrade" else command.downgrade
 
     def work(root: Path, target: Any) -> None:
+        if backup:
+            from generator.backup import backup as take_backup
+
+            taken = take_backup(target, root)
+            typer.echo(taken.summary(target, root))
+            typer.echo(
+                f"to undo the {direction}: forge db drop --yes && forge db create && "
+                f"forge db restore {taken.path.relative_to(root)}"
+            )
         db.alembic(target, root, lambda config: step(config, revision))
         typer.echo(f"{target.describe()} {direction}d to {revision}")
 
@@ -396,10 +405,13 @@ def _move(project: Path | None, direction: str, revision: str) -> None:
 @db_app.command("upgrade")
 def db_upgrade(
     revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
+    backup: Annotated[
+        bool, typer.Option("--backup", help="Take a backup first (see forge db backup).")
+    ] = False,
     project: ProjectOption = None,
 ) -> None:
     """Apply migrations up to REVISION (default: head)."""
-    _move(project, "upgrade", revision)
+    _move(project, "upgrade", revision, backup)
 
 
 @db_app.command("downgrade")
@@ -480,6 +492,85 @@ def db_copy(project: ProjectOption = None) -> None:
             "note: no migration was recorded (prototyping only); use forge db migrate and "
             "forge db upgrade for changes you keep"
         )
+
+    _in_project(project, work)
+
+
+@db_app.command("backup")
+def db_backup(
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="File to write (default: backups/<db>-<time>)."),
+    ] = None,
+    project: ProjectOption = None,
+) -> None:
+    """Write every row of the database to one portable, checksummed file."""
+    from generator.backup import backup
+
+    def work(root: Path, target: Any) -> None:
+        typer.echo(backup(target, root, output).summary(target, root))
+
+    _in_project(project, work)
+
+
+@db_app.command("restore")
+def db_restore(
+    file: Annotated[Path, typer.Argument(help="A file written by forge db backup.")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    project: ProjectOption = None,
+) -> None:
+    """Restore a backup into an empty database, verifying every table's checksum."""
+    from generator.backup import read, restore
+
+    source_file = file.resolve()
+
+    def work(_root: Path, target: Any) -> None:
+        source = read(source_file)
+        if not yes:
+            if not _interactive():
+                raise ForgeError(f"restoring into {target.describe()} needs confirmation: --yes")
+            question = f"Restore {source.rows:,} rows into {target.describe()}?"
+            if not typer.confirm(question):
+                typer.echo("nothing was restored")
+                return
+        typer.echo(restore(target, _root, source).summary(target))
+
+    _in_project(project, work)
+
+
+@db_app.command("clear-migration")
+def db_clear_migration(
+    hard: Annotated[
+        bool,
+        typer.Option("--hard", help="Framefox's way: delete the revisions, empty alembic_version."),
+    ] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    project: ProjectOption = None,
+) -> None:
+    """Replace the migration history by one baseline revision; the data is not touched."""
+    from generator import history
+
+    def work(root: Path, target: Any) -> None:
+        count = history.preflight(target, root, hard)
+        if hard:
+            question = (
+                f"WARNING: this removes all {count} revisions and clears alembic_version of "
+                f"{target.describe()}; its tables stay but no revision describes them, so the "
+                "next migration would create them again (development only). Continue?"
+            )
+        else:
+            question = (
+                f"Replace the {count} revisions by one baseline and stamp "
+                f"{target.describe()} at it (its data is not touched)? Other databases of "
+                "this project will need `alembic stamp --purge <baseline>`"
+            )
+        if not yes:
+            if not _interactive():
+                raise ForgeError("clear-migration needs confirmation: pass --yes")
+            if not typer.confirm(question):
+                typer.echo("nothing was changed")
+                return
+        typer.echo(history.clear(target, root, hard).summary(target, root))
 
     _in_project(project, work)
 
