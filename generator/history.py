@@ -15,7 +15,9 @@ its downgrade drops them. If stamping fails, the old files come back and the bas
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import io
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -184,12 +186,13 @@ def _write_baseline(db: Target, root: Path) -> Any:
         script.splice = True
 
     def action(config: Any) -> Any:
-        return command.revision(
-            config,
-            message="baseline",
-            autogenerate=True,
-            process_revision_directives=replace,
-        )
+        with contextlib.redirect_stdout(io.StringIO()):  # Alembic's "Generating ... done"
+            return command.revision(
+                config,
+                message="baseline",
+                autogenerate=True,
+                process_revision_directives=replace,
+            )
 
     script = alembic(db, root, action)
     return script[0] if isinstance(script, list) else script
