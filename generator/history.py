@@ -23,60 +23,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from generator import dbcheck
 from generator.backup import Refused
 from generator.db import Target, _engine, alembic, run
 
 BACKUP_DIR = "backups"
-
-
-def differences(db: Target) -> list[str]:
-    """One line per difference between the models and the database (Alembic's
-    compare_metadata, with the types compared as the project's env.py does)."""
-    from alembic.autogenerate import compare_metadata
-    from alembic.runtime.migration import MigrationContext
-    from app.models import metadata
-
-    async def work() -> list[Any]:
-        engine = _engine(db.url)
-        try:
-            async with engine.connect() as connection:
-                return list(
-                    await connection.run_sync(
-                        lambda sync: compare_metadata(
-                            MigrationContext.configure(sync, opts={"compare_type": True}),
-                            metadata,
-                        )
-                    )
-                )
-        finally:
-            await engine.dispose()
-
-    return [_describe(diff) for diff in run(db, work)]
-
-
-def _describe(diff: Any) -> str:
-    """Alembic's diff tuples, in words."""
-    if isinstance(diff, list):  # column modifications come as a list of tuples
-        return "; ".join(_describe(item) for item in diff)
-    operation = diff[0]
-    where = {"add": "in the models, not in the database", "remove": "in the database only"}
-    verb = operation.split("_", 1)[0]
-    if operation in ("add_table", "remove_table"):
-        return f"table {diff[1].name}: {where[verb]}"
-    if operation in ("add_column", "remove_column"):
-        return f"column {diff[2]}.{diff[3].name}: {where[verb]}"
-    if operation in ("add_index", "remove_index"):
-        index = diff[1]
-        return f"index {index.name} on {index.table.name}: {where[verb]}"
-    if operation in ("add_constraint", "remove_constraint", "add_fk", "remove_fk"):
-        constraint = diff[1]
-        name = constraint.name or ", ".join(c.name for c in constraint.columns)
-        return f"constraint {name} on {constraint.table.name}: {where[verb]}"
-    if operation.startswith("modify_"):
-        _, _schema, table, column, _kw, old, new = diff
-        what = operation.removeprefix("modify_")
-        return f"column {table}.{column}: {what} is {old!r} in the database, {new!r} in the models"
-    return str(diff)
 
 
 @dataclass
@@ -142,10 +93,10 @@ def preflight(db: Target, root: Path, hard: bool) -> int:
             "upgrade` first (the baseline describes the latest schema and the database is "
             "stamped at it)"
         )
-    found = differences(db)
+    found = dbcheck.check(db, root)
     if found:
         raise Refused(
-            f"the models and {db.describe()} differ ({len(found)}: {'; '.join(found)}): "
+            f"the models and {db.describe()} differ (forge db check: {'; '.join(found)}): "
             'create and apply a migration (`forge db migrate -m "..."` then `forge db '
             "upgrade`) or undo the model change, then clear the history"
         )

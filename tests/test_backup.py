@@ -368,7 +368,7 @@ def test_clear_migration(five_revisions: tuple[Path, Path, str]) -> None:
     data = table_dump(database)
     message = refused("--yes")
     assert "the models and sqlite database" in message
-    assert "column artist.nickname: in the database only" in message
+    assert "artist.nickname: column in the database is not in the spec" in message
     with closing(sqlite3.connect(database)) as connection:
         connection.execute("ALTER TABLE artist DROP COLUMN nickname")
         connection.commit()
@@ -388,11 +388,13 @@ def test_clear_migration(five_revisions: tuple[Path, Path, str]) -> None:
     in_project(project, "alembic", "check", DATABASE_URL=url)
     status = db(project, url, "status").stdout
     assert re.search(rf"^{baseline}\s+applied\s+baseline\s+\(head, current\)$", status, re.M)
-    assert status.rstrip().endswith(f"current: {baseline}; 0 pending")
+    assert f"current: {baseline}; 0 pending\nschema: matches the spec\n" in status
+    assert db(project, url, "check").stdout.endswith("matches the spec\n")
     # The baseline alone builds the same schema in a new database.
     fresh = project / "fresh.db"
     db(project, sqlite_url(fresh), "upgrade")
     in_project(project, "alembic", "check", DATABASE_URL=sqlite_url(fresh))
+    db(project, sqlite_url(fresh), "check")
     assert set(table_dump(fresh)) == set(data)
     # And downgrades to nothing.
     db(project, sqlite_url(fresh), "downgrade", "base")
