@@ -340,7 +340,7 @@ def default_path(root: Path, db: Target) -> Path:
 
 def backup(db: Target, root: Path, output: Path | None = None) -> BackupResult:
     """Write every row of the database to `output` (default: a new file under backups/)."""
-    path = default_path(root, db) if output is None else Path.cwd() / output
+    path = default_path(root, db) if output is None else output.resolve()
     if path.exists():
         raise Refused(f"{path} already exists; choose another file with -o or delete it")
     if not path.parent.is_dir():

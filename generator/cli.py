@@ -507,8 +507,10 @@ def db_backup(
     """Write every row of the database to one portable, checksummed file."""
     from generator.backup import backup
 
+    chosen = output.resolve() if output else None  # relative to where the command runs
+
     def work(root: Path, target: Any) -> None:
-        typer.echo(backup(target, root, output).summary(target, root))
+        typer.echo(backup(target, root, chosen).summary(target, root))
 
     _in_project(project, work)
 
@@ -528,7 +530,9 @@ def db_restore(
         source = read(source_file)
         if not yes:
             if not _interactive():
-                raise ForgeError(f"restoring into {target.describe()} needs confirmation: --yes")
+                raise ForgeError(
+                    f"restoring into {target.describe()} needs confirmation: pass --yes"
+                )
             question = f"Restore {source.rows:,} rows into {target.describe()}?"
             if not typer.confirm(question):
                 typer.echo("nothing was restored")

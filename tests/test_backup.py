@@ -245,7 +245,7 @@ def test_restore_asks_for_confirmation(databases: Databases, tmp_path: Path) -> 
     result = db(databases.project, url, "restore", str(databases.backups["sqlite"]), check=False)
     assert result.returncode == 2
     assert result.stderr.startswith("error: restoring into sqlite database")
-    assert "needs confirmation: --yes" in result.stderr
+    assert "needs confirmation: pass --yes" in result.stderr
     assert not (tmp_path / "target.db").exists()
 
 
