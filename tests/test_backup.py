@@ -409,3 +409,73 @@ def test_clear_migration(five_revisions: tuple[Path, Path, str]) -> None:
     assert "no revisions yet" in db(project, url, "status").stdout
     nothing = db(project, url, "clear-migration", "--yes", check=False)
     assert (nothing.returncode, nothing.stderr) == (1, "error: there are no revisions to clear\n")
+
+
+# ----------------------------------------------------------------------------- units
+
+
+def test_canonical_values_do_not_depend_on_the_database() -> None:
+    """What each database driver hands back for the same value encodes the same way."""
+    import datetime as dt
+    import enum
+    import uuid
+    from decimal import Decimal
+
+    import sqlalchemy as sa
+
+    from generator.backup import decode, describe_column, encode
+
+    class Status(enum.Enum):
+        PAID = "paid"
+
+    cases: list[tuple[Any, list[Any], Any]] = [
+        # (column type, values different drivers return, canonical form)
+        (sa.Numeric(10, 2), [Decimal("0.99"), Decimal("0.9900000000"), 0.99], "0.99"),
+        (
+            sa.DateTime(timezone=True),
+            [
+                dt.datetime(2021, 1, 1, 8, 0),
+                dt.datetime(2021, 1, 1, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=2))),
+                dt.datetime(2021, 1, 1, 8, 0, tzinfo=dt.UTC),
+            ],
+            "2021-01-01T08:00:00",
+        ),
+        (sa.Uuid(), [uuid.UUID(int=1), "00000000000000000000000000000001"], str(uuid.UUID(int=1))),
+        (sa.LargeBinary(), [b"\x00\xff", bytearray(b"\x00\xff"), memoryview(b"\x00\xff")], "AP8="),
+        (sa.JSON(), [{"a": [1, None]}, '{"a": [1, null]}'], {"a": [1, None]}),
+        (sa.Boolean(), [True, 1], True),
+        (
+            sa.Enum(Status, values_callable=lambda members: [m.value for m in members]),
+            [Status.PAID, "paid"],
+            "paid",
+        ),
+        (sa.Enum(Status), [Status.PAID, "PAID"], "PAID"),
+        (sa.Time(), [dt.time(8, 30)], "08:30:00"),
+    ]
+    for column_type, values, canonical in cases:
+        column = describe_column("c", column_type)
+        assert [encode(column, value, column_type) for value in values] == [canonical] * len(
+            values
+        ), column_type
+        back = decode(column, canonical, bool(getattr(column_type, "timezone", False)))
+        assert encode(column, back, column_type) == canonical
+
+
+def test_progress_bar_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from generator.backup import Progress
+
+    for terminal in (True, False):
+        stream = io.StringIO()
+        monkeypatch.setattr(stream, "isatty", lambda terminal=terminal: terminal, raising=False)
+        monkeypatch.setattr(sys, "stderr", stream)
+        progress = Progress(2000, "backup ")
+        progress.advance(1000, "artist")
+        progress.close()
+        text = stream.getvalue()
+        if terminal:
+            assert "backup  [###############...............] 1,000/2,000 rows  artist" in text
+            assert text.endswith("\r")  # the bar is wiped before the summary line
+        else:
+            assert text == ""
