@@ -12,6 +12,7 @@ CRUD classes with the next ids.
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import hashlib
 import json
@@ -48,7 +49,7 @@ class Databases:
     project: Path
     folder: Path
     servers: dict[str, Server] = field(default_factory=dict)
-    made: list[str] = field(default_factory=list)
+    made: list[tuple[Server, str]] = field(default_factory=list)
     backups: dict[str, Path] = field(default_factory=dict)
 
     def new(self, kind: str, label: str) -> str:
@@ -57,10 +58,35 @@ class Databases:
         if kind not in self.servers:
             self.servers[kind] = server(kind)
         srv = self.servers[kind]
-        url = srv.database_url(srv.fresh_name(f"bk_{label}"))
-        self.made.append(url)
-        db(self.project, url, "create")
-        return url
+        name = srv.fresh_name(f"bk_{label}")
+        charset = " CHARACTER SET utf8mb4" if kind == "mysql" else ""
+        admin(srv, f"CREATE DATABASE {quote(kind, name)}{charset}")
+        self.made.append((srv, name))
+        return srv.database_url(name)
+
+    def drop_all(self) -> None:
+        for srv, name in self.made:
+            admin(srv, f"DROP DATABASE IF EXISTS {quote(srv.kind, name)}")
+
+
+def quote(kind: str, name: str) -> str:
+    return f"`{name}`" if kind == "mysql" else f'"{name}"'
+
+
+def admin(srv: Server, statement: str) -> None:
+    """One statement on the server, in this process (cheaper than a forge command)."""
+    from sqlalchemy import text
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    async def work() -> None:
+        engine = create_async_engine(srv.url, isolation_level="AUTOCOMMIT")
+        try:
+            async with engine.connect() as connection:
+                await connection.execute(text(statement))
+        finally:
+            await engine.dispose()
+
+    asyncio.run(work())
 
 
 def db(project: Path, url: str, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -128,8 +154,7 @@ def databases(
             dbs.backups[kind] = path
         yield dbs
     finally:
-        for url in dbs.made:
-            db(shop_project, url, "drop", "--yes", check=False)
+        dbs.drop_all()
 
 
 @pytest.fixture(scope="module")
