@@ -637,7 +637,7 @@ def check_target(db: Target, root: Path, source: Backup) -> tuple[TargetState, b
             )
         below = {
             rev.revision
-            for rev in scripts.iterate_revisions(wanted, "base")
+            for rev in scripts.iterate_revisions(tuple(wanted), "base")
             if rev is not None and rev.revision not in wanted
         }
         if not all(rev in below for rev in state.revision):
