@@ -283,11 +283,10 @@ def _schema(sync: Any) -> tuple[dict[str, TableInfo], list[str]]:
         ]
         nullable = {c.name: bool(c.nullable) for c in table.columns}
         tables[name] = TableInfo(name, columns, types, key, auto, references, nullable)
-    ordered = [
-        t.name
-        for t, _ in sort_tables_and_constraints([reflected.tables[name] for name in sorted(tables)])
-        if t is not None
-    ]
+    pairs = sort_tables_and_constraints(  # type: ignore[no-untyped-call]
+        [reflected.tables[name] for name in sorted(tables)]
+    )
+    ordered = [t.name for t, _ in pairs if t is not None]
     return tables, ordered
 
 
