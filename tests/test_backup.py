@@ -33,6 +33,9 @@ from tests.helpers import forge, in_project, project_env, run
 from tests.servers import Server, server
 from tests.test_chinook import CHINOOK, LOAD_SCRIPT, TABLES, chinook_counts
 
+# One worker runs the whole module, so its Chinook databases are built once.
+pytestmark = pytest.mark.xdist_group("backup")
+
 SCRIPT = Path(__file__).resolve().parent / "scripts" / "restored_shop.py"
 KINDS = ("sqlite", "postgresql", "mysql")
 TOTAL_ROWS = 15_607 + 1  # Chinook + the loyalty card the extras add
