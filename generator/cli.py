@@ -370,12 +370,62 @@ def db_drop(
 @db_app.command("migrate")
 def db_migrate(
     message: Annotated[str, typer.Option("--message", "-m", help="The revision's message.")],
+    rename: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--rename",
+            help="Entity.old=new: a field or relation was renamed (values kept). Repeatable.",
+        ),
+    ] = None,
+    default: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--default",
+            help="Entity.field=VALUE for existing rows: a new required column, NULLs of a "
+            "column made required, rows using a removed enum value. Repeatable.",
+        ),
+    ] = None,
+    allow_drop: Annotated[
+        bool, typer.Option("--allow-drop", help="Allow dropping columns and tables (data lost).")
+    ] = False,
+    no_input: Annotated[bool, typer.Option("--no-input", help="Ask nothing.")] = False,
     project: ProjectOption = None,
 ) -> None:
-    """Autogenerate a migration from the models; none when nothing changed."""
-    from generator import db
+    """Write a migration from the spec's changes; none when nothing changed.
 
-    _in_project(project, lambda root, target: typer.echo(db.migrate(target, root, message)))
+    Renames keep their values, new required columns are filled, nothing is dropped
+    unless you say so (see "Changing the schema" in the README).
+    """
+    from generator import evolve
+    from generator.spec import load_spec
+
+    def work(root: Path, target: Any) -> None:
+        spec = load_spec(root / "forge.yaml")
+        pending = evolve.read_pending(root)
+        renames = evolve.merge_pending(pending, evolve.flag_renames(spec, rename or []))
+        defaults = {}
+        for text in default or []:
+            entity, name, value = evolve.parse_assignment(text, "--default")
+            defaults[(entity, name)] = value
+        ask = None
+        if not no_input and _interactive():
+            import questionary
+
+            def ask(question: str) -> bool:
+                return bool(questionary.confirm(question, default=False).unsafe_ask())
+
+        options = evolve.Options(renames, defaults, allow_drop, ask)
+        outcome = evolve.migrate(target, root, message, options)
+        if not outcome.paths:
+            typer.echo("No changes detected; no revision written")
+            return
+        if pending:
+            (root / evolve.RENAMES_FILE).unlink()
+        for note in outcome.notes:
+            typer.echo(note)
+        typer.echo(f"created {', '.join(outcome.paths)}")
+
+    _in_project(project, work)
 
 
 def _move(project: Path | None, direction: str, revision: str, backup: bool = False) -> None:

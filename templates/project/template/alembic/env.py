@@ -22,6 +22,10 @@ if config.config_file_name is not None and config.attributes.get(
 
 target_metadata = metadata
 
+if make_url(get_settings().DATABASE_URL).get_backend_name() == "postgresql":
+    # enum types in autogenerate and `alembic check`: values added, removed, renamed
+    import alembic_postgresql_enum  # noqa: F401
+
 
 def database_url() -> str:
     """DATABASE_URL from the environment or .env; never written into the ini file, so

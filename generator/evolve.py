@@ -1,0 +1,756 @@
+"""Spec-aware `forge db migrate`: the revisions Alembic's autogenerate cannot write alone.
+
+Autogenerate compares the models with the database and is blind to intent: a renamed
+column is a drop plus an add (the values are lost), a new required column has no value
+for existing rows, a shorter max_length or a removed enum value fails half-way (or not at
+all on SQLite). forge knows the intent from the spec, so `migrate` lets autogenerate
+compare, then rewrites its operations (a hook on the revision, before it is written):
+
+| autogenerate wrote                      | forge writes instead                          |
+|-----------------------------------------|-----------------------------------------------|
+| drop + add of a renamed column / table  | `schema_changes.rename_column/rename_table`   |
+|                                         | (renames indexes, constraints, sequence, enum)|
+| any other drop of a column or table     | refusal, one line each, unless --allow-drop   |
+| add of a NOT NULL column                | add nullable, backfill, then set NOT NULL     |
+| nullable -> NOT NULL                    | backfill NULLs first (or refuse at upgrade)   |
+| a shorter String                        | a check at the top of upgrade()               |
+| (nothing, or an enum type change)       | check / remap rows using removed enum values  |
+
+Renames come from `forge rename` (recorded in `.forge/renames.json` until the next
+migrate), from `--rename Entity.old=new`, or from a yes at an interactive question.
+
+Each revision forge writes gets a snapshot of the spec it was made from beside it
+(`alembic/versions/<revision file>.forge.json`): the next migrate compares the current
+spec with it (enum values removed, defaults). The generated helpers live in the project
+(`app/core/schema_changes.py`), so revisions do not need forge to run.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from generator import naming
+from generator.errors import ForgeError, SpecError
+from generator.model import Model, build_model
+from generator.spec import FieldSpec, Spec, load_spec, parse_spec
+
+RENAMES_FILE = ".forge/renames.json"
+SNAPSHOT_SUFFIX = ".forge.json"
+
+
+class MigrationRefused(ForgeError):
+    """The revision would lose data or cannot be written safely; nothing was written."""
+
+    exit_code = 1
+
+
+# --------------------------------------------------------------------------- renames
+
+
+@dataclass(frozen=True)
+class Rename:
+    """A physical rename: a table (column is None) or a column of `table` (its new name)."""
+
+    table: str
+    old: str
+    new: str
+    column: bool = False
+
+    def describe(self) -> str:
+        if self.column:
+            return f"column {self.table}.{self.old} -> {self.table}.{self.new}"
+        return f"table {self.old} -> {self.new}"
+
+
+def physical_renames(
+    old: Model,
+    new: Model,
+    entities: dict[str, str],
+    members: dict[tuple[str, str], str],
+) -> list[Rename]:
+    """Tables and columns renamed when going from `old` to `new`.
+
+    `entities` maps old entity names to new ones; `members` maps (old entity, old field or
+    relation name) to the new name. Tables come first, columns are named in their new
+    table, so applying the list in order turns the old database into the new one.
+    """
+
+    def entity(name: str) -> str:
+        return entities.get(name, name)
+
+    def member(owner: str, name: str) -> str:
+        return members.get((owner, name), name)
+
+    tables: list[Rename] = []
+    columns: list[Rename] = []
+    for old_entity in old.entities:
+        try:
+            new_entity = new.entity(entity(old_entity.class_name))
+        except KeyError:
+            continue
+        if old_entity.table != new_entity.table:
+            tables.append(Rename(old_entity.table, old_entity.table, new_entity.table))
+        new_fields = {f.name for f in new_entity.fields}
+        for field in old_entity.fields:
+            renamed = member(old_entity.class_name, field.name)
+            if renamed != field.name and renamed in new_fields:
+                columns.append(Rename(new_entity.table, field.name, renamed, column=True))
+    old_fks = _foreign_keys(old, entity, member)
+    new_fks = _foreign_keys(new, lambda n: n, lambda _o, n: n)
+    for key, (table, column) in old_fks.items():
+        if key in new_fks and new_fks[key][1] != column:
+            columns.append(Rename(new_fks[key][0], column, new_fks[key][1], column=True))
+    old_links = _links(old, entity, member)
+    new_links = _links(new, lambda n: n, lambda _o, n: n)
+    for key, (table, left, right) in old_links.items():
+        if key not in new_links:
+            continue
+        new_table, new_left, new_right = new_links[key]
+        if new_table != table:
+            tables.append(Rename(table, table, new_table))
+        for before, after in ((left, new_left), (right, new_right)):
+            if before != after:
+                columns.append(Rename(new_table, before, after, column=True))
+    return tables + columns
+
+
+def _foreign_keys(
+    model: Model, entity: Callable[[str], str], member: Callable[[str, str], str]
+) -> dict[tuple[str, str], tuple[str, str]]:
+    """(declaring entity, relation) -> (table, fk column), in the new names' terms."""
+    found: dict[tuple[str, str], tuple[str, str]] = {}
+    for owner in model.entities:
+        for end in owner.relations:
+            if end.kind == "fk" and end.fk_column and end.fk_owner:
+                key = (entity(owner.class_name), member(owner.class_name, end.name))
+                found[key] = (owner.table, end.fk_column)
+    return found
+
+
+def _links(
+    model: Model, entity: Callable[[str], str], member: Callable[[str, str], str]
+) -> dict[tuple[str, str], tuple[str, str, str]]:
+    found: dict[tuple[str, str], tuple[str, str, str]] = {}
+    for owner in model.entities:
+        for relation in owner.spec.relations:
+            if relation.kind != "many_to_many":
+                continue
+            end = next(e for e in owner.relations if e.name == relation.name and e.link)
+            link = end.link
+            assert link is not None
+            key = (entity(owner.class_name), member(owner.class_name, relation.name))
+            found[key] = (link.table, link.left[0], link.right[0])
+    return found
+
+
+def read_pending(project: Path) -> list[Rename]:
+    path = project / RENAMES_FILE
+    if not path.is_file():
+        return []
+    try:
+        return [Rename(**item) for item in json.loads(path.read_text(encoding="utf-8"))]
+    except (ValueError, TypeError) as exc:
+        raise ForgeError(f"{RENAMES_FILE} is not a list of renames ({exc}); fix or delete it")
+
+
+def pending_text(renames: list[Rename]) -> str:
+    return json.dumps([asdict(r) for r in renames], indent=2) + "\n"
+
+
+def merge_pending(earlier: list[Rename], later: list[Rename]) -> list[Rename]:
+    """Two renames in a row (a -> b, then b -> c) become one (a -> c)."""
+    result = list(earlier)
+    for rename in later:
+        for index, previous in enumerate(result):
+            same_place = previous.column == rename.column and (
+                not rename.column or previous.table == rename.table
+            )
+            if same_place and previous.new == rename.old:
+                result[index] = Rename(rename.table, previous.old, rename.new, rename.column)
+                break
+        else:
+            result.append(rename)
+    # a table renamed after its columns were: the column renames name the new table
+    tables = {r.old: r.new for r in result if not r.column}
+    return [
+        Rename(tables.get(r.table, r.table), r.old, r.new, True) if r.column else r
+        for r in result
+    ]
+
+
+# ------------------------------------------------------------------- flags and values
+
+
+def parse_assignment(text: str, flag: str) -> tuple[str, str, str]:
+    """`Post.title=headline` -> ("Post", "title", "headline")."""
+    target, sep, value = text.partition("=")
+    entity, dot, name = target.partition(".")
+    if not sep or not dot or not entity or not name:
+        raise SpecError(flag, f"{text!r} must look like Entity.field=value")
+    return entity.strip(), name.strip(), value.strip()
+
+
+def flag_renames(spec: Spec, values: list[str]) -> list[Rename]:
+    """`--rename Post.title=headline`: the new name is in the spec, the old one is not."""
+    model = build_model(spec)
+    renames: list[Rename] = []
+    for text in values:
+        name, old, new = parse_assignment(text, "--rename")
+        try:
+            entity = model.entity(name)
+        except KeyError:
+            known = ", ".join(e.class_name for e in model.entities)
+            raise SpecError("--rename", f"unknown entity {name!r} (known: {known})") from None
+        if any(f.name == new for f in entity.fields):
+            renames.append(Rename(entity.table, old, new, column=True))
+            continue
+        fk = next((k for k in entity.foreign_keys if k.relation == new), None)
+        if fk is not None:
+            renames.append(Rename(entity.table, naming.fk_column(old), fk.column, column=True))
+            continue
+        raise SpecError(
+            "--rename", f"{name} has no field or relation {new!r} (the new name, from forge.yaml)"
+        )
+    return renames
+
+
+def parse_value(field: FieldSpec | None, text: str) -> Any:
+    """A `--default` value, read like a YAML scalar (`0`, `true`, `now`, `uuid4`, `draft`)."""
+    from generator.spec import read_yaml
+
+    if field is not None and field.type in ("str", "text", "enum"):
+        return text
+    try:
+        value = read_yaml(text)
+    except SpecError:
+        return text
+    return value
+
+
+# ------------------------------------------------------------------------- snapshots
+
+
+def snapshot_text(spec: Spec) -> str:
+    return json.dumps(spec.model_dump(mode="json"), indent=1, sort_keys=True) + "\n"
+
+
+def read_snapshot(revision_path: str | None) -> Spec | None:
+    if not revision_path:
+        return None
+    path = Path(revision_path).with_suffix(SNAPSHOT_SUFFIX)
+    if not path.is_file():
+        return None
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return Spec.model_validate(data)
+
+
+# ---------------------------------------------------------------- revision rewriting
+
+
+@dataclass
+class Options:
+    renames: list[Rename]
+    defaults: dict[tuple[str, str], str]  # (entity, field) -> text of --default
+    allow_drop: bool
+    ask: Callable[[str], bool] | None  # None: no terminal, --no-input
+
+
+@dataclass
+class Outcome:
+    paths: list[str]
+    notes: list[str]
+
+
+def migrate(db: Any, project: Path, message: str, options: Options) -> Outcome:
+    """Autogenerate a revision and rewrite it with the spec's intent (see the module)."""
+    from alembic import command
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+
+    from generator import db as dbmod
+
+    spec = load_spec(project / "forge.yaml")
+    notes: list[str] = []
+
+    def action(config: Any) -> Outcome:
+        scripts = ScriptDirectory.from_config(config)
+        head = scripts.get_current_head() if scripts.get_heads() else None
+        previous = read_snapshot(scripts.get_revision(head).path if head else None)
+        writer = _Writer(spec, previous, options, notes)
+        try:
+            result = command.revision(
+                config,
+                message=message,
+                autogenerate=True,
+                process_revision_directives=writer,
+            )
+        except CommandError as exc:
+            if "not up to date" in str(exc):
+                raise dbmod.DatabaseError(
+                    "the database is not at the latest revision: run `forge db upgrade` first"
+                ) from None
+            raise
+        written = [s for s in (result if isinstance(result, list) else [result]) if s]
+        paths = []
+        for script in written:
+            path = Path(script.path)
+            path.with_suffix(SNAPSHOT_SUFFIX).write_text(snapshot_text(spec), encoding="utf-8")
+            paths.append(str(path.relative_to(project)))
+        return Outcome(paths, notes)
+
+    return dbmod.alembic(db, project, action)
+
+
+def _q(value: Any) -> str:
+    return repr(value)
+
+
+class _Writer:
+    """The process_revision_directives hook: rewrites the autogenerated operations."""
+
+    def __init__(
+        self, spec: Spec, previous: Spec | None, options: Options, notes: list[str]
+    ) -> None:
+        self.spec = spec
+        self.model = build_model(spec)
+        self.previous = previous
+        self.options = options
+        self.notes = notes
+        self.by_table = {e.table: e for e in self.model.entities}
+
+    def __call__(self, context: Any, revision: Any, directives: list[Any]) -> None:
+        from alembic.operations import ops
+
+        script = directives[0]
+        upgrade: Any = script.upgrade_ops
+        renames = self._confirm_renames(upgrade, context)
+        _remove_renamed(upgrade, renames)
+        self._refuse_drops(upgrade)
+        first: list[Any] = [Call("rename", r) for r in renames if not r.column]
+        first += [Call("rename", r) for r in renames if r.column]
+        checks, fills, downgrade_checks = self._enum_changes()
+        rewritten: list[Any] = []
+        for operation in upgrade.ops:
+            rewritten.extend(self._rewrite(operation, checks))
+        if not (first or rewritten or fills):
+            directives[:] = []
+            return
+        # checks first (before any DDL), in downgrade too: reversal puts the last first
+        upgrade.ops = checks + fills + first + rewritten + downgrade_checks
+        token = script.downgrade_ops.downgrade_token
+        script.downgrade_ops = ops.UpgradeOps(ops=upgrade.ops).reverse()
+        script.downgrade_ops.downgrade_token = token
+        for rename in renames:
+            self.notes.append(f"renamed {rename.describe()} (values kept)")
+
+    # ---- renames
+
+    def _confirm_renames(self, upgrade: Any, context: Any) -> list[Rename]:
+        renames = list(self.options.renames)
+        if self.options.ask is None:
+            return renames
+        dropped, added = _drops_and_adds(upgrade)
+        for table, column, kind in dropped:
+            if any(r.column and r.table == table and r.old == column for r in renames):
+                continue
+            for new_table, new_column, new_kind in added:
+                if new_table != table or type(new_kind) is not type(kind):
+                    continue
+                question = f"Did you rename {table}.{column} to {table}.{new_column}?"
+                if self.options.ask(question):
+                    renames.append(Rename(table, column, new_column, column=True))
+                    added.remove((new_table, new_column, new_kind))
+                    break
+        return renames
+
+    def _refuse_drops(self, upgrade: Any) -> None:
+        from alembic.operations import ops
+
+        dropped, added = _drops_and_adds(upgrade)
+        tables = [o.table_name for o in upgrade.ops if isinstance(o, ops.DropTableOp)]
+        new_tables = [o.table_name for o in upgrade.ops if isinstance(o, ops.CreateTableOp)]
+        lines: list[str] = []
+        for table, column, _kind in dropped:
+            what = f"column {table}.{column}"
+            if self.options.allow_drop or (
+                self.options.ask and self.options.ask(f"Drop {what} and all its values?")
+            ):
+                continue
+            hint = "pass --allow-drop to drop it with its values"
+            entity = self.by_table.get(table)
+            candidates = [c for t, c, _k in added if t == table]
+            if entity and candidates:
+                hint = (
+                    f"looks like a rename? forge rename field {entity.class_name} "
+                    f"{column} {candidates[0]}; or pass --allow-drop"
+                )
+            lines.append(f"would drop {what} and its values ({hint})")
+        for table in tables:
+            what = f"table {table}"
+            if self.options.allow_drop or (
+                self.options.ask and self.options.ask(f"Drop {what} and all its rows?")
+            ):
+                continue
+            hint = "pass --allow-drop to drop it with its rows"
+            if new_tables:
+                created = self._entity_of(new_tables[0])
+                hint = (
+                    f"looks like a rename? forge rename entity {naming.pascal_case(table)} "
+                    f"{created}; or pass --allow-drop"
+                )
+            lines.append(f"would drop {what} and its rows ({hint})")
+        if lines:
+            raise MigrationRefused("\n".join(lines))
+
+    def _entity_of(self, table: str) -> str:
+        entity = self.by_table.get(table)
+        return entity.class_name if entity else naming.pascal_case(table)
+
+    # ---- values for existing rows
+
+    def _fill(self, table: str, column: str) -> tuple[bool, Any]:
+        """(known, value) for existing rows of a column that becomes required."""
+        entity = self.by_table.get(table)
+        if entity is None:
+            return False, None
+        field = next((f for f in entity.fields if f.name == column), None)
+        relation = next((k.relation for k in entity.foreign_keys if k.column == column), None)
+        name = field.name if field else relation or column
+        given = self.options.defaults.get((entity.class_name, name))
+        if given is not None:
+            return True, parse_value(field, given)
+        if field is not None and field.has_default:
+            default = field.default
+            if hasattr(default, "value"):
+                default = default.value
+            return True, default
+        if column in ("created_at", "updated_at") and entity.spec.timestamps:
+            return True, "now"
+        return False, name
+
+    def _rewrite(self, operation: Any, checks: list[Any]) -> list[Any]:
+        from alembic.operations import ops
+
+        if not isinstance(operation, ops.ModifyTableOps):
+            return [operation]
+        before: list[Any] = []
+        after: list[Any] = []
+        kept: list[Any] = []
+        table = operation.table_name
+        for inner in operation.ops:
+            if isinstance(inner, ops.AddColumnOp) and not inner.column.nullable:
+                column = inner.column
+                if column.server_default is not None:
+                    kept.append(inner)
+                    continue
+                known, value = self._fill(table, column.name)
+                if not known:
+                    entity = self._entity_of(table)
+                    raise MigrationRefused(
+                        f"new required column {table}.{column.name} needs a value for the "
+                        f"existing rows: give {entity}.{value} a default in forge.yaml or "
+                        f"pass --default {entity}.{value}=VALUE; no revision written"
+                    )
+                column.nullable = True
+                before.append(ops.ModifyTableOps(table, [inner]))
+                before.append(Call("backfill", table, column.name, _plain(value)))
+                before.append(
+                    ops.ModifyTableOps(
+                        table,
+                        [
+                            ops.AlterColumnOp(
+                                table,
+                                column.name,
+                                modify_nullable=False,
+                                existing_type=column.type,
+                                existing_nullable=True,
+                            )
+                        ],
+                    )
+                )
+                self.notes.append(f"existing rows of {table}.{column.name} get {value!r}")
+                continue
+            if isinstance(inner, ops.AlterColumnOp):
+                if inner.modify_nullable is False and inner.existing_nullable:
+                    known, value = self._fill(table, inner.column_name)
+                    if known:
+                        before.append(Call("backfill", table, inner.column_name, _plain(value)))
+                        self.notes.append(
+                            f"NULLs in {table}.{inner.column_name} become {value!r}"
+                        )
+                    else:
+                        checks.append(Call("refuse_nulls", table, inner.column_name))
+                new_length = getattr(inner.modify_type, "length", None)
+                old_length = getattr(inner.existing_type, "length", None)
+                if new_length and old_length and new_length < old_length:
+                    checks.append(Call("refuse_longer", table, inner.column_name, new_length))
+            kept.append(inner)
+        result = before
+        if kept:
+            operation.ops = kept
+            result.append(operation)
+        return result + after
+
+    def _enum_changes(self) -> tuple[list[Any], list[Any], list[Any]]:
+        """Checks (or remaps) for rows using enum values the spec removed; checks for the
+        downgrade, which removes the values the spec added."""
+        checks: list[Any] = []
+        fills: list[Any] = []
+        downgrade_checks: list[Any] = []
+        if self.previous is None:
+            return checks, fills, downgrade_checks
+        before = {
+            (e.table, f.name): f.values
+            for e in self.previous.entities
+            for f in e.fields
+            if f.type == "enum"
+        }
+        for entity in self.model.entities:
+            for field in entity.fields:
+                old = before.get((entity.table, field.name))
+                if field.type != "enum" or old is None:
+                    continue
+                removed = [v for v in old if v not in field.values]
+                added = [v for v in field.values if v not in old]
+                if added:
+                    check = Call("refuse_values", entity.table, field.name, added)
+                    downgrade_checks.append(Reversible(None, check))
+                if not removed:
+                    continue
+                given = self.options.defaults.get((entity.class_name, field.name))
+                if given is None:
+                    checks.append(Call("refuse_values", entity.table, field.name, removed))
+                    continue
+                if given not in field.values:
+                    raise SpecError(
+                        f"--default {entity.class_name}.{field.name}",
+                        f"{given!r} is not a value of the enum "
+                        f"(allowed: {', '.join(field.values)})",
+                    )
+                fills.append(Call("replace_values", entity.table, field.name, removed, given))
+                self.notes.append(
+                    f"rows of {entity.table}.{field.name} with {', '.join(removed)} become {given!r}"
+                )
+        return checks, fills, downgrade_checks
+
+
+def _plain(value: Any) -> Any:
+    """A value as a Python literal in the revision file."""
+    import datetime as dt
+    import decimal
+    import uuid
+
+    if isinstance(value, (dt.date, dt.time, uuid.UUID, decimal.Decimal)):
+        return str(value)
+    return value
+
+
+def _drops_and_adds(upgrade: Any) -> tuple[list[tuple[str, str, Any]], list[tuple[str, str, Any]]]:
+    from alembic.operations import ops
+
+    dropped: list[tuple[str, str, Any]] = []
+    added: list[tuple[str, str, Any]] = []
+    for operation in upgrade.ops:
+        if not isinstance(operation, ops.ModifyTableOps):
+            continue
+        for inner in operation.ops:
+            if isinstance(inner, ops.DropColumnOp):
+                column = inner.to_column()
+                dropped.append((operation.table_name, inner.column_name, column.type))
+            elif isinstance(inner, ops.AddColumnOp):
+                added.append((operation.table_name, inner.column.name, inner.column.type))
+    return dropped, added
+
+
+def derived_name(name: str, renames: list[Rename]) -> str:
+    """What an index or constraint name becomes after the renames (the same rule as the
+    project's app/core/schema_changes.py): `ix_post_title` -> `ix_post_headline`."""
+    for rename in renames:
+        old = f"{rename.table}_{rename.old}" if rename.column else rename.old
+        new = f"{rename.table}_{rename.new}" if rename.column else rename.new
+        for prefix in ("ix_", "uq_", "fk_", ""):
+            if name.startswith(f"{prefix}{old}_") or name == f"{prefix}{old}":
+                name = f"{prefix}{new}{name[len(prefix) + len(old):]}"
+                break
+    return name
+
+
+def _enum_op(operation: Any) -> str | None:
+    """"create" or "drop" for alembic-postgresql-enum's operations on enum types."""
+    if not type(operation).__module__.startswith("alembic_postgresql_enum"):
+        return None
+    name = type(operation).__name__
+    return "create" if "Create" in name else "drop" if "Drop" in name else None
+
+
+def _remove_renamed(upgrade: Any, renames: list[Rename]) -> None:
+    """Take out of the autogenerated operations what the renames replace: the drop and
+    add of each renamed table and column, and the index and constraint changes that only
+    follow the names (the renames carry them)."""
+    from alembic.operations import ops
+
+    if not renames:
+        return
+    tables = {r.old: r.new for r in renames if not r.column}
+    old_tables, new_tables = set(tables), set(tables.values())
+    old_columns = {(r.table, r.old) for r in renames if r.column}
+    new_columns = {(r.table, r.new) for r in renames if r.column}
+    for rename in renames:  # the old column in the old table's name too
+        if rename.column:
+            old_table = next((o for o, n in tables.items() if n == rename.table), rename.table)
+            old_columns.add((old_table, rename.old))
+
+    def table_after(table: str) -> str:
+        return tables.get(table, table)
+
+    flat: list[tuple[Any, Any]] = []  # (container or None, operation)
+    for operation in upgrade.ops:
+        if isinstance(operation, ops.ModifyTableOps):
+            flat.extend((operation, inner) for inner in operation.ops)
+        else:
+            flat.append((None, operation))
+    created = {
+        (table_after(o.table_name), o.index_name)
+        for _c, o in flat
+        if isinstance(o, ops.CreateIndexOp)
+    }
+    dropped_pairs: set[tuple[str, str]] = set()
+    for _c, o in flat:
+        if isinstance(o, ops.DropIndexOp):
+            after = (table_after(o.table_name), derived_name(str(o.index_name), renames))
+            if after != (o.table_name, o.index_name) and after in created:
+                dropped_pairs.add(after)
+
+    enum_created = {str(o.name) for _c, o in flat if _enum_op(o) == "create"}
+    enum_dropped = {str(o.name) for _c, o in flat if _enum_op(o) == "drop"}
+
+    def removed(container: Any, o: Any) -> bool:
+        table = container.table_name if container is not None else getattr(o, "table_name", "")
+        if isinstance(o, ops.DropTableOp):
+            return o.table_name in old_tables
+        if isinstance(o, ops.CreateTableOp):
+            return o.table_name in new_tables
+        if isinstance(o, ops.DropColumnOp):
+            return (table, o.column_name) in old_columns
+        if isinstance(o, ops.AddColumnOp):
+            return (table, o.column.name) in new_columns
+        if isinstance(o, ops.CreateIndexOp):
+            return (table, o.index_name) in dropped_pairs
+        if isinstance(o, ops.DropIndexOp):
+            after = (table_after(table), derived_name(str(o.index_name), renames))
+            if after in dropped_pairs:
+                return True
+            if after != (table, o.index_name):  # the rename already renamed it
+                o.table_name, o.index_name = after
+                if container is not None:
+                    container.table_name = after[0]
+            return False
+        if isinstance(o, ops.CreateForeignKeyOp):
+            return (
+                o.referent_table in new_tables
+                or table in new_tables
+                or any((table, c) in new_columns for c in o.local_cols)
+            )
+        if isinstance(o, ops.DropConstraintOp):
+            reverse = getattr(o, "_reverse", None)
+            referent = getattr(reverse, "referent_table", None)
+            local = getattr(reverse, "local_cols", None) or getattr(reverse, "columns", None)
+            return (
+                referent in old_tables
+                or table in old_tables
+                or any((table, str(c)) in old_columns for c in (local or []))
+            )
+        if isinstance(o, ops.CreateUniqueConstraintOp):
+            return table in new_tables or any((table, c) in new_columns for c in o.columns)
+        if _enum_op(o) == "drop":
+            return derived_name(str(o.name), renames) in enum_created
+        if _enum_op(o) == "create":
+            return str(o.name) in {derived_name(n, renames) for n in enum_dropped}
+        return False
+
+    kept: list[Any] = []
+    for operation in upgrade.ops:
+        if isinstance(operation, ops.ModifyTableOps):
+            operation.ops = [o for o in operation.ops if not removed(operation, o)]
+            if operation.ops:
+                kept.append(operation)
+        elif not removed(None, operation):
+            kept.append(operation)
+    upgrade.ops = kept
+
+
+# ------------------------------------------------------------- operations rendered
+
+
+def _calls() -> tuple[type[Any], type[Any]]:
+    from alembic.autogenerate import renderers
+    from alembic.operations.ops import MigrateOperation
+
+    class CallOp(MigrateOperation):  # type: ignore[misc]
+        """A call of a function of the project's app/core/schema_changes.py."""
+
+        def __init__(self, function: str, *args: Any) -> None:
+            self.function = function
+            self.args = args
+
+        def reverse(self) -> Any:
+            if self.function == "rename":
+                rename: Rename = self.args[0]
+                return CallOp("rename", Rename(rename.table, rename.new, rename.old, rename.column))
+            return ReversibleOp(None, None)  # checks and backfills have nothing to undo
+
+    class ReversibleOp(MigrateOperation):  # type: ignore[misc]
+        """`forward` in upgrade, `backward` in downgrade (either may be None)."""
+
+        def __init__(self, forward: Any, backward: Any) -> None:
+            self.forward = forward
+            self.backward = backward
+
+        def reverse(self) -> Any:
+            return ReversibleOp(self.backward, self.forward)
+
+    def render_call(context: Any, op: Any) -> str:
+        context.imports.add("from app.core import schema_changes")
+        if op.function == "rename":
+            rename: Rename = op.args[0]
+            if rename.column:
+                return (
+                    f"schema_changes.rename_column({rename.table!r}, "
+                    f"{rename.old!r}, {rename.new!r})"
+                )
+            return f"schema_changes.rename_table({rename.old!r}, {rename.new!r})"
+        return f"schema_changes.{op.function}({', '.join(_q(a) for a in op.args)})"
+
+    def render_reversible(context: Any, op: Any) -> list[str]:
+        return [render_call(context, op.forward)] if op.forward is not None else []
+
+    renderers.dispatch_for(CallOp)(render_call)
+    renderers.dispatch_for(ReversibleOp)(render_reversible)
+    return CallOp, ReversibleOp
+
+
+Call, Reversible = _calls()
+
+
+def refusal_lines(error: MigrationRefused) -> list[str]:
+    return str(error).splitlines()
+
+
+__all__ = [
+    "MigrationRefused",
+    "Options",
+    "Outcome",
+    "Rename",
+    "flag_renames",
+    "merge_pending",
+    "migrate",
+    "parse_assignment",
+    "pending_text",
+    "physical_renames",
+    "read_pending",
+    "parse_spec",
+]
