@@ -315,6 +315,76 @@ def destroy_entity(
     )
 
 
+rename_app = typer.Typer(
+    help="Rename in the spec, the code and (at the next db migrate) the database.",
+    no_args_is_help=True,
+)
+app.add_typer(rename_app, name="rename")
+DryRunOption = Annotated[
+    bool, typer.Option("--dry-run", help="Print the spec change and the file diffs; write nothing.")
+]
+
+
+def _rename(project: Path | None, kind: str, entity: str, old: str, new: str, dry: bool) -> None:
+    from generator import project as projects
+    from generator.rename import apply_rename, plan_rename
+
+    try:
+        root = project.resolve() if project else projects.find_project(Path.cwd())
+        rename_plan = plan_rename(root, kind, entity, old, new)
+        plan = rename_plan.entity_plan.plan
+        if dry:
+            typer.echo(rename_plan.entity_plan.spec_diff(), nl=False)
+            typer.echo(projects.file_diffs(root, plan), nl=False)
+            return
+        if plan.conflicts:
+            raise ForgeError(
+                f"{', '.join(plan.conflicts)}: your edits and the rename touch the same lines; "
+                "nothing was changed (see --dry-run)"
+            )
+        apply_rename(rename_plan)
+    except ForgeError as error:
+        _fail(error)
+    _report(plan)
+    for rename in rename_plan.renames:
+        typer.echo(f"pending   {rename.describe()} (the next forge db migrate renames it)")
+
+
+@rename_app.command("entity")
+def rename_entity(
+    old: Annotated[str, typer.Argument(help="The entity's name.")],
+    new: Annotated[str, typer.Argument(help="Its new name.")],
+    dry_run: DryRunOption = False,
+    project: Annotated[Path | None, typer.Option(help="The project folder.")] = None,
+) -> None:
+    """Rename an entity, the relations to it, its files and (default) table."""
+    _rename(project, "entity", old, old, new, dry_run)
+
+
+@rename_app.command("field")
+def rename_field(
+    entity: Annotated[str, typer.Argument(help="The entity.")],
+    old: Annotated[str, typer.Argument(help="The field's name.")],
+    new: Annotated[str, typer.Argument(help="Its new name.")],
+    dry_run: DryRunOption = False,
+    project: Annotated[Path | None, typer.Option(help="The project folder.")] = None,
+) -> None:
+    """Rename a field (and its column)."""
+    _rename(project, "field", entity, old, new, dry_run)
+
+
+@rename_app.command("relation")
+def rename_relation(
+    entity: Annotated[str, typer.Argument(help="The entity.")],
+    old: Annotated[str, typer.Argument(help="The relation's (or inverse's) name.")],
+    new: Annotated[str, typer.Argument(help="Its new name.")],
+    dry_run: DryRunOption = False,
+    project: Annotated[Path | None, typer.Option(help="The project folder.")] = None,
+) -> None:
+    """Rename a relation (and its foreign-key column: author_id -> writer_id)."""
+    _rename(project, "relation", entity, old, new, dry_run)
+
+
 db_app = typer.Typer(
     help="Manage the project's database (URL from DATABASE_URL, .env or config/orm.yaml).",
     no_args_is_help=True,

@@ -34,7 +34,7 @@ def render_data_layer(spec: Spec) -> dict[str, str]:
     return {job.path: render(job) for job in plan(spec)}
 
 
-def build(root: Path, spec: Spec) -> Plan:
+def build(root: Path, spec: Spec, moves: dict[str, str] | None = None) -> Plan:
     """Render, format (skipping unchanged renders) and reconcile with the files in root.
 
     The format cache is the last write of the plan: if a run stops half-way, the cache
@@ -52,7 +52,7 @@ def build(root: Path, spec: Spec) -> Plan:
         except OSError:
             return None
 
-    plan = reconcile(root, cache.formatted(sources, base))
+    plan = reconcile(root, cache.formatted(sources, base), moves=moves)
     plan.writes[CACHE_FILE] = cache.content(sources)
     return plan
 

@@ -72,12 +72,25 @@ def known_bases(root: Path, store: str = BASE_DIR) -> set[str]:
     }
 
 
-def reconcile(root: Path, rendered: dict[str, str], store: str = BASE_DIR) -> Plan:
-    """Plan the writes for `rendered`, against the bases kept in `store`."""
+def reconcile(
+    root: Path,
+    rendered: dict[str, str],
+    store: str = BASE_DIR,
+    moves: dict[str, str] | None = None,
+) -> Plan:
+    """Plan the writes for `rendered`, against the bases kept in `store`.
+
+    `moves` maps a new path to the old one it replaces (`forge rename entity`): the old
+    file and its base stand for the new path, so the user's edits move with it."""
     plan = Plan()
+    moves = moves or {}
     for relative, new in rendered.items():
-        base = _read(root, base_path(relative, store))
-        disk = _read(root, relative)
+        source = moves.get(relative, relative)
+        base = _read(root, base_path(source, store))
+        disk = _read(root, source)
+        if source != relative:  # moved: the old file goes, its content comes here
+            plan.deletions.extend([source, base_path(source, store)])
+            plan.removed.append(source)
         if disk is None:
             plan.writes[relative] = new
             plan.created.append(relative)
@@ -98,7 +111,7 @@ def reconcile(root: Path, rendered: dict[str, str], store: str = BASE_DIR) -> Pl
         # that equals the new render, which the next run recognises as forge's own.
         if base != new:
             plan.writes[base_path(relative, store)] = new
-    for relative in sorted(known_bases(root, store) - set(rendered)):
+    for relative in sorted(known_bases(root, store) - set(rendered) - set(moves.values())):
         disk = _read(root, relative)
         if disk is not None and disk == _read(root, base_path(relative, store)):
             plan.deletions.append(relative)
