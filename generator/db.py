@@ -279,6 +279,8 @@ def alembic(db: Target, project: Path, action: Callable[[Any], T]) -> T:
     except ForgeError:
         raise
     except Exception as exc:
+        if type(exc).__name__ == "SchemaChangeRefused":  # app/core/schema_changes.py
+            raise DatabaseError(f"upgrade refused: {exc}") from None
         raise DatabaseError(explain(exc, db)) from None
 
 

@@ -332,11 +332,11 @@ class _Writer:
         self._refuse_drops(upgrade)
         first: list[Any] = [Call("rename", r) for r in renames if not r.column]
         first += [Call("rename", r) for r in renames if r.column]
-        checks, fills, downgrade_checks = self._enum_changes()
+        checks, fills, downgrade_checks = self._enum_changes(context.bind)
         rewritten: list[Any] = []
         for operation in upgrade.ops:
             rewritten.extend(self._rewrite(operation, checks))
-        if not (first or rewritten or fills):
+        if not (first or rewritten or fills or downgrade_checks):
             directives[:] = []
             return
         # checks first (before any DDL), in downgrade too: reversal puts the last first
@@ -495,7 +495,7 @@ class _Writer:
             result.append(operation)
         return result + after
 
-    def _enum_changes(self) -> tuple[list[Any], list[Any], list[Any]]:
+    def _enum_changes(self, bind: Any) -> tuple[list[Any], list[Any], list[Any]]:
         """Checks (or remaps) for rows using enum values the spec removed; checks for the
         downgrade, which removes the values the spec added."""
         checks: list[Any] = []
@@ -523,6 +523,14 @@ class _Writer:
                     continue
                 given = self.options.defaults.get((entity.class_name, field.name))
                 if given is None:
+                    used = _using(bind, entity.table, field.name, removed)
+                    if used:
+                        raise MigrationRefused(
+                            f"{entity.table}.{field.name}: {used} row(s) use the removed "
+                            f"value(s) {', '.join(removed)}: pass --default "
+                            f"{entity.class_name}.{field.name}=VALUE (one of "
+                            f"{', '.join(field.values)}) to map them; no revision written"
+                        )
                     checks.append(Call("refuse_values", entity.table, field.name, removed))
                     continue
                 if given not in field.values:
@@ -536,6 +544,15 @@ class _Writer:
                     f"rows of {entity.table}.{field.name} with {', '.join(removed)} become {given!r}"
                 )
         return checks, fills, downgrade_checks
+
+
+def _using(bind: Any, table: str, column: str, values: list[str]) -> int:
+    """How many rows of the database migrate compares with use one of the values."""
+    import sqlalchemy as sa
+
+    column_ = sa.column(column)
+    query = sa.select(sa.func.count()).select_from(sa.table(table)).where(column_.in_(values))
+    return int(bind.execute(query).scalar() or 0)
 
 
 def _plain(value: Any) -> Any:

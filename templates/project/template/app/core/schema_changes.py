@@ -134,8 +134,8 @@ def _renamed(name: str | None, old: str, new: str) -> str | None:
     if not name:
         return None
     for prefix in ("ix_", "uq_", "fk_", ""):
-        if name.startswith(f"{prefix}{old}_"):
-            return f"{prefix}{new}_{name[len(prefix) + len(old) + 1:]}"
+        if name == f"{prefix}{old}" or name.startswith(f"{prefix}{old}_"):
+            return f"{prefix}{new}{name[len(prefix) + len(old):]}"
     return None
 
 
