@@ -502,9 +502,7 @@ def _move(project: Path | None, direction: str, revision: str, backup: bool = Fa
     """Run Alembic's upgrade or downgrade to `revision` inside the project."""
     from alembic import command
 
-    from generator import db
-
-    step = command.upgrade if direction == "upgrade" else command.downgrade
+    from generator import db, evolve
 
     def work(root: Path, target: Any) -> None:
         if backup:
@@ -516,7 +514,10 @@ def _move(project: Path | None, direction: str, revision: str, backup: bool = Fa
                 f"to undo the {direction}: forge db drop --yes && forge db create && "
                 f"forge db restore {taken.path.relative_to(root)}"
             )
-        db.alembic(target, root, lambda config: step(config, revision))
+        if direction == "upgrade":
+            evolve.upgrade(target, root, revision)
+        else:
+            db.alembic(target, root, lambda config: command.downgrade(config, revision))
         typer.echo(f"{target.describe()} {direction}d to {revision}")
 
     _in_project(project, work)

@@ -101,7 +101,7 @@ def physical_renames(
                 columns.append(Rename(new_entity.table, field.name, renamed, column=True))
     old_fks = _foreign_keys(old, entity, member)
     new_fks = _foreign_keys(new, lambda n: n, lambda _o, n: n)
-    for key, (table, column) in old_fks.items():
+    for key, (_table, column) in old_fks.items():
         if key in new_fks and new_fks[key][1] != column:
             columns.append(Rename(new_fks[key][0], column, new_fks[key][1], column=True))
     old_links = _links(old, entity, member)
@@ -154,7 +154,9 @@ def read_pending(project: Path) -> list[Rename]:
     try:
         return [Rename(**item) for item in json.loads(path.read_text(encoding="utf-8"))]
     except (ValueError, TypeError) as exc:
-        raise ForgeError(f"{RENAMES_FILE} is not a list of renames ({exc}); fix or delete it")
+        raise ForgeError(
+            f"{RENAMES_FILE} is not a list of renames ({exc}); fix or delete it"
+        ) from None
 
 
 def pending_text(renames: list[Rename]) -> str:
@@ -177,8 +179,7 @@ def merge_pending(earlier: list[Rename], later: list[Rename]) -> list[Rename]:
     # a table renamed after its columns were: the column renames name the new table
     tables = {r.old: r.new for r in result if not r.column}
     return [
-        Rename(tables.get(r.table, r.table), r.old, r.new, True) if r.column else r
-        for r in result
+        Rename(tables.get(r.table, r.table), r.old, r.new, True) if r.column else r for r in result
     ]
 
 
@@ -437,7 +438,7 @@ class _Writer:
 
         if not isinstance(operation, ops.ModifyTableOps):
             return [operation]
-        before: list[Any] = []
+        before: list[Any] = self._foreign_keys(operation)
         after: list[Any] = []
         kept: list[Any] = []
         table = operation.table_name
@@ -479,9 +480,7 @@ class _Writer:
                     known, value = self._fill(table, inner.column_name)
                     if known:
                         before.append(Call("backfill", table, inner.column_name, _plain(value)))
-                        self.notes.append(
-                            f"NULLs in {table}.{inner.column_name} become {value!r}"
-                        )
+                        self.notes.append(f"NULLs in {table}.{inner.column_name} become {value!r}")
                     else:
                         checks.append(Call("refuse_nulls", table, inner.column_name))
                 new_length = getattr(inner.modify_type, "length", None)
@@ -494,6 +493,36 @@ class _Writer:
             operation.ops = kept
             result.append(operation)
         return result + after
+
+    def _foreign_keys(self, operation: Any) -> list[Any]:
+        """A foreign key whose ON DELETE rule changed: autogenerate drops it by name, which
+        SQLite's unnamed keys do not have; the project's helper replaces it instead."""
+        from alembic.operations import ops
+
+        drops = [o for o in operation.ops if isinstance(o, ops.DropConstraintOp)]
+        adds = [o for o in operation.ops if isinstance(o, ops.CreateForeignKeyOp)]
+        calls: list[Any] = []
+        for add in adds:
+            for drop in drops:
+                old = getattr(drop, "_reverse", None)
+                if getattr(old, "local_cols", None) != add.local_cols or len(add.local_cols) != 1:
+                    continue
+                if old.referent_table != add.referent_table:
+                    continue
+                new_rule = (add.kw or {}).get("ondelete")
+                old_rule = (old.kw or {}).get("ondelete")
+                call = Call(
+                    "replace_foreign_key",
+                    operation.table_name,
+                    add.local_cols[0],
+                    add.referent_table,
+                    new_rule,
+                    old_rule,
+                )
+                calls.append(call)
+                operation.ops = [o for o in operation.ops if o is not add and o is not drop]
+                break
+        return calls
 
     def _enum_changes(self, bind: Any) -> tuple[list[Any], list[Any], list[Any]]:
         """Checks (or remaps) for rows using enum values the spec removed; checks for the
@@ -540,8 +569,9 @@ class _Writer:
                         f"(allowed: {', '.join(field.values)})",
                     )
                 fills.append(Call("replace_values", entity.table, field.name, removed, given))
+                shown = ", ".join(removed)
                 self.notes.append(
-                    f"rows of {entity.table}.{field.name} with {', '.join(removed)} become {given!r}"
+                    f"rows of {entity.table}.{field.name} with {shown} become {given!r}"
                 )
         return checks, fills, downgrade_checks
 
@@ -597,7 +627,7 @@ def derived_name(name: str, renames: list[Rename]) -> str:
 
 
 def _enum_op(operation: Any) -> str | None:
-    """"create" or "drop" for alembic-postgresql-enum's operations on enum types."""
+    """ "create" or "drop" for alembic-postgresql-enum's operations on enum types."""
     if not type(operation).__module__.startswith("alembic_postgresql_enum"):
         return None
     name = type(operation).__name__
@@ -718,6 +748,9 @@ def _calls() -> tuple[type[Any], type[Any]]:
             if self.function == "rename":
                 rename: Rename = self.args[0]
                 return CallOp("rename", Rename(rename.table, rename.new, rename.old, rename.column))
+            if self.function == "replace_foreign_key":
+                table, column, referent, new, old = self.args
+                return CallOp("replace_foreign_key", table, column, referent, old, new)
             return ReversibleOp(None, None)  # checks and backfills have nothing to undo
 
     class ReversibleOp(MigrateOperation):  # type: ignore[misc]
@@ -771,3 +804,58 @@ __all__ = [
     "read_pending",
     "parse_spec",
 ]
+
+
+# ---------------------------------------------------------------------------- upgrade
+
+
+_DDL = ("ALTER", "CREATE", "DROP", "RENAME", "UPDATE", "INSERT", "DELETE")
+
+
+def upgrade(db: Any, project: Path, revision: str) -> None:
+    """`alembic upgrade`; on MySQL/MariaDB, whose DDL is not transactional, a revision that
+    fails half-way is reported with the revision and the operations already applied."""
+    import logging
+
+    from alembic import command
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    from generator import db as dbmod
+
+    applied: list[str] = []
+    running: list[str] = []
+
+    class Revisions(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            message = record.getMessage()
+            if message.startswith("Running upgrade"):
+                running.append(message.removeprefix("Running upgrade ").strip())
+                applied.clear()
+
+    def after(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        text = " ".join(statement.split())
+        if "alembic_version" in text.lower():
+            applied.clear()  # the revision completed and was recorded
+        elif text.split(" ", 1)[0].upper() in _DDL:
+            applied.append(text)
+
+    handler = Revisions()
+    log = logging.getLogger("alembic.runtime.migration")
+    log.addHandler(handler)
+    event.listen(Engine, "after_cursor_execute", after)
+    try:
+        dbmod.alembic(db, project, lambda config: command.upgrade(config, revision))
+    except dbmod.DatabaseError as error:
+        if db.kind != "mysql" or not applied or not running:
+            raise
+        raise dbmod.DatabaseError(
+            f"revision {running[-1]} failed half-way: {error}; {db.kind} cannot roll back "
+            f"DDL, so these {len(applied)} operation(s) stay applied: {'; '.join(applied)}; "
+            "the database is still recorded at the previous revision: undo them by hand "
+            "(or finish the revision by hand and `alembic stamp` it), then run "
+            "`forge db upgrade` again"
+        ) from None
+    finally:
+        event.remove(Engine, "after_cursor_execute", after)
+        log.removeHandler(handler)

@@ -104,6 +104,9 @@ def fill(url: str) -> int:
             ("post_tag", links),
         ):  # fmt: skip
             connection.execute(t[table].insert(), rows)
+            if connection.dialect.name == "postgresql" and table != "post_tag":
+                sequence = f"pg_get_serial_sequence('\"{table}\"', 'id')"
+                connection.execute(sa.text(f"SELECT setval({sequence}, {len(rows)})"))
         return len(users) + len(posts) + len(tags) + len(comments) + len(links)
 
     async def work() -> int:
@@ -138,6 +141,10 @@ def edit(project: Path, old: str, new: str) -> None:
     assert old in text, old
     spec.write_text(text.replace(old, new, 1))
     forge("generate", cwd=project)
+
+
+def change(old: str, new: str) -> Callable[[Path], None]:
+    return lambda project: edit(project, old, new)
 
 
 def rename(*args: str) -> Callable[[Path], None]:
@@ -177,7 +184,7 @@ STEPS = [
     ),
     Step(
         "add a required field with a default",
-        lambda p: edit(p, "      body: text\n", "      body: text\n      views: {type: int, default: 0}\n"),
+        change("      body: text\n", "      body: text\n      views: {type: int, default: 0}\n"),
     ),
     Step(
         "add a required field without a default (refused, then --default)",
@@ -197,11 +204,11 @@ STEPS = [
     ),
     Step(
         "add an enum value",
-        lambda p: edit(p, "[draft, published, archived]", "[draft, published, archived, scheduled]"),
+        change("archived]", "archived, scheduled]"),
     ),
     Step(
         "remove an enum value (refused: rows use it; then --default)",
-        lambda p: edit(p, "[draft, published, archived, scheduled]", "[draft, published, scheduled]"),
+        change("archived, scheduled]", "scheduled]"),
         refused_migrate=(),
         migrate=("--default", "Article.status=draft"),
         changed={("article", "status")},
@@ -209,7 +216,7 @@ STEPS = [
     ),
     Step(
         "a shorter max_length the values fit",
-        lambda p: edit(p, "username: {type: str, max_length: 40", "username: {type: str, max_length: 30"),
+        change("max_length: 40", "max_length: 30"),
     ),
     Step(
         "a shorter max_length the values do not fit (refused at upgrade)",
@@ -225,7 +232,7 @@ STEPS = [
     ),
     Step(
         "change an on_delete rule",
-        lambda p: edit(p, "nullable: true, inverse: comments, on_delete: set_null", "nullable: true, inverse: comments, on_delete: cascade"),
+        change("on_delete: set_null", "on_delete: cascade"),
     ),
 ]  # fmt: skip
 
@@ -318,3 +325,50 @@ def test_evolution_keeps_every_value(evolving: tuple[Path, str]) -> None:
             if key not in lost:
                 assert now.get(key) == value, (step.name, "downgrade", key)
         assert set(now) == set(expected), (step.name, set(now) ^ set(expected))
+
+
+def test_half_failed_mariadb_upgrade_is_reported(tmp_path: Path) -> None:
+    srv = server("mysql")
+    project = tmp_path / "blog"
+    spec = EXAMPLES / "blog" / "forge.yaml"
+    forge(
+        "new", str(project), "--spec", str(spec), "--database", "mysql", "--defaults", cwd=tmp_path
+    )
+    url = srv.database_url(srv.fresh_name("halfway"))
+    env = {"DATABASE_URL": url}
+    try:
+        forge("db", "create", cwd=project, env=env)
+        forge("db", "migrate", "-m", "initial", "--no-input", cwd=project, env=env)
+        forge("db", "upgrade", cwd=project, env=env)
+        head = next((project / "alembic" / "versions").glob("*_initial.py")).name.split("_")[0]
+        (project / "alembic" / "versions" / "deadbeef0001_broken.py").write_text(
+            f'''"""broken on purpose"""
+from alembic import op
+import sqlalchemy as sa
+
+revision = "deadbeef0001"
+down_revision = {head!r}
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.add_column("tag", sa.Column("color", sa.String(20), nullable=True))
+    op.add_column("tag", sa.Column("name", sa.String(20), nullable=True))  # exists: fails
+
+
+def downgrade() -> None:
+    op.drop_column("tag", "color")
+'''
+        )
+        result = forge("db", "upgrade", cwd=project, env=env, check=False)
+        lines = [x for x in result.stderr.splitlines() if not x.startswith("Running ")]
+        assert result.returncode == 2 and len(lines) == 1, result.stderr
+        line = lines[0]
+        assert "revision " in line and "deadbeef0001, broken on purpose failed half-way" in line
+        assert "1 operation(s) stay applied: ALTER TABLE tag ADD COLUMN color" in line, line
+        assert "Duplicate column name 'name'" in line and "forge db upgrade" in line, line
+        status = forge("db", "status", cwd=project, env=env).stdout
+        assert "deadbeef0001  pending" in status, status
+    finally:
+        forge("db", "drop", "--yes", cwd=project, env=env, check=False)

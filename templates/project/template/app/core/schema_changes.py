@@ -201,3 +201,24 @@ def rename_column(table: str, old: str, new: str) -> None:
     """Rename a column with its values, and the names that carry its name."""
     op.execute(f"ALTER TABLE {_q(table)} RENAME COLUMN {_q(old)} TO {_q(new)}")
     _rename_derived(table, f"{table}_{old}", f"{table}_{new}", {new})
+
+
+def replace_foreign_key(
+    table: str, column: str, referent: str, ondelete: str | None, old_ondelete: str | None
+) -> None:
+    """Change a foreign key's ON DELETE rule (SQLite: by copying the table, whose foreign
+    keys have no names to drop them by)."""
+    bind = _bind()
+    convention = {"fk": "fk_%(table_name)s_%(column_0_name)s"}
+    name = f"fk_{table}_{column}"
+    if bind.dialect.name == "sqlite":
+        with op.batch_alter_table(table, naming_convention=convention) as batch:
+            batch.drop_constraint(name, type_="foreignkey")
+            batch.create_foreign_key(name, referent, [column], ["id"], ondelete=ondelete)
+        return
+    inspector = sa.inspect(bind)
+    for key in inspector.get_foreign_keys(table):
+        if key["constrained_columns"] == [column] and key["name"]:
+            op.drop_constraint(key["name"], table, type_="foreignkey")
+            name = key["name"]
+    op.create_foreign_key(name, table, referent, [column], ["id"], ondelete=ondelete)
