@@ -504,8 +504,12 @@ class _Writer:
         calls: list[Any] = []
         for add in adds:
             for drop in drops:
-                old = getattr(drop, "_reverse", None)
-                if getattr(old, "local_cols", None) != add.local_cols or len(add.local_cols) != 1:
+                old: Any = getattr(drop, "_reverse", None)
+                if (
+                    old is None
+                    or getattr(old, "local_cols", None) != add.local_cols
+                    or len(add.local_cols) != 1
+                ):
                     continue
                 if old.referent_table != add.referent_table:
                     continue
@@ -580,7 +584,7 @@ def _using(bind: Any, table: str, column: str, values: list[str]) -> int:
     """How many rows of the database migrate compares with use one of the values."""
     import sqlalchemy as sa
 
-    column_ = sa.column(column)
+    column_: Any = sa.column(column)
     query = sa.select(sa.func.count()).select_from(sa.table(table)).where(column_.in_(values))
     return int(bind.execute(query).scalar() or 0)
 
@@ -668,7 +672,7 @@ def _remove_renamed(upgrade: Any, renames: list[Rename]) -> None:
     dropped_pairs: set[tuple[str, str]] = set()
     for _c, o in flat:
         if isinstance(o, ops.DropIndexOp):
-            after = (table_after(o.table_name), derived_name(str(o.index_name), renames))
+            after = (table_after(str(o.table_name)), derived_name(str(o.index_name), renames))
             if after != (o.table_name, o.index_name) and after in created:
                 dropped_pairs.add(after)
 
@@ -737,7 +741,7 @@ def _calls() -> tuple[type[Any], type[Any]]:
     from alembic.autogenerate import renderers
     from alembic.operations.ops import MigrateOperation
 
-    class CallOp(MigrateOperation):  # type: ignore[misc]
+    class CallOp(MigrateOperation):
         """A call of a function of the project's app/core/schema_changes.py."""
 
         def __init__(self, function: str, *args: Any) -> None:
@@ -753,7 +757,7 @@ def _calls() -> tuple[type[Any], type[Any]]:
                 return CallOp("replace_foreign_key", table, column, referent, old, new)
             return ReversibleOp(None, None)  # checks and backfills have nothing to undo
 
-    class ReversibleOp(MigrateOperation):  # type: ignore[misc]
+    class ReversibleOp(MigrateOperation):
         """`forward` in upgrade, `backward` in downgrade (either may be None)."""
 
         def __init__(self, forward: Any, backward: Any) -> None:

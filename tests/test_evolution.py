@@ -3,9 +3,10 @@
 Each step is what a user does: `forge rename`, or an edit of forge.yaml + `forge
 generate`; then `forge db migrate --no-input` and `forge db upgrade`. After each step
 every value that existed before is still there under its new name (checksums per column),
-and `alembic check` is clean. Refusals are one line, exit 1 or 2, and change nothing.
-At the end the project's own tests pass; then the database goes down step by step to the
-start and every value is back (except what the step says it could not bring back).
+and `alembic check` and `forge db check` are clean. Refusals are one line, exit 1 or 2,
+and change nothing. At the end the project's own tests pass (on a database built by the
+whole chain of revisions); then the database goes down step by step to the start and
+every value is back (except what the step says it could not bring back).
 """
 
 from __future__ import annotations
@@ -279,7 +280,8 @@ def test_evolution_keeps_every_value(evolving: tuple[Path, str]) -> None:
         assert "No new upgrade operations detected" in result.stdout + result.stderr, (
             result.stdout + result.stderr
         )
-        # TODO(#9, lead): `forge db check` after every step, once it lands on main
+        check = db("check", check=False)
+        assert check.returncode == 0, check.stdout + check.stderr
 
     def refused(result: Any) -> None:
         assert result.returncode in (1, 2), result.stdout + result.stderr
