@@ -4,7 +4,6 @@ import asyncio
 from logging.config import fileConfig
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy import pool
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -36,9 +35,9 @@ def database_url() -> str:
 def tidy_downgrade(context_: Any, _revision: Any, directives: list[Any]) -> None:
     """Make autogenerate's downgrade run on every database:
     - a table's indexes go with the table; dropping them first fails on MySQL when a
-      foreign key needs the index;
-    - PostgreSQL keeps an enum's type when its table is dropped, so `downgrade` then
-      `upgrade` would fail: the type is dropped after its table."""
+      foreign key needs the index.
+    (PostgreSQL's enum types are created before their table and dropped after it by
+    alembic-postgresql-enum, imported above.)"""
     if not directives:
         return
     downgrade = directives[0].downgrade_ops
@@ -57,14 +56,6 @@ def tidy_downgrade(context_: Any, _revision: Any, directives: list[Any]) -> None
             if not operation.ops:
                 continue
         operations.append(operation)
-        if (
-            isinstance(operation, ops.DropTableOp)
-            and context_.dialect.name == "postgresql"
-        ):
-            for column in operation.to_table().columns:
-                if isinstance(column.type, sa.Enum) and column.type.name:
-                    name = column.type.name
-                    operations.append(ops.ExecuteSQLOp(f'DROP TYPE IF EXISTS "{name}"'))
     downgrade.ops = operations
 
 
