@@ -113,18 +113,32 @@ def generate(
     plan = result.plan
     if diff:
         typer.echo(projects.file_diffs(root, plan), nl=False)
+        if not plan.project_changes:
+            typer.echo("nothing to do: the generated files match the spec", err=True)
     if check:
         if plan.in_sync:
             typer.echo(f"in sync: {len(plan.unchanged) + len(plan.kept)} generated file(s)")
             return
-        typer.echo("out of date (run `forge generate`):", err=True)
-        for path in sorted(plan.project_changes + plan.orphaned):
+        stale = sorted(plan.project_changes + plan.orphaned)
+        if stale:
+            typer.echo("out of date (run `forge generate`):", err=True)
+            for path in stale:
+                typer.echo(f"  {path}", err=True)
+        _report_marked(plan)
+        raise typer.Exit(1)
+    if diff:
+        return
+    _report(plan)
+    _report_marked(plan)
+    if plan.conflicts or plan.marked:
+        raise typer.Exit(1)
+
+
+def _report_marked(plan: Plan) -> None:
+    if plan.marked:
+        typer.echo("unresolved conflict markers (resolve the <<<<<<< / >>>>>>> blocks):", err=True)
+        for path in plan.marked:
             typer.echo(f"  {path}", err=True)
-        raise typer.Exit(1)
-    if not diff:
-        _report(plan)
-    if plan.conflicts:
-        raise typer.Exit(1)
 
 
 def _report(plan: Plan) -> None:
@@ -176,6 +190,8 @@ def update(
         _fail(error)
     if dry_run:
         typer.echo(projects.file_diffs(root, result.plan), nl=False)
+        if not result.plan.project_changes:
+            typer.echo("nothing to do: the skeleton is up to date", err=True)
         return
     _report(result.plan)
     if result.plan.conflicts:

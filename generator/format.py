@@ -3,8 +3,12 @@
 Formatting dominates the cost of a run (milliseconds per file, against microseconds to
 render one), so:
 - a file whose unformatted render has the same hash as last time is not formatted again:
-  its formatted text is the base forge wrote then (`.forge/cache.json` keeps the hashes,
-  keyed by the black version);
+  its formatted text is the base forge wrote then. `.forge/cache.json` keeps, per file, the
+  hash of the render and the hash of its formatted text (keyed by the black version), and
+  the base on disk is used only when its bytes have that second hash. So the cache can
+  only skip formatting: a base discarded by git, a branch switch or a restored backup no
+  longer matches and the file is formatted again. A missing, stale or corrupt cache costs
+  time, never correctness. The cache is not committed (`.forge/.gitignore`).
 - many files are formatted in parallel, one process per core.
 """
 
@@ -70,12 +74,13 @@ def digest(source: str) -> str:
 
 
 class FormatCache:
-    """Hashes of the unformatted renders whose formatted text is the current base."""
+    """Per file: the hash of the unformatted render and the hash of its formatted text."""
 
     def __init__(self, root: Path | None) -> None:
         self.root = root
         self.key = _black_version()
-        self.hashes: dict[str, str] = {}
+        self.hashes: dict[str, tuple[str, str]] = {}
+        self.outputs: dict[str, str] = {}  # formatted text of this run, per file
         if root is None:
             return
         try:
@@ -85,25 +90,34 @@ class FormatCache:
         if isinstance(data, dict) and data.get("black") == self.key:
             files = data.get("files")
             if isinstance(files, dict):
-                self.hashes = {str(k): str(v) for k, v in files.items()}
+                self.hashes = {
+                    str(path): (str(pair[0]), str(pair[1]))
+                    for path, pair in files.items()
+                    if isinstance(pair, list) and len(pair) == 2
+                }
 
     def formatted(
         self, sources: dict[str, str], base: Callable[[str], str | None]
     ) -> dict[str, str]:
-        """Formatted text of every source: from the base when its render is unchanged."""
+        """Formatted text of every source: from the base when its render is unchanged and
+        the base on disk is the formatted text recorded with it (checked by hash)."""
         result: dict[str, str] = {}
         todo: dict[str, str] = {}
         for path, source in sources.items():
-            known = self.hashes.get(path) == digest(source)
-            previous = base(path) if known else None
-            if previous is not None:
+            recorded = self.hashes.get(path)
+            previous = base(path) if recorded and recorded[0] == digest(source) else None
+            if previous is not None and recorded and digest(previous) == recorded[1]:
                 result[path] = previous
             else:
                 todo[path] = source
         result.update(format_all(todo))
-        return {path: result[path] for path in sources}
+        self.outputs = {path: result[path] for path in sources}
+        return self.outputs
 
     def content(self, sources: dict[str, str]) -> str:
-        """The cache file to write along with the new bases."""
-        files = {path: digest(source) for path, source in sorted(sources.items())}
+        """The cache file to write along with the new bases (after `formatted`)."""
+        files = {
+            path: [digest(source), digest(self.outputs[path])]
+            for path, source in sorted(sources.items())
+        }
         return json.dumps({"black": self.key, "files": files}, indent=0, sort_keys=True) + "\n"

@@ -8,6 +8,9 @@ forge keeps, per generated file, the exact content it last generated (the "base"
 - edited by the user and changed by the spec: a 3-way merge of base, user's file and new
   render; overlapping changes become conflict markers and are reported.
 
+A file kept as the user's that still holds conflict markers (an unresolved conflict of an
+earlier run) is listed in `marked`: the project is not in sync until they are resolved.
+
 A generated file whose entity or relation left the spec is deleted when the user never
 edited it, and kept (and reported) when they did. Nothing here touches the disk: the
 result is a set of writes and deletions for the write stage.
@@ -18,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from generator.merge import merge3
+from generator.merge import has_conflict_markers, merge3
 
 BASE_DIR = ".forge/base"  # bases of the data layer (forge generate)
 SKELETON_DIR = ".forge/skeleton"  # bases of the project skeleton (forge update)
@@ -43,6 +46,7 @@ class Plan:
     removed: list[str] = field(default_factory=list)
     orphaned: list[str] = field(default_factory=list)  # gone from the spec, edited: kept
     unchanged: list[str] = field(default_factory=list)
+    marked: list[str] = field(default_factory=list)  # kept, but with conflict markers
 
     @property
     def project_changes(self) -> list[str]:
@@ -51,7 +55,7 @@ class Plan:
 
     @property
     def in_sync(self) -> bool:
-        return not self.project_changes and not self.orphaned
+        return not self.project_changes and not self.orphaned and not self.marked
 
 
 def _read(root: Path, relative: str) -> str | None:
@@ -105,6 +109,8 @@ def reconcile(
                 plan.updated.append(relative)
         elif new == base:
             plan.kept.append(relative)
+            if has_conflict_markers(disk):
+                plan.marked.append(relative)
         else:
             _merge(plan, relative, base, disk, new)
         # The base is written after its file: a run stopped between the two leaves a file
