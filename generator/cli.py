@@ -18,13 +18,47 @@ from generator.errors import ForgeError
 if TYPE_CHECKING:
     from generator.reconcile import Plan
 
+# Plain (click) help: typer's rich help shows `<bool>` beside flags such as --check, which
+# reads as if they took a value (`--check true` then fails).
+HELP_STYLE: Any = None
 app = typer.Typer(
     name="forge",
     help="Generate and keep in sync the async database layer of a FastAPI project.",
     no_args_is_help=True,
-    add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=HELP_STYLE,
 )
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from generator import __version__
+
+        typer.echo(f"forge {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Generate and keep in sync the async database layer of a FastAPI project."""
+
+
+def _flag_choice(flag: str, value: str | None, allowed: tuple[str, ...]) -> None:
+    """A wrong value of a command-line flag is reported as that flag, not as forge.yaml."""
+    if value is None or value in allowed:
+        return
+    import difflib
+
+    close = difflib.get_close_matches(value, allowed, n=1, cutoff=0.5)
+    hint = f"; did you mean {close[0]}?" if close else ""
+    raise ForgeError(f"{flag}: unknown value {value!r} (allowed: {', '.join(allowed)}){hint}")
 
 
 def _fail(error: ForgeError) -> NoReturn:
@@ -60,8 +94,11 @@ def new(
 ) -> None:
     """Create a new project: the skeleton plus the data layer of the spec's entities."""
     from generator.project import new_project
+    from generator.spec import DATABASES, ORMS
 
     try:
+        _flag_choice("--database", database, DATABASES)
+        _flag_choice("--orm", orm, ORMS)
         result = new_project(
             path,
             name=name,
@@ -76,11 +113,13 @@ def new(
     except KeyboardInterrupt:
         typer.echo("aborted; nothing was created", err=True)
         raise typer.Exit(130) from None
+    from generator.spec import load_spec
+    from generator.steps import next_steps
+
     typer.echo(f"created {result.project} ({len(result.plan.created)} data-layer files)")
     typer.echo("next steps:")
-    typer.echo(f"  cd {path}")
-    typer.echo('  alembic revision --autogenerate -m "initial" && alembic upgrade head')
-    typer.echo("  pytest")
+    for line in next_steps(str(path), load_spec(result.project / "forge.yaml")):
+        typer.echo(f"  {line}")
 
 
 @app.command()
@@ -198,7 +237,9 @@ def update(
         raise typer.Exit(1)
 
 
-make_app = typer.Typer(help="Add to a forge project.", no_args_is_help=True)
+make_app = typer.Typer(
+    help="Add to a forge project.", no_args_is_help=True, rich_markup_mode=HELP_STYLE
+)
 app.add_typer(make_app, name="make")
 
 FIELD_HELP = (
@@ -288,7 +329,9 @@ def make_entity(
     typer.echo(f'  alembic revision --autogenerate -m "{message}" && alembic upgrade head')
 
 
-destroy_app = typer.Typer(help="Remove from a forge project.", no_args_is_help=True)
+destroy_app = typer.Typer(
+    help="Remove from a forge project.", no_args_is_help=True, rich_markup_mode=HELP_STYLE
+)
 app.add_typer(destroy_app, name="destroy")
 
 
@@ -402,10 +445,38 @@ def rename_relation(
 
 
 db_app = typer.Typer(
+    rich_markup_mode=HELP_STYLE,
     help="Manage the project's database (URL from DATABASE_URL, .env or config/orm.yaml).",
     no_args_is_help=True,
 )
 app.add_typer(db_app, name="db")
+
+_NO_PROJECT_CODE = ("diagram",)  # db commands that read only forge.yaml
+
+
+@db_app.callback()
+def _db_environment(ctx: typer.Context) -> None:
+    """Run the db commands in the project's environment (see generator.environment); the
+    commands added to this group need nothing more."""
+    from generator.environment import ensure_project_environment, project_option
+    from generator.project import find_project
+
+    argv = sys.argv[1:]
+    if ctx.resilient_parsing or ctx.invoked_subcommand in _NO_PROJECT_CODE:
+        return
+    if "--help" in argv or "-h" in argv:
+        return
+    try:
+        given = project_option(argv)
+        root = given.resolve() if given else find_project(Path.cwd())
+    except ForgeError:
+        return  # the command itself reports it
+    try:
+        ensure_project_environment(root, argv)
+    except ForgeError as error:
+        _fail(error)
+
+
 ProjectOption = Annotated[
     Path | None,
     typer.Option(help="The project folder (default: found from the current folder up)."),

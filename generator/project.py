@@ -345,9 +345,11 @@ def render_skeleton(
     from copier import run_copy
 
     from generator import __version__
+    from generator.environment import forge_requirement
     from generator.resources import project_template
 
-    data = {"forge_version": __version__} | ({} if interactive else answers)
+    data = {"forge_version": __version__, "forge_requirement": forge_requirement()}
+    data |= {} if interactive else answers
     with tempfile.TemporaryDirectory() as scratch:
         destination = Path(scratch) / "skeleton"
         worker = run_copy(

@@ -136,9 +136,7 @@ def test_check_fails_on_a_missing_file_and_on_conflict_markers(repo: Path) -> No
 
     # Why 2: a run that wrote conflict markers, then --check.
     model = repo / "app/models/tag.py"
-    model.write_text(
-        model.read_text().replace("max_length=50)", "max_length=64)  # mine", 1)
-    )
+    model.write_text(model.read_text().replace("max_length=50)", "max_length=64)  # mine", 1))
     spec = repo / "forge.yaml"
     spec.write_text(spec.read_text().replace("max_length: 50", "max_length: 80", 1))
     assert forge("generate", cwd=repo, check=False).returncode == 1
