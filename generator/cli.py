@@ -66,6 +66,12 @@ def _fail(error: ForgeError) -> NoReturn:
     raise typer.Exit(error.exit_code)
 
 
+def _progress(message: str) -> None:
+    """What a slow command is doing: on stderr, and only to a person at a terminal."""
+    if sys.stderr.isatty():
+        typer.echo(f"{message}...", err=True)
+
+
 def _interactive() -> bool:
     return sys.stdin.isatty() and sys.stdout.isatty()
 
@@ -107,6 +113,7 @@ def new(
             docker=docker,
             spec_path=spec,
             interactive=not defaults and _interactive(),
+            progress=_progress,
         )
     except ForgeError as error:
         _fail(error)
@@ -237,6 +244,19 @@ def update(
         raise typer.Exit(1)
 
 
+def _offer_class_name(name: str) -> None:
+    """`forge make entity order`: refused, offering `Order` (the spec's own wording)."""
+    from generator import naming
+    from generator.errors import SpecError
+
+    better = naming.pascal_case(name)
+    if name != better and not naming.PASCAL_CASE.match(name) and naming.PASCAL_CASE.match(better):
+        raise SpecError(
+            f"entities.{name}",
+            f"entity name {name!r} is not a PascalCase class name; did you mean {better}?",
+        )
+
+
 make_app = typer.Typer(
     help="Add to a forge project.", no_args_is_help=True, rich_markup_mode=HELP_STYLE
 )
@@ -294,6 +314,7 @@ def make_entity(
         else:
             if not name:
                 raise ForgeError("an entity name is required (forge make entity NAME ...)")
+            _offer_class_name(name)
             change = change_from_flags(name, field or [], relation or [])
         entity_plan = projects.plan_entity(root, change)
         if entity_plan.plan.conflicts and not dry_run:
@@ -311,9 +332,9 @@ def make_entity(
             typer.echo(entity_plan.spec_diff(), nl=False)
             changed = sorted(entity_plan.plan.project_changes)
             typer.echo("Files to write: " + (", ".join(changed) or "none"))
-            import questionary
+            from generator.prompts import confirm
 
-            if not questionary.confirm("Apply these changes?", default=True).unsafe_ask():
+            if not confirm("Apply these changes?", default=True):
                 raise KeyboardInterrupt
         projects.apply_entity(entity_plan)
     except ForgeError as error:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -163,6 +164,7 @@ def new_project(
     docker: bool | None = None,
     spec_path: Path | None = None,
     interactive: bool = False,
+    progress: Callable[[str], None] = lambda _message: None,
 ) -> Result:
     """Create a project at `path`: the copier skeleton, forge.yaml, and the data layer.
 
@@ -176,6 +178,7 @@ def new_project(
     defaults = skeleton_answers(spec)
     if interactive and docker is None and not _declares_docker(spec_path):
         del defaults["docker"]  # copier's default then follows the database chosen
+    progress("rendering the project skeleton (copier)")
     answers, skeleton = render_skeleton(defaults, interactive)
     if answers != skeleton_answers(spec):
         spec_text, spec = _with_project(spec_text, answers)
@@ -190,6 +193,7 @@ def new_project(
             ".forge/.gitignore": "# derived, rebuilt when missing\ncache.json\n",
         }
         write_files(target, {**skeleton_plan.writes, **extra})
+        progress(f"rendering and formatting the data layer of {len(spec.entities)} entities")
         plan = build(target, spec)
         write_files(target, plan.writes, plan.deletions)
         if path.exists():

@@ -2,8 +2,12 @@
 
 Every answer is checked by applying it to a candidate spec and running the spec
 validator, so a prompt refuses exactly what a hand-written forge.yaml or the flags would,
-with the same reason. Ctrl-C (or Esc) raises KeyboardInterrupt: the caller aborts and
-writes nothing. Nothing here renders or writes.
+with the same reason, when the answer is given (an answer is never refused later, after
+the questions that follow it). Yes/no questions take `y`, `n` or Enter and then need
+Enter, so the Enter of `y<Enter>` never answers the next question. Ctrl-C or Esc, at any
+question, raises KeyboardInterrupt: the caller aborts and writes nothing. At the field
+name question, `-NAME` removes a field or relation entered in this session. Nothing here
+renders or writes.
 """
 
 from __future__ import annotations
@@ -53,6 +57,34 @@ def inverse_default(entity: str, kind: str) -> str:
     return naming.plural(snake) if kind in ("many_to_one", "many_to_many") else snake
 
 
+# What people type for a type forge spells differently (a typo is matched by closeness).
+TYPE_ALIASES = {
+    "string": "str", "varchar": "str", "char": "str", "integer": "int", "smallint": "int",
+    "long": "bigint", "double": "float", "real": "float", "numeric": "decimal",
+    "boolean": "bool", "timestamp": "datetime", "dict": "json", "list": "json",
+    "bytea": "bytes", "blob": "bytes", "binary": "bytes", "str_": "str",
+}  # fmt: skip
+
+
+def suggest_type(value: str) -> str | None:
+    """The type a mistyped answer probably meant (`string` -> str, `Decimal` -> decimal)."""
+    import difflib
+
+    lowered = value.strip().lower()
+    if lowered in TYPE_CHOICES:
+        return lowered
+    if lowered in TYPE_ALIASES and TYPE_ALIASES[lowered] in TYPE_CHOICES:
+        return TYPE_ALIASES[lowered]
+    close = difflib.get_close_matches(lowered, TYPE_CHOICES, n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def suggest_class_name(value: str) -> str | None:
+    """`order` -> `Order`, `order_line` -> `OrderLine`: a PascalCase form of a name."""
+    candidate = naming.pascal_case(value.strip()) if value.strip() else ""
+    return candidate if candidate and candidate != value.strip() else None
+
+
 def _escape_aborts() -> KeyBindings:
     bindings = KeyBindings()
 
@@ -61,6 +93,18 @@ def _escape_aborts() -> KeyBindings:
         event.app.exit(exception=KeyboardInterrupt())
 
     return bindings
+
+
+def confirm(message: str, default: bool) -> bool:
+    """A yes/no question: y, n or Enter (the default), then Enter; Esc aborts."""
+    from prompt_toolkit.key_binding import merge_key_bindings
+
+    question = questionary.confirm(message, default=default, auto_enter=False)
+    application = question.application
+    application.key_bindings = merge_key_bindings(
+        [application.key_bindings or KeyBindings(), _escape_aborts()]
+    )
+    return bool(question.unsafe_ask())
 
 
 class Asker:
@@ -84,11 +128,21 @@ class Asker:
         return questionary.select(message, choices=choices, default=default).unsafe_ask()
 
     def _confirm(self, message: str, default: bool) -> bool:
-        return bool(questionary.confirm(message, default=default).unsafe_ask())
+        return confirm(message, default)
 
     def _check(self, change: EntityChange) -> str | bool:
         reason = problem(self.text, change)
         return True if reason is None else reason
+
+    def _name_check(self, name: str) -> str | bool:
+        """The entity name's problem, offering the PascalCase form when that one is fine."""
+        reason = self._check(EntityChange(name))
+        if reason is True:
+            return True
+        better = suggest_class_name(name)
+        if better and self._check(EntityChange(better)) is True:
+            return f"{reason}; did you mean {better}?"
+        return reason
 
     # -- the flow
 
@@ -99,7 +153,7 @@ class Asker:
             value = value.strip()
             if not value:
                 return "a class name is required, e.g. Invoice"
-            return self._check(EntityChange(value))
+            return self._name_check(value)
 
         question = questionary.autocomplete(
             "Class name of the entity to create or update (e.g. Invoice):",
@@ -113,11 +167,11 @@ class Asker:
         if name is None:
             name = self.entity_name()
         else:
-            reason = problem(self.text, EntityChange(name))
-            if reason:
+            reason = self._name_check(name)
+            if reason is not True:
                 from generator.errors import SpecError
 
-                raise SpecError("", reason)
+                raise SpecError("", str(reason))
         existing = any(e.name == name for e in self.spec.entities)
         self.say(f"You are updating {name}." if existing else f"Creating the new entity {name}.")
         change = EntityChange(name)
@@ -133,21 +187,36 @@ class Asker:
             value = value.strip()
             if not value:
                 return True
+            if value.startswith("-"):
+                entered = sorted({*change.fields, *change.relations})
+                if value[1:] in entered:
+                    return True
+                listed = ", ".join(entered) or "none yet"
+                return f"-NAME removes a field entered now; {value[1:]!r} is not one ({listed})"
             candidate = copy.deepcopy(change)
             candidate.fields[value] = {"type": "str"}
             return self._check(candidate)
 
         name = self._text(
-            "New field name (press <return> to stop adding fields):", validate=valid_name
+            "New field name (press <return> to stop adding fields, -NAME to remove one):",
+            validate=valid_name,
         )
         if not name:
             return False
-        ftype = self.field_type(name)
-        if ftype == RELATION:
-            change.relations[name] = self.relation(change, name)
-        else:
-            change.fields[name] = self.field(change, name, ftype)
-        return True
+        if name.startswith("-"):
+            change.fields.pop(name[1:], None)
+            change.relations.pop(name[1:], None)
+            self.say(f"removed {name[1:]}")
+            return True
+        while True:
+            ftype = self.field_type(name)
+            if ftype == RELATION:
+                change.relations[name] = self.relation(change, name)
+                return True
+            spec = self.field(change, name, ftype)
+            if spec is not None:
+                change.fields[name] = spec
+                return True
 
     def field_type(self, name: str) -> str:
         guess = guess_type(name)
@@ -156,7 +225,9 @@ class Asker:
             value = value.strip() or guess
             if value == "?" or value in TYPE_CHOICES:
                 return True
-            return f"unknown type {value!r} (enter ? to see all types)"
+            meant = suggest_type(value)
+            hint = f"did you mean {meant}? " if meant else ""
+            return f"unknown type {value!r} ({hint}enter ? to see all types)"
 
         while True:
             answer = self._text(f"Field type (enter ? to see all types) [{guess}]:", validate=valid)
@@ -165,29 +236,37 @@ class Asker:
                 return answer
             self.say("Types: " + ", ".join(TYPE_CHOICES))
 
-    def _positive(self, message: str, default: int, minimum: int = 1) -> int:
-        def valid(value: str) -> str | bool:
-            ok = value.strip().isdigit() and int(value) >= minimum
-            return True if ok else f"enter a whole number >= {minimum}"
-
-        return int(self._text(message, default=str(default), validate=valid))
-
-    def field(self, change: EntityChange, name: str, ftype: str) -> dict[str, Any]:
+    def field(self, change: EntityChange, name: str, ftype: str) -> dict[str, Any] | None:
+        """The field's options, each checked with the ones before it when it is given;
+        None (after saying why) if the whole is refused, so the caller asks again."""
         spec: dict[str, Any] = {"type": ftype}
+
+        def check(**more: Any) -> str | bool:
+            candidate = copy.deepcopy(change)
+            candidate.fields[name] = {**spec, **more}
+            return self._check(candidate)
+
         if ftype == "str":
-            spec["max_length"] = self._positive("Field length:", 255)
+            spec["max_length"] = self._number(
+                "Field length:", 255, 1, lambda n: check(max_length=n)
+            )
         elif ftype == "decimal":
-            spec["precision"] = self._positive("Precision (total digits):", 10)
-            spec["scale"] = self._positive("Scale (digits after the point):", 2, minimum=0)
+            spec["precision"] = self._number(
+                "Precision (total digits):", 10, 1, lambda n: check(precision=n, scale=0)
+            )
+            spec["scale"] = self._number(
+                "Scale (digits after the point):",
+                min(2, spec["precision"]),
+                0,
+                lambda n: check(scale=n),
+            )
         elif ftype == "enum":
 
             def valid_values(value: str) -> str | bool:
                 values = [v.strip() for v in value.split(",") if v.strip()]
                 if not values:
                     return "enter at least one value, separated by commas"
-                candidate = copy.deepcopy(change)
-                candidate.fields[name] = {"type": "enum", "values": values}
-                return self._check(candidate)
+                return check(values=values)
 
             answer = self._text("Values (separated by commas):", validate=valid_values)
             spec["values"] = [v.strip() for v in answer.split(",") if v.strip()]
@@ -198,14 +277,22 @@ class Asker:
             spec["unique"] = self._confirm("Must its values be unique?", False)
             if not spec["unique"]:
                 spec["index"] = self._confirm("Add an index on it?", False)
-        candidate = copy.deepcopy(change)
-        candidate.fields[name] = spec
-        reason = problem(self.text, candidate)
-        if reason:  # pragma: no cover - every part was checked on its own above
-            from generator.errors import SpecError
-
-            raise SpecError("", reason)
+        reason = check()
+        if reason is not True:
+            self.say(f"{reason}: enter the field's type and options again")
+            return None
         return spec
+
+    def _number(
+        self, message: str, default: int, minimum: int, check: Callable[[int], str | bool]
+    ) -> int:
+        def valid(value: str) -> str | bool:
+            value = value.strip()
+            if not value.isdigit() or int(value) < minimum:
+                return f"enter a whole number >= {minimum}"
+            return check(int(value))
+
+        return int(self._text(message, default=str(default), validate=valid))
 
     def relation(self, change: EntityChange, name: str) -> dict[str, Any]:
         entity = change.entity

@@ -132,7 +132,7 @@ def test_interactive_create_update_abort_and_flags_give_the_same_bytes(
     term.answer("nullable", ENTER)
     term.answer("New field name", "published_at\r")
     term.answer(r"Field type .*\[datetime\]", ENTER)
-    term.answer("nullable", "y")
+    term.answer("nullable", "y\r")
     term.answer("unique", ENTER)
     term.answer("index", ENTER)
     term.answer("New field name", "author\r")
@@ -160,7 +160,7 @@ def test_interactive_create_update_abort_and_flags_give_the_same_bytes(
     term.answer(r"Field type", "int\r")
     term.answer("nullable", ENTER)
     term.answer("unique", ENTER)
-    term.answer("index", "y")
+    term.answer("index", "y\r")
     term.answer("New field name", ENTER)
     term.answer("Apply these changes", ENTER)
     assert term.finish() == 0
