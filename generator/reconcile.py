@@ -102,8 +102,11 @@ def reconcile(
             plan.unchanged.append(relative)
         elif base is None or disk == base:
             if base is None:
-                # A file forge has no record of: never overwrite it blindly.
-                _merge(plan, relative, "", disk, new)
+                # A file forge has no record of (for example one it kept because you had
+                # edited it when its entity left the spec, now back): never overwrite it
+                # blindly. Merged over the lines both have in common, so the shared part
+                # is not doubled and every line of either side is kept.
+                _merge(plan, relative, common_lines(disk, new), disk, new)
             else:
                 plan.writes[relative] = new
                 plan.updated.append(relative)
@@ -126,6 +129,19 @@ def reconcile(
             plan.orphaned.append(relative)
         plan.deletions.append(base_path(relative, store))  # after its file, likewise
     return plan
+
+
+def common_lines(one: str, other: str) -> str:
+    """The lines two texts share, in order (a base for two files without a recorded one)."""
+    from difflib import SequenceMatcher
+
+    a, b = one.splitlines(keepends=True), other.splitlines(keepends=True)
+    matcher = SequenceMatcher(None, a, b, autojunk=False)
+    return "".join(
+        line
+        for block in matcher.get_matching_blocks()
+        for line in a[block.a : block.a + block.size]
+    )
 
 
 def _merge(plan: Plan, relative: str, base: str, disk: str, new: str) -> None:

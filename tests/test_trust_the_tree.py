@@ -158,3 +158,18 @@ def test_diff_and_update_dry_run_say_when_there_is_nothing_to_do(repo: Path) -> 
     assert diff.stdout == "" and "nothing to do" in diff.stderr
     update = forge("update", "--dry-run", cwd=repo)
     assert update.stdout == "" and "nothing to do" in update.stderr
+
+
+def test_entity_back_after_its_edited_files_were_kept_is_not_doubled(repo: Path) -> None:
+    """destroy keeps a file the user edited (forge forgets its base); making the entity
+    again merges over the lines both share instead of writing the file twice."""
+    repository = repo / "app/repositories/tag_repository.py"
+    repository.write_text(repository.read_text() + "\n\ndef mine() -> int:  # mine\n    return 1\n")
+    spec = (repo / "forge.yaml").read_text()
+    forge("destroy", "entity", "Tag", cwd=repo)
+    assert repository.exists()
+    (repo / "forge.yaml").write_text(spec)
+    forge("generate", cwd=repo)
+    text = repository.read_text()
+    assert text.count("class TagRepository") == 1 and "return 1" in text
+    assert "in sync" in forge("generate", "--check", cwd=repo).stdout
