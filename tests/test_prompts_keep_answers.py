@@ -5,6 +5,7 @@ aborts at yes/no questions; a field just entered can be removed; typos get a sug
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,7 +21,7 @@ def press(tmp_path: Path) -> Path:
     return tmp_path / "press"
 
 
-def entity_fields(project: Path, entity: str) -> dict[str, object]:
+def entity_fields(project: Path, entity: str) -> dict[str, Any]:
     from generator.spec import load_spec
 
     spec = load_spec(project / "forge.yaml")
@@ -51,8 +52,8 @@ def test_decimal_scale_is_refused_when_given_and_nothing_is_lost(press: Path) ->
     fields = entity_fields(press, "Invoice")
     assert set(fields) == {"number", "total"}
     number, total = fields["number"], fields["total"]
-    assert getattr(number, "nullable") and getattr(number, "unique")
-    assert getattr(total, "precision") == 5 and getattr(total, "scale") == 2
+    assert number.nullable and number.unique
+    assert total.precision == 5 and total.scale == 2
 
 
 def test_remove_a_field_before_confirming_and_type_suggestions(press: Path) -> None:
