@@ -159,7 +159,9 @@ def generate(
     plan = result.plan
     if diff:
         typer.echo(projects.file_diffs(root, plan), nl=False)
-        if not plan.project_changes:
+        if plan.marked:
+            _report_marked(plan)
+        elif not plan.project_changes:
             typer.echo("nothing to do: the generated files match the spec", err=True)
     if check:
         if plan.in_sync:
