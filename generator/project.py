@@ -176,10 +176,15 @@ def new_project(
         raise ProjectError(f"{path} already exists and is not empty")
     spec_text, spec = _initial_spec(path, name, database, orm, docker, spec_path)
     defaults = skeleton_answers(spec)
-    if interactive and docker is None and not _declares_docker(spec_path):
-        del defaults["docker"]  # copier's default then follows the database chosen
+    if interactive:
+        # forge asks the project questions itself, in the style of its other prompts
+        # (copier's differ), then renders the skeleton with the answers
+        from generator.prompts import ask_project
+
+        follow = docker is None and not _declares_docker(spec_path)
+        defaults = ask_project(defaults, docker_follows_database=follow)
     progress("rendering the project skeleton (copier)")
-    answers, skeleton = render_skeleton(defaults, interactive)
+    answers, skeleton = render_skeleton(defaults, interactive=False)
     if answers != skeleton_answers(spec):
         spec_text, spec = _with_project(spec_text, answers)
     path.parent.mkdir(parents=True, exist_ok=True)

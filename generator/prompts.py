@@ -107,6 +107,38 @@ def confirm(message: str, default: bool) -> bool:
     return bool(question.unsafe_ask())
 
 
+def ask_project(defaults: dict[str, Any], docker_follows_database: bool) -> dict[str, Any]:
+    """The questions of `forge new` (the copier skeleton's answers), each checked when given.
+    With docker_follows_database, Docker's default is yes unless the database is SQLite."""
+    from generator.spec import DATABASES, ORMS
+
+    def valid_name(value: str) -> str | bool:
+        value = value.strip()
+        if value.isidentifier() and value == value.lower() and not value.startswith("_"):
+            return True
+        return "use lowercase letters, digits and _, starting with a letter"
+
+    keys = _escape_aborts()
+    name = questionary.text(
+        "Project name (a Python package name, e.g. shop):",
+        default=str(defaults["project_name"]),
+        validate=valid_name,
+        key_bindings=keys,
+    ).unsafe_ask()
+    database = questionary.select(
+        "Database:", choices=list(DATABASES), default=defaults["database"]
+    ).unsafe_ask()
+    docker = database != "sqlite" if docker_follows_database else bool(defaults["docker"])
+    docker = confirm("Add docker-compose.yml, a Dockerfile and .dockerignore?", docker)
+    orm = questionary.select("ORM:", choices=list(ORMS), default=defaults["orm"]).unsafe_ask()
+    return {
+        "project_name": str(name).strip(),
+        "database": database,
+        "orm": orm,
+        "docker": docker,
+    }
+
+
 class Asker:
     """Asks the questions for one entity, against the current spec text."""
 
