@@ -23,6 +23,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -30,6 +31,7 @@ from hypothesis import HealthCheck, Phase, event, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+import generator.format
 from generator import project as projects
 from generator.cli import app
 from generator.format import CACHE_FILE, digest, format_python
@@ -85,23 +87,34 @@ def repository(tmp_path_factory: pytest.TempPathFactory) -> Path:
     git(root, "add", "-A")
     git(root, "commit", "-q", "-m", "beta")
     git(root, "checkout", "-q", "main")
+    git(root, "gc", "-q")  # packed: each sequence copies few files
     return root
 
 
-_FORMATTED: dict[str, str] = {}  # the oracle's own memo of black: source hash -> output
+_FORMATTED: dict[str, str] = {}  # black's output per source hash (black is deterministic)
+
+
+def formatted(source: str, path: str) -> str:
+    key = digest(source)
+    if key not in _FORMATTED:
+        _FORMATTED[key] = format_python(source, path)
+    return _FORMATTED[key]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def memoized_black() -> Iterator[None]:
+    """Speed: forge's runs in this module call black through a memo. What is under test is
+    which files forge formats, reuses, writes and reports, not black itself."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(generator.format, "format_python", formatted)
+        yield
 
 
 def expected_files(root: Path) -> dict[str, str]:
     """The data layer rendered from the spec on disk and formatted here, without forge's
     cache or bases."""
     sources = projects.render_data_layer(load_spec(root / "forge.yaml"))
-    expected = {}
-    for path, source in sources.items():
-        key = digest(source)
-        if key not in _FORMATTED:
-            _FORMATTED[key] = format_python(source, path)
-        expected[path] = _FORMATTED[key]
-    return expected
+    return {path: formatted(source, path) for path, source in sources.items()}
 
 
 def is_subsequence(part: list[str], whole: list[str]) -> bool:
