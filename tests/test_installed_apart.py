@@ -107,11 +107,8 @@ def test_readme_quick_start_with_forge_installed_apart(
     extra: dict[str, str] = {}
     if database == "postgresql":
         pg = server("postgresql")
-        name = pg.fresh_name("quickstart")
-        from sqlalchemy.engine import make_url
-
-        url = make_url(pg.url)
-        extra = {"DB_NAME": name, "DB_HOST": url.host or "127.0.0.1", "DB_USER": "postgres"}
+        # the user's server, as the generated .env.example says (the environment wins)
+        extra = {"DATABASE_URL": pg.database_url(pg.fresh_name("quickstart"))}
     env = offline_env(wheelhouse, home, **extra)
     install, create = quick_start()
     exports = [line for line in install.splitlines() if line.startswith("export ")]
