@@ -102,7 +102,9 @@ def backfill(table: str, column: str, fill: Any, only_null: bool = True) -> None
     bind = _bind()
     where = f" WHERE {_q(column)} IS NULL" if only_null else ""
     if fill == "uuid4":
-        ids = bind.execute(sa.text(f"SELECT id FROM {_q(table)}{where}")).scalars().all()
+        ids = (
+            bind.execute(sa.text(f"SELECT id FROM {_q(table)}{where}")).scalars().all()
+        )
         update = sa.text(f"UPDATE {_q(table)} SET {_q(column)} = :value WHERE id = :id")
         for row_id in ids:
             value = uuid.uuid4()
@@ -113,7 +115,9 @@ def backfill(table: str, column: str, fill: Any, only_null: bool = True) -> None
     bind.execute(sa.text(sql), {"value": _value(fill)})
 
 
-def replace_values(table: str, column: str, values: list[str], replacement: str) -> None:
+def replace_values(
+    table: str, column: str, values: list[str], replacement: str
+) -> None:
     """Rows using removed enum values get the replacement value."""
     names = ", ".join(f":v{i}" for i in range(len(values)))
     params: dict[str, Any] = {f"v{i}": value for i, value in enumerate(values)}
@@ -204,7 +208,11 @@ def rename_column(table: str, old: str, new: str) -> None:
 
 
 def replace_foreign_key(
-    table: str, column: str, referent: str, ondelete: str | None, old_ondelete: str | None
+    table: str,
+    column: str,
+    referent: str,
+    ondelete: str | None,
+    old_ondelete: str | None,
 ) -> None:
     """Change a foreign key's ON DELETE rule (SQLite: by copying the table, whose foreign
     keys have no names to drop them by)."""
@@ -214,7 +222,9 @@ def replace_foreign_key(
     if bind.dialect.name == "sqlite":
         with op.batch_alter_table(table, naming_convention=convention) as batch:
             batch.drop_constraint(name, type_="foreignkey")
-            batch.create_foreign_key(name, referent, [column], ["id"], ondelete=ondelete)
+            batch.create_foreign_key(
+                name, referent, [column], ["id"], ondelete=ondelete
+            )
         return
     inspector = sa.inspect(bind)
     for key in inspector.get_foreign_keys(table):
