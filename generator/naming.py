@@ -5,8 +5,10 @@ Templates never compute names; they ask the plan, and the plan asks this module.
 
 from __future__ import annotations
 
+import functools
 import keyword
 import re
+from typing import Any
 
 _CAMEL_BOUNDARY_1 = re.compile(r"(.)([A-Z][a-z]+)")
 _CAMEL_BOUNDARY_2 = re.compile(r"([a-z0-9])([A-Z])")
@@ -16,23 +18,15 @@ SNAKE_CASE = re.compile(r"^[a-z][a-z0-9_]*$")
 SQL_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
 PACKAGE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
-# Irregular plurals and words that do not change; everything else follows the rules below.
-_IRREGULAR = {
-    "person": "people",
-    "child": "children",
-    "man": "men",
-    "woman": "women",
-    "mouse": "mice",
-    "goose": "geese",
-    "tooth": "teeth",
-    "foot": "feet",
-    "datum": "data",
-    "criterion": "criteria",
-    "index": "indices",
-    "matrix": "matrices",
-    "vertex": "vertices",
-}
-_UNCOUNTABLE = {"media", "series", "species", "news", "information", "equipment", "data"}
+# Words that stay as they are; inflect would say "datas", "medias".
+_UNCOUNTABLE = {"media", "data", "metadata", "staff", "feedback"}
+
+
+@functools.cache
+def _engine() -> Any:
+    import inflect  # a maintained English inflection library (irregular plurals, -f/-fe, ...)
+
+    return inflect.engine()
 
 
 def snake_case(name: str) -> str:
@@ -46,43 +40,26 @@ def pascal_case(name: str) -> str:
 
 
 def _plural_word(word: str) -> str:
-    lower = word.lower()
-    if lower in _UNCOUNTABLE:
+    if word.lower() in _UNCOUNTABLE:
         return word
-    if lower in _IRREGULAR:
-        return _IRREGULAR[lower]
-    if re.search(r"[^aeiou]y$", lower):
-        return word[:-1] + "ies"
-    if re.search(r"(s|x|z|ch|sh)$", lower):
-        return word + "es"
-    if re.search(r"[^f]fe$", lower):
-        return word[:-2] + "ves"
-    return word + "s"
+    return str(_engine().plural_noun(word))
 
 
 def plural(name: str) -> str:
-    """Plural of a snake_case name, pluralising its last word: `invoice_line` -> `invoice_lines`."""
+    """Plural of a snake_case name, pluralising its last word: `invoice_line` ->
+    `invoice_lines`, `shelf` -> `shelves`, `person` -> `people` (the inflect library)."""
     head, _, last = name.rpartition("_")
     return f"{head}_{_plural_word(last)}" if head else _plural_word(last)
 
 
 def singular(name: str) -> str:
-    """Best-effort inverse of `plural` for snake_case names (`categories` -> `category`)."""
+    """Inverse of `plural` for snake_case names (`categories` -> `category`); a word that
+    is already singular is kept."""
     head, _, last = name.rpartition("_")
-    lower = last.lower()
-    reverse = {v: k for k, v in _IRREGULAR.items()}
-    if lower in _UNCOUNTABLE:
-        word = last
-    elif lower in reverse:
-        word = reverse[lower]
-    elif lower.endswith("ies") and len(lower) > 3:
-        word = last[:-3] + "y"
-    elif re.search(r"(s|x|z|ch|sh)es$", lower):
-        word = last[:-2]
-    elif lower.endswith("s") and not lower.endswith("ss"):
-        word = last[:-1]
-    else:
-        word = last
+    word = last
+    if last.lower() not in _UNCOUNTABLE:
+        found = _engine().singular_noun(last)
+        word = found if isinstance(found, str) and found else last
     return f"{head}_{word}" if head else word
 
 

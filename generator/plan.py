@@ -123,6 +123,7 @@ def _entity_jobs(entity: Entity, orm: str) -> list[FileJob]:
                 "summary": f"HTTP routes of {name}: list, read, create, update, delete.",
                 "route": entity.spec.route,
                 "conflict": _conflict(entity),
+                "searchable": [spec.name for spec in entity.fields if spec.searchable],
             },
         ),
     ]

@@ -33,8 +33,10 @@ _ANNOTATIONS = {
     "json": "dict[str, Any] | list[Any]",
     "bytes": "bytes",
 }
+_MEDIUMTEXT = 'sa.Text().with_variant(mysql.MEDIUMTEXT(), "mysql", "mariadb")'
 _SA_TYPES = {
-    "text": "sa.Text",
+    "text": _MEDIUMTEXT,
+    "float": "sa.Double",
     "bigint": "sa.BigInteger",
     "json": "sa.JSON(none_as_null=True)",
     "datetime": "sa.DateTime(timezone=True)",
@@ -319,6 +321,11 @@ def model_code(entity: Entity) -> ModelCode:
         if spec.type in _SA_TYPES:
             imports.module("import sqlalchemy as sa")
             args.append(f"sa_type={_SA_TYPES[spec.type]}")
+        if spec.type == "text":
+            imports.add("sqlalchemy.dialects", "mysql")
+        if spec.type == "decimal":
+            imports.add("app.core.types", "ExactDecimal")
+            args.append(f"sa_type=ExactDecimal({spec.precision}, {spec.scale})")
         if spec.type == "enum":
             args.append(
                 f"sa_type=sa.Enum({enum_class}, name={literal(f'{entity.table}_{spec.name}')}, "
@@ -414,23 +421,79 @@ class SchemaCode:
     non_nullable: list[str]
 
 
+# The API's value types (app/schemas/types.py): what a client may send, and what a
+# stored value is returned as. Every limit is stated in the OpenAPI document.
+_INPUT_TYPES = {
+    "str": "Str",
+    "text": "Text",
+    "int": "Int32",
+    "bigint": "Int64",
+    "float": "Float",
+    "bool": "Bool",
+    "date": "Date",
+    "datetime": "UTCDateTime",
+    "time": "UTCTime",
+    "uuid": "Uuid",
+    "json": "Json",
+    "bytes": "Base64",
+}
+_OUTPUT_TYPES = {
+    **_INPUT_TYPES,
+    "text": "Str",
+    "datetime": "StoredDateTime",
+    "time": "StoredTime",
+    "json": "dict[str, Any] | list[Any]",
+}
+_TYPES_MODULE = "app.schemas.types"
+
+
+def api_type(spec: FieldSpec, enum_class: str | None, imports: Imports, output: bool) -> str:
+    """The annotation of a field in the API schemas (without `| None`)."""
+    if spec.type == "enum":
+        assert enum_class is not None
+        return enum_class
+    if spec.type == "decimal":
+        imports.add("typing", "Annotated")
+        imports.add("decimal", "Decimal")
+        imports.add(_TYPES_MODULE, "Exact")
+        return f"Annotated[Decimal, Exact({spec.precision}, {spec.scale})]"
+    name = (_OUTPUT_TYPES if output else _INPUT_TYPES)[spec.type]
+    if name[:1].isupper() and "[" not in name:
+        imports.add(_TYPES_MODULE, name)
+    elif name.startswith("dict["):
+        imports.add("typing", "Any")
+    return name
+
+
+def _schema_args(spec: FieldSpec) -> list[str]:
+    """Constraints of a schema field beyond its type (the type carries the rest)."""
+    args: list[str] = []
+    if spec.type == "str" and spec.max_length is not None:
+        args.append(f"max_length={spec.max_length}")
+    if spec.description is not None:
+        args.append(f"description={literal(spec.description)}")
+    return args
+
+
 def schema_code(entity: Entity) -> SchemaCode:
-    """The Create / Read / Update Pydantic models of one entity."""
+    """The Create / Read / Update Pydantic models of one entity. A non-nullable field of
+    the Update model may be left out but its type has no null: the OpenAPI document says
+    what the route accepts."""
     imports = Imports()
     imports.add("pydantic", "BaseModel", "ConfigDict")
-    imports.add("app.schemas.base", "UpdateSchema")
+    imports.add("app.schemas.base", "CreateSchema", "UpdateSchema")
+    imports.add(_TYPES_MODULE, "Id")
     create: list[Line] = []
-    read: list[Line] = [Line("id", "int")]
+    read: list[Line] = [Line("id", "Id")]
     update: list[Line] = []
-    non_nullable: list[str] = []
     for spec in entity.fields:
-        _type_imports(spec, imports)
         enum_class = None
         if spec.type == "enum":
             enum_class = naming.enum_class(entity.class_name, spec.name)
             imports.add(f"app.models.{entity.module}", enum_class)
-        annotation = field_type(spec, enum_class)
-        constraints = validation_args(spec)
+        base = api_type(spec, enum_class, imports, output=False)
+        annotation = f"{base} | None" if spec.nullable else base
+        constraints = _schema_args(spec)
         default = default_value(spec, enum_class, imports)
         create_args = ([default] if default else []) + constraints
         if create_args:
@@ -440,40 +503,42 @@ def schema_code(entity: Entity) -> SchemaCode:
             if create_args
             else Line(spec.name, annotation)
         )
-        read.append(Line(spec.name, annotation))
-        base = enum_class if spec.type == "enum" and enum_class else _ANNOTATIONS[spec.type]
-        if constraints:
-            imports.add("pydantic", "Field")
-            update.append(
-                attribute(spec.name, f"{base} | None", "Field", ["default=None", *constraints])
+        out = api_type(spec, enum_class, imports, output=True)
+        read.append(Line(spec.name, f"{out} | None" if spec.nullable else out))
+        imports.add("pydantic", "Field")
+        update.append(
+            attribute(
+                spec.name,
+                annotation,
+                "Field",
+                ["default=None", *constraints],
             )
-        else:
-            update.append(Line(spec.name, f"{base} | None", "None"))
-        if not spec.nullable:
-            non_nullable.append(spec.name)
+        )
+    if entity.spec.timestamps or entity.spec.soft_delete:
+        imports.add(_TYPES_MODULE, "StoredDateTime")
     if entity.spec.timestamps:
-        imports.module("import datetime as dt")
-        read += [Line("created_at", "dt.datetime"), Line("updated_at", "dt.datetime")]
+        read += [Line("created_at", "StoredDateTime"), Line("updated_at", "StoredDateTime")]
     if entity.spec.soft_delete:
-        imports.module("import datetime as dt")
-        read.append(Line("deleted_at", "dt.datetime | None"))
+        read.append(Line("deleted_at", "StoredDateTime | None"))
     for fk in entity.foreign_keys:
-        annotation = "int | None" if fk.nullable else "int"
+        annotation = "Id | None" if fk.nullable else "Id"
         create.append(Line(fk.column, annotation, "None" if fk.nullable else None))
         read.append(Line(fk.column, annotation))
-        update.append(Line(fk.column, "int | None", "None"))
-        if not fk.nullable:
-            non_nullable.append(fk.column)
-    return SchemaCode(imports, create, read, update, non_nullable)
+        if fk.nullable:
+            update.append(Line(fk.column, annotation, "None"))
+        else:
+            imports.add("pydantic", "Field")
+            update.append(Line(fk.column, annotation, "Field(default=None)"))
+    return SchemaCode(imports, create, read, update, [])
 
 
 # ------------------------------------------------------------- SQLAlchemy 2.0 declarative
 
 _SA_COLUMN_TYPES = {
-    "text": "sa.Text",
+    "text": _MEDIUMTEXT,
     "int": "sa.Integer",
     "bigint": "sa.BigInteger",
-    "float": "sa.Float",
+    "float": "sa.Double",
     "bool": "sa.Boolean",
     "date": "sa.Date",
     "datetime": "sa.DateTime(timezone=True)",
@@ -515,9 +580,12 @@ def sqlalchemy_model_code(entity: Entity) -> ModelCode:
         elif spec.type == "str":
             column_type = f"sa.String({spec.max_length})"
         elif spec.type == "decimal":
-            column_type = f"sa.Numeric({spec.precision}, {spec.scale})"
+            imports.add("app.core.types", "ExactDecimal")
+            column_type = f"ExactDecimal({spec.precision}, {spec.scale})"
         else:
             column_type = _SA_COLUMN_TYPES[spec.type]
+            if spec.type == "text":
+                imports.add("sqlalchemy.dialects", "mysql")
         args = [column_type]
         default = _sa_default(spec, enum_class, imports)
         if default:

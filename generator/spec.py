@@ -61,6 +61,7 @@ FIELD_OPTIONS = (
     "scale",
     "values",
     "description",
+    "searchable",
 )
 RELATION_OPTIONS = ("kind", "target", "inverse", "nullable", "on_delete", "link_table")
 ENTITY_OPTIONS = ("table", "route", "timestamps", "soft_delete", "fields", "relations")
@@ -120,6 +121,7 @@ class FieldSpec(BaseModel):
     scale: int | None = None
     values: tuple[str, ...] = ()
     description: str | None = None
+    searchable: bool = False  # `?search=` of the list route looks in it (str, text)
 
 
 class RelationSpec(BaseModel):
@@ -472,6 +474,7 @@ class _SpecReader:
         nullable = self.boolean(data, "nullable", where)
         unique = self.boolean(data, "unique", where)
         index = self.boolean(data, "index", where)
+        searchable = self.boolean(data, "searchable", where)
         max_length = self.positive_int(data, "max_length", where)
         precision = self.positive_int(data, "precision", where)
         scale = data.get("scale")
@@ -489,6 +492,11 @@ class _SpecReader:
         only_for("precision", ("decimal",))
         only_for("scale", ("decimal",))
         only_for("values", ("enum",))
+        if searchable and ftype not in ("str", "text"):
+            raise self.fail(
+                f"{where}.searchable",
+                f"only str and text fields can be searchable (this field is {ftype})",
+            )
         if (unique or index) and ftype in _NO_INDEX_TYPES:
             raise self.fail(
                 f"{where}.{'unique' if unique else 'index'}",
@@ -532,6 +540,7 @@ class _SpecReader:
             scale=scale,
             values=values,
             description=description,
+            searchable=searchable,
         )
 
     def read_enum_values(self, raw: Any, where: str) -> tuple[str, ...]:

@@ -72,7 +72,8 @@ def expected_generated_tests(project: Path) -> int:
     """How many tests a generated project's own suite has, from its spec: four per entity
     (CRUD, repository, refused criteria, routes), one more per entity whose create can be
     refused (a required reference or a unique field without default), the health test and
-    the four migration tests (pytest-alembic).
+    the test of the user's own routes below the generated ones and the four migration
+    tests (pytest-alembic).
     """
     from generator.spec import load_spec
 
@@ -94,4 +95,4 @@ def expected_generated_tests(project: Path) -> int:
         if entity.name in required_fk_owners
         or any(field.unique and not field.has_default for field in entity.fields)
     )
-    return 4 * len(spec.entities) + conflicting + 1 + 4
+    return 4 * len(spec.entities) + conflicting + 2 + 4

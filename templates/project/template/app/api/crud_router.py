@@ -1,16 +1,170 @@
-"""The CRUD routes of one entity, built from its CRUD class and schemas."""
+"""The CRUD routes of one entity, built from its CRUD class and schemas.
 
+Every route declares the statuses it answers, all errors share one body shape
+(`ErrorBody`), and the list route takes filters, ranges, sorting and search that are
+checked against the entity before any SQL is sent.
+"""
+
+import datetime as dt
+import re
+import types
+import typing
+from collections.abc import Sequence
+from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
-from pydantic import BaseModel
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response, status
+from pydantic import BaseModel, Field, create_model
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import ColumnElement
 
 from app.core.crud import BaseCRUD
 from app.core.database import get_db
-from app.schemas.base import Page
+from app.schemas.base import ErrorBody, ListQueryBase, Page
+from app.schemas.types import (
+    INT32_MAX,
+    NO_NUL,
+    UTCDateTime,
+    UTCTime,
+    lax,
+)
 
 Session = Annotated[AsyncSession, Depends(get_db)]
+PathId = Annotated[int, Path(ge=1, le=INT32_MAX, description="The row's id")]
+MAX_PAGE_SIZE = 100
+
+RANGES = ("gte", "lte", "gt", "lt")
+_COMPARE = {
+    "gte": lambda column, value: column >= value,
+    "lte": lambda column, value: column <= value,
+    "gt": lambda column, value: column > value,
+    "lt": lambda column, value: column < value,
+}
+_ORDERED = (int, float, Decimal, dt.date, dt.datetime, dt.time)
+_NOT_FILTERABLE = (bytes, dict, list)
+
+
+def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    descriptions = {
+        404: "No row with this id",
+        409: "Conflict with the stored data (unique value, reference, dependent rows)",
+        422: "Invalid input",
+    }
+    return {code: {"model": ErrorBody, "description": descriptions[code]} for code in codes}
+
+
+def _input_type(annotation: Any) -> tuple[Any, bool] | None:
+    """The query-parameter type for a field of the Read schema and whether it is
+    ordered (ranges apply); None when the field cannot be filtered on (bytes, json)."""
+    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
+        args = [arg for arg in typing.get_args(annotation) if arg is not type(None)]
+        if len(args) != 1:
+            return None
+        annotation = args[0]
+    base = _base_type(annotation)
+    if typing.get_origin(base) is not None or not isinstance(base, type):
+        return None
+    if issubclass(base, _NOT_FILTERABLE):
+        return None
+    ordered = issubclass(base, _ORDERED) and not issubclass(base, bool)
+    if base is dt.datetime:
+        return lax(UTCDateTime), ordered
+    if base is dt.time:
+        return lax(UTCTime), ordered
+    return lax(annotation), ordered
+
+
+def _base_type(annotation: Any) -> Any:
+    return typing.get_args(annotation)[0] if typing.get_origin(annotation) is Annotated else annotation
+
+
+def list_query_model(
+    name: str, read: type[BaseModel], columns: Sequence[str], searchable: Sequence[str]
+) -> type[BaseModel]:
+    """The query parameters of a list route: page and size, one exact filter per column
+    (`?status=draft`), ranges on ordered columns (`?created_at__gte=...`), `order_by`
+    (`-created_at,title`) and, when the entity has searchable fields, `search`. Unknown
+    parameters are refused (422) with the allowed ones listed."""
+    fields: dict[str, Any] = {
+        "page": (int, Field(1, ge=1, le=INT32_MAX, description="Page number, from 1")),
+        "size": (int, Field(20, ge=1, le=MAX_PAGE_SIZE, description="Rows per page")),
+    }
+    sortable: list[str] = []
+    for field_name, info in read.model_fields.items():
+        if field_name not in columns:
+            continue
+        annotation = info.annotation
+        if info.metadata:  # Pydantic keeps Annotated's constraints apart
+            annotation = Annotated[(annotation, *info.metadata)]
+        found = _input_type(annotation)
+        if found is None:
+            continue
+        kind, ordered = found
+        sortable.append(field_name)
+        fields[field_name] = (kind | None, Field(None, description=f"{field_name} equals"))
+        if ordered:
+            for op in RANGES:
+                fields[f"{field_name}__{op}"] = (
+                    kind | None,
+                    Field(None, description=f"{field_name} {op}"),
+                )
+    names = "|".join(re.escape(column) for column in sortable)
+    fields["order_by"] = (
+        str | None,
+        Field(
+            None,
+            pattern=rf"^-?({names})(,-?({names}))*$",
+            max_length=1000,
+            description=(
+                "Comma-separated fields, '-' for descending: "
+                + ", ".join(sortable)
+            ),
+        ),
+    )
+    if searchable:
+        fields["search"] = (
+            str | None,
+            Field(
+                None,
+                min_length=1,
+                max_length=200,
+                pattern=NO_NUL,
+                description="Rows whose " + ", ".join(searchable) + " contain this text",
+            ),
+        )
+    return create_model(  # type: ignore[no-any-return, call-overload]
+        f"{name}ListQuery",
+        __base__=ListQueryBase,
+        **fields,
+    )
+
+
+def list_conditions(
+    crud: BaseCRUD[Any, Any, Any], query: BaseModel, searchable: Sequence[str]
+) -> tuple[list[ColumnElement[bool]], list[Any]]:
+    """The WHERE conditions and ORDER BY columns of a checked list query."""
+    info = crud._info
+    conditions: list[ColumnElement[bool]] = []
+    for key, value in query.model_dump(exclude_none=True).items():
+        if key in ("page", "size", "order_by", "search"):
+            continue
+        column_name, _, op = key.partition("__")
+        column = info.column(column_name)
+        conditions.append(_COMPARE[op](column, value) if op else column == value)
+    search = getattr(query, "search", None)
+    if search:
+        from sqlalchemy import or_
+
+        conditions.append(
+            or_(*(info.column(field).icontains(search, autoescape=True) for field in searchable))
+        )
+    order: list[Any] = []
+    order_by = getattr(query, "order_by", None)
+    if order_by:
+        for item in order_by.split(","):
+            column = info.column(item.lstrip("-"))
+            order.append(column.desc() if item.startswith("-") else column.asc())
+    return conditions, order
 
 
 def crud_router(
@@ -21,12 +175,17 @@ def crud_router(
     create: type[BaseModel],
     read: type[BaseModel],
     update: type[BaseModel],
+    searchable: Sequence[str] = (),
 ) -> APIRouter:
-    """GET list (paginated), GET one, POST, PATCH and DELETE for one entity.
+    """GET list (paginated, filtered, sorted), GET one, POST, PATCH and DELETE.
 
-    404 for a missing id, 422 for invalid input, 204 with no body for a delete.
+    404 for a missing id, 409 for a conflict with stored data, 422 for invalid input,
+    204 with no body for a delete. The id routes match integers only (`/{id:int}`), so
+    routes added to the returned router below them (`/published`) are reachable.
     """
     router = APIRouter(prefix=prefix, tags=[name])
+    columns = list(crud.model.__table__.columns.keys())
+    ListQuery = list_query_model(name, read, columns, searchable)
 
     async def found(session: AsyncSession, id: int) -> Any:
         row = await crud(session).get_by_id(id)
@@ -34,18 +193,31 @@ def crud_router(
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"{name} {id} not found")
         return row
 
-    @router.get("", response_model=Page[read], summary=f"List {name} rows")  # type: ignore[valid-type]
+    @router.get(
+        "",
+        response_model=Page[read],  # type: ignore[valid-type]
+        summary=f"List {name} rows",
+        responses=_errors(422),
+    )
     async def list_rows(
-        session: Session,
-        page: Annotated[int, Query(ge=1)] = 1,
-        size: Annotated[int, Query(ge=1, le=100)] = 20,
+        session: Session, query: Annotated[ListQuery, Query()]  # type: ignore[valid-type]
     ) -> Any:
         rows = crud(session)
-        items = await rows.get_all(skip=(page - 1) * size, limit=size)
-        return {"items": items, "total": await rows.count(), "page": page, "size": size}
+        where, order = list_conditions(rows, query, searchable)
+        page: int = query.page  # type: ignore[attr-defined]
+        size: int = query.size  # type: ignore[attr-defined]
+        items = await rows.get_all(
+            skip=(page - 1) * size, limit=size, where=where, order_by=order
+        )
+        return {"items": items, "total": await rows.count(where), "page": page, "size": size}
 
-    @router.get("/{id}", response_model=read, summary=f"Read one {name}")
-    async def read_row(id: int, session: Session) -> Any:
+    @router.get(
+        "/{id:int}",
+        response_model=read,
+        summary=f"Read one {name}",
+        responses=_errors(404, 422),
+    )
+    async def read_row(id: PathId, session: Session) -> Any:
         return await found(session, id)
 
     @router.post(
@@ -53,21 +225,28 @@ def crud_router(
         response_model=read,
         status_code=status.HTTP_201_CREATED,
         summary=f"Create a {name}",
+        responses=_errors(409, 422),
     )
     async def create_row(data: create, session: Session) -> Any:  # type: ignore[valid-type]
         return await crud(session).create(data)
 
     @router.patch(
-        "/{id}", response_model=read, summary=f"Change some fields of a {name}"
+        "/{id:int}",
+        response_model=read,
+        summary=f"Change some fields of a {name}",
+        responses=_errors(404, 409, 422),
     )
-    async def update_row(id: int, data: update, session: Session) -> Any:  # type: ignore[valid-type]
+    async def update_row(id: PathId, data: update, session: Session) -> Any:  # type: ignore[valid-type]
         await found(session, id)
         return await crud(session).update(id, data)
 
     @router.delete(
-        "/{id}", status_code=status.HTTP_204_NO_CONTENT, summary=f"Delete a {name}"
+        "/{id:int}",
+        status_code=status.HTTP_204_NO_CONTENT,
+        summary=f"Delete a {name}",
+        responses=_errors(404, 409, 422),
     )
-    async def delete_row(id: int, session: Session) -> Response:
+    async def delete_row(id: PathId, session: Session) -> Response:
         await found(session, id)
         await crud(session).delete(id)
         return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,55 @@
+"""Column types that behave the same on every database.
+
+`ExactDecimal(precision, scale)` is NUMERIC(precision, scale) on PostgreSQL and MySQL.
+SQLite has no exact decimal type (it would store a float: 9999999999999999.99 reads back
+as 10000000000000000.00), so there the value is stored as a scaled integer (cents for a
+scale of 2): exact, and compared and ordered as numbers. That holds up to 18 digits (a
+64-bit integer); a decimal with a larger precision is stored on SQLite as text: exact,
+compared for equality, but ordered as text.
+"""
+
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator, TypeEngine
+
+MAX_SCALED_PRECISION = 18
+
+
+class ExactDecimal(TypeDecorator[Decimal]):
+    """NUMERIC(precision, scale); a scaled integer on SQLite (see the module docstring)."""
+
+    impl = sa.Numeric
+    cache_ok = True
+
+    def __init__(self, precision: int, scale: int) -> None:
+        super().__init__(precision, scale)
+        self.precision = precision
+        self.scale = scale
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name != "sqlite":
+            return dialect.type_descriptor(sa.Numeric(self.precision, self.scale))
+        if self.precision <= MAX_SCALED_PRECISION:
+            return dialect.type_descriptor(sa.BigInteger())
+        return dialect.type_descriptor(sa.String())
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if value is None or dialect.name != "sqlite":
+            return value
+        number = Decimal(value).quantize(Decimal(1).scaleb(-self.scale))
+        if self.precision <= MAX_SCALED_PRECISION:
+            return int(number.scaleb(self.scale))
+        return str(number)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        if value is None:
+            return None
+        if dialect.name == "sqlite" and self.precision <= MAX_SCALED_PRECISION:
+            return Decimal(int(value)).scaleb(-self.scale)
+        return Decimal(value).quantize(Decimal(1).scaleb(-self.scale))
+
+    def __repr__(self) -> str:
+        return f"ExactDecimal({self.precision}, {self.scale})"
