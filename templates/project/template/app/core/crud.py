@@ -16,13 +16,15 @@ CreateT = TypeVar("CreateT", bound=BaseModel)
 UpdateT = TypeVar("UpdateT", bound=BaseModel)
 
 
-class Conflict(Exception):
-    """A write the data refuses: a unique value taken, a reference to a row that does
-    not exist (or is soft-deleted), or a delete that live rows still depend on. The API
-    answers 409 with `field` and `message` (never the database driver's text)."""
+class Conflict(IntegrityError):
+    """A write the data refuses, found before the database would refuse it: a unique
+    value taken, a reference to a row that does not exist (or is soft-deleted), or a
+    delete that live rows still depend on. An IntegrityError, so code that catches those
+    catches it too; the API answers 409 with `field` and `message` (never the database
+    driver's text)."""
 
     def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
+        super().__init__(f"{field}: {message}", None, ValueError(message))
         self.field = field
         self.message = message
 

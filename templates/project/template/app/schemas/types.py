@@ -70,10 +70,11 @@ def _only_bool(value: Any) -> Any:
 
 
 _NUMBER = _refuse(str, bytes, bool, message="Input should be a number")
-Int32 = Annotated[int, _NUMBER, Field(ge=INT32_MIN, le=INT32_MAX)]
-Int64 = Annotated[int, _NUMBER, Field(ge=INT64_MIN, le=INT64_MAX)]
-Id = Annotated[int, _NUMBER, Field(ge=1, le=INT32_MAX)]
-Float = Annotated[float, _NUMBER, Field(allow_inf_nan=False)]
+# (The constraints come before the validators, so that the JSON schema states them.)
+Int32 = Annotated[int, Field(ge=INT32_MIN, le=INT32_MAX), _NUMBER]
+Int64 = Annotated[int, Field(ge=INT64_MIN, le=INT64_MAX), _NUMBER]
+Id = Annotated[int, Field(ge=1, le=INT32_MAX), _NUMBER]
+Float = Annotated[float, Field(allow_inf_nan=False), _NUMBER]
 Bool = Annotated[bool, JsonOnly(_only_bool)]
 Str = Annotated[str, Strict(), Field(pattern=NO_NUL)]
 Text = Annotated[str, Strict(), Field(max_length=TEXT_MAX_LENGTH, pattern=NO_NUL)]
@@ -164,21 +165,20 @@ Base64 = Annotated[
 ]
 
 
-def _check_json(value: Any, depth: int = 1) -> None:
-    if depth > JSON_MAX_DEPTH:
-        raise PydanticCustomError(
-            "json_too_deep",
-            "json values may be nested at most {max} levels deep",
-            {"max": JSON_MAX_DEPTH},
-        )
-    if isinstance(value, float) and not math.isfinite(value):
+def _check_json(value: Any, depth: int = 0) -> None:
+    """Depth counts the arrays and objects around a value: `[[1]]` is 2 deep."""
+    if isinstance(value, (dict, list)):
+        depth += 1
+        if depth > JSON_MAX_DEPTH:
+            raise PydanticCustomError(
+                "json_too_deep",
+                "json values may be nested at most {max} levels deep",
+                {"max": JSON_MAX_DEPTH},
+            )
+        for item in value.values() if isinstance(value, dict) else value:
+            _check_json(item, depth)
+    elif isinstance(value, float) and not math.isfinite(value):
         raise PydanticCustomError("finite_number", "json numbers must be finite")
-    if isinstance(value, dict):
-        for item in value.values():
-            _check_json(item, depth + 1)
-    elif isinstance(value, list):
-        for item in value:
-            _check_json(item, depth + 1)
 
 
 def _json_value(value: Any) -> Any:
@@ -202,11 +202,19 @@ class Exact:
         integer = rf"(0|[1-9][0-9]{{0,{whole - 1}}})" if whole > 0 else "0"
         fraction = rf"(\.[0-9]{{1,{scale}}})?" if scale > 0 else ""
         self.pattern = rf"^-?{integer}{fraction}$"
+        self._regex = re.compile(rf"-?{integer}{fraction}\Z")
 
     def _validate(self, value: Any) -> Decimal:
         if isinstance(value, Decimal):
             number = value
         elif isinstance(value, str):
+            if not self._regex.match(value):
+                raise PydanticCustomError(
+                    "decimal",
+                    "a decimal of at most {whole} digits before the point and {scale} "
+                    "after it, as a string such as '12.34'",
+                    {"whole": self.precision - self.scale, "scale": self.scale},
+                )
             try:
                 number = Decimal(value)
             except InvalidOperation:
