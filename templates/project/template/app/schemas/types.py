@@ -43,8 +43,9 @@ INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 # MySQL's TEXT holds 65,535 bytes; forge declares `text` as MEDIUMTEXT there, and
 # PostgreSQL and SQLite have no smaller limit. A UTF-8 character takes up to 4 bytes.
 TEXT_MAX_LENGTH = 1_000_000
-# MySQL/MariaDB refuse JSON documents nested deeper than 32 levels.
-JSON_MAX_DEPTH = 32
+# MariaDB refuses JSON documents more than 32 levels deep, counting the innermost value:
+# at most 31 arrays or objects inside one another.
+JSON_MAX_DEPTH = 31
 NO_NUL = r"^[^\x00]*$"
 
 class JsonOnly(BeforeValidator):
