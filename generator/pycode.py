@@ -439,6 +439,7 @@ _INPUT_TYPES = {
 }
 _OUTPUT_TYPES = {
     **_INPUT_TYPES,
+    "bigint": "int",  # a row written by other code may hold any 64-bit value
     "text": "Str",
     "datetime": "StoredDateTime",
     "time": "StoredTime",

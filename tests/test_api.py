@@ -36,7 +36,7 @@ BY_HAND = [
     "float Infinity refused",
     "float 1e400 refused",
     "count=2147483648 refused",
-    "big=9223372036854775808 refused",
+    "big=9223372036854775807 refused",
     "list {'page': 1180591620717411303424} refused",
     "id overflow refused",
     "NUL refused",
@@ -106,9 +106,7 @@ def test_filters_sorting_search_and_own_route(blog_project: Path, tmp_path: Path
     project = tmp_path / "blog"
     shutil.copytree(blog_project, project, ignore=shutil.ignore_patterns("*.db", "__pycache__"))
     routes = project / "app" / "api" / "routes" / "post.py"
-    routes.write_text(
-        routes.read_text()
-        + '''
+    routes.write_text(routes.read_text() + '''
 
 from app.api.crud_router import Session  # noqa: E402
 from app.repositories.post_repository import PostRepository  # noqa: E402
@@ -118,8 +116,7 @@ from app.repositories.post_repository import PostRepository  # noqa: E402
 async def published_posts(session: Session) -> list[object]:
     """The published posts (a user's own route, below the generated ones)."""
     return list(await PostRepository(session).find_by({"status": "published"}))
-'''
-    )
+''')
     in_project(project, "ruff", "check", "--quiet", str(routes))
     passed = drive(project, "blog", f"sqlite+aiosqlite:///{tmp_path / 'blog.db'}")
     assert {"filter", "sort", "sort by created_at", "search case-insensitive"} <= set(passed)
@@ -142,8 +139,12 @@ async def published_posts(session: Session) -> list[object]:
 )
 def test_searchable_is_checked(tmp_path: Path, field: str, message: str) -> None:
     spec = tmp_path / "forge.yaml"
-    spec.write_text(f"project: {{name: things}}\nentities:\n  Thing:\n    fields:\n      count: {field}\n")
-    result = forge("new", str(tmp_path / "out"), "--spec", str(spec), "--defaults", cwd=tmp_path, check=False)
+    spec.write_text(
+        f"project: {{name: things}}\nentities:\n  Thing:\n    fields:\n      count: {field}\n"
+    )
+    result = forge(
+        "new", str(tmp_path / "out"), "--spec", str(spec), "--defaults", cwd=tmp_path, check=False
+    )
     assert result.returncode == 2, result.stderr
     assert result.stderr.count("\n") == 1 and message in result.stderr, result.stderr
     assert "Traceback" not in result.stderr

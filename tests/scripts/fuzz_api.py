@@ -94,7 +94,9 @@ def database(project: Path, kind: str) -> Iterator[str]:
         _run([sys.executable, "-m", "generator", "db", "create"], project, forge_env)
     try:
         env = _env(project, url)
-        _run([sys.executable, "-m", "alembic", "revision", "--autogenerate", "-m", "i"], project, env)
+        _run(
+            [sys.executable, "-m", "alembic", "revision", "--autogenerate", "-m", "i"], project, env
+        )
         _run([sys.executable, "-m", "alembic", "upgrade", "head"], project, env)
         yield url
     finally:
@@ -154,9 +156,7 @@ def schemathesis(base: str, examples: int, seed: int, timeout: float = 1800) -> 
     return result.returncode, result.stdout + result.stderr
 
 
-def fuzz(
-    spec: Path, kind: str, examples: int, seed: int, orm: str = "sqlmodel"
-) -> tuple[int, str]:
+def fuzz(spec: Path, kind: str, examples: int, seed: int, orm: str = "sqlmodel") -> tuple[int, str]:
     """Generate, migrate, serve and fuzz one spec on one database."""
     with tempfile.TemporaryDirectory(prefix="forge-fuzz-") as tmp:
         project = generate(spec, Path(tmp), kind, orm)

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response, status
-from pydantic import BaseModel, Field, create_model
+from pydantic import AwareDatetime, BaseModel, Field, create_model
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement
 
@@ -50,18 +50,25 @@ def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
         409: "Conflict with the stored data (unique value, reference, dependent rows)",
         422: "Invalid input",
     }
-    return {code: {"model": ErrorBody, "description": descriptions[code]} for code in codes}
+    return {
+        code: {"model": ErrorBody, "description": descriptions[code]} for code in codes
+    }
 
 
 def _input_type(annotation: Any) -> tuple[Any, bool] | None:
     """The query-parameter type for a field of the Read schema and whether it is
     ordered (ranges apply); None when the field cannot be filtered on (bytes, json)."""
-    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
+    if (
+        isinstance(annotation, types.UnionType)
+        or typing.get_origin(annotation) is typing.Union
+    ):
         args = [arg for arg in typing.get_args(annotation) if arg is not type(None)]
         if len(args) != 1:
             return None
         annotation = args[0]
     base = _base_type(annotation)
+    if base is AwareDatetime:
+        base = dt.datetime
     if typing.get_origin(base) is not None or not isinstance(base, type):
         return None
     if issubclass(base, _NOT_FILTERABLE):
@@ -75,11 +82,19 @@ def _input_type(annotation: Any) -> tuple[Any, bool] | None:
 
 
 def _base_type(annotation: Any) -> Any:
-    return typing.get_args(annotation)[0] if typing.get_origin(annotation) is Annotated else annotation
+    return (
+        typing.get_args(annotation)[0]
+        if typing.get_origin(annotation) is Annotated
+        else annotation
+    )
 
 
 def list_query_model(
-    name: str, read: type[BaseModel], columns: Sequence[str], searchable: Sequence[str]
+    name: str,
+    create: type[BaseModel],
+    read: type[BaseModel],
+    columns: Sequence[str],
+    searchable: Sequence[str],
 ) -> type[BaseModel]:
     """The query parameters of a list route: page and size, one exact filter per column
     (`?status=draft`), ranges on ordered columns (`?created_at__gte=...`), `order_by`
@@ -91,8 +106,10 @@ def list_query_model(
     }
     sortable: list[str] = []
     for field_name, info in read.model_fields.items():
-        if field_name not in columns:
-            continue
+        if field_name not in columns or field_name == "deleted_at":
+            continue  # (soft-deleted rows are never listed)
+        # The type a client sends (with its bounds), else the type it is read as.
+        info = create.model_fields.get(field_name, info)
         annotation = info.annotation
         if info.metadata:  # Pydantic keeps Annotated's constraints apart
             annotation = Annotated[(annotation, *info.metadata)]
@@ -101,7 +118,10 @@ def list_query_model(
             continue
         kind, ordered = found
         sortable.append(field_name)
-        fields[field_name] = (kind | None, Field(None, description=f"{field_name} equals"))
+        fields[field_name] = (
+            kind | None,
+            Field(None, description=f"{field_name} equals"),
+        )
         if ordered:
             for op in RANGES:
                 fields[f"{field_name}__{op}"] = (
@@ -116,8 +136,7 @@ def list_query_model(
             pattern=rf"^-?({names})(,-?({names}))*$",
             max_length=1000,
             description=(
-                "Comma-separated fields, '-' for descending: "
-                + ", ".join(sortable)
+                "Comma-separated fields, '-' for descending: " + ", ".join(sortable)
             ),
         ),
     )
@@ -129,7 +148,9 @@ def list_query_model(
                 min_length=1,
                 max_length=200,
                 pattern=NO_NUL,
-                description="Rows whose " + ", ".join(searchable) + " contain this text",
+                description="Rows whose "
+                + ", ".join(searchable)
+                + " contain this text",
             ),
         )
     return create_model(  # type: ignore[no-any-return, call-overload]
@@ -156,7 +177,12 @@ def list_conditions(
         from sqlalchemy import or_
 
         conditions.append(
-            or_(*(info.column(field).icontains(search, autoescape=True) for field in searchable))
+            or_(
+                *(
+                    info.column(field).icontains(search, autoescape=True)
+                    for field in searchable
+                )
+            )
         )
     order: list[Any] = []
     order_by = getattr(query, "order_by", None)
@@ -185,7 +211,7 @@ def crud_router(
     """
     router = APIRouter(prefix=prefix, tags=[name])
     columns = list(crud.model.__table__.columns.keys())
-    ListQuery = list_query_model(name, read, columns, searchable)
+    ListQuery = list_query_model(name, create, read, columns, searchable)
 
     async def found(session: AsyncSession, id: int) -> Any:
         row = await crud(session).get_by_id(id)
@@ -209,7 +235,12 @@ def crud_router(
         items = await rows.get_all(
             skip=(page - 1) * size, limit=size, where=where, order_by=order
         )
-        return {"items": items, "total": await rows.count(where), "page": page, "size": size}
+        return {
+            "items": items,
+            "total": await rows.count(where),
+            "page": page,
+            "size": size,
+        }
 
     @router.get(
         "/{id:int}",

@@ -99,7 +99,8 @@ class BaseCRUD(Generic[ModelT, CreateT, UpdateT]):
                 ):
                     raise Conflict(column.key, f"no {target.name} with id {value}")
             if column.unique or any(
-                index.unique and list(index.columns) == [column] for index in table.indexes
+                index.unique and list(index.columns) == [column]
+                for index in table.indexes
             ):
                 others = [table.c.id != id] if id is not None else []
                 if await self._exists(table, column == value, *others):
@@ -149,11 +150,18 @@ class BaseCRUD(Generic[ModelT, CreateT, UpdateT]):
         if soft:
             setattr(instance, SOFT_DELETE_COLUMN, utcnow())
         else:
-            await self.session.delete(instance)
+            # A DELETE statement, not session.delete(): the database applies ON DELETE,
+            # and a row that refers to itself is no cycle for the unit of work.
+            self.session.expunge(instance)
+            await self.session.execute(
+                delete(self._table).where(self._info.where_id(id))
+            )
         await self._commit()
         return True
 
-    async def _apply_references(self, table: Table, ids: list[Any], *, soft: bool) -> None:
+    async def _apply_references(
+        self, table: Table, ids: list[Any], *, soft: bool
+    ) -> None:
         """The on_delete rule of every foreign key to `table`, for the rows `ids` being
         deleted (soft: only live referring rows count, the database does nothing)."""
         metadata = table.metadata

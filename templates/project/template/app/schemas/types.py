@@ -39,7 +39,9 @@ from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import PydanticCustomError, core_schema
 
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
-INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+# A bigint column holds 64 bits; the API takes the integers every JSON client reads
+# exactly (JavaScript's safe integers, within 2**53).
+INT64_MIN, INT64_MAX = -(2**53 - 1), 2**53 - 1
 # MySQL's TEXT holds 65,535 bytes; forge declares `text` as MEDIUMTEXT there, and
 # PostgreSQL and SQLite have no smaller limit. A UTF-8 character takes up to 4 bytes.
 TEXT_MAX_LENGTH = 1_000_000
@@ -47,6 +49,7 @@ TEXT_MAX_LENGTH = 1_000_000
 # at most 31 arrays or objects inside one another.
 JSON_MAX_DEPTH = 31
 NO_NUL = r"^[^\x00]*$"
+
 
 class JsonOnly(BeforeValidator):
     """Refuses what JSON would not send for the type: a string or a bool for a number,
@@ -96,7 +99,9 @@ def _iso(kind: type) -> BeforeValidator:
         if isinstance(value, kind) or (isinstance(value, str) and pattern.match(value)):
             return value
         raise PydanticCustomError(
-            "iso_format", "Input should be an ISO 8601 string ({kind})", {"kind": kind.__name__}
+            "iso_format",
+            "Input should be an ISO 8601 string ({kind})",
+            {"kind": kind.__name__},
         )
 
     return BeforeValidator(check)
@@ -128,7 +133,9 @@ def _time_utc(value: dt.time) -> dt.time:
     offset = value.utcoffset()
     if offset is None:
         return value.replace(tzinfo=dt.UTC)
-    moment = dt.datetime.combine(dt.date(2000, 1, 3), value.replace(tzinfo=None)) - offset
+    moment = (
+        dt.datetime.combine(dt.date(2000, 1, 3), value.replace(tzinfo=None)) - offset
+    )
     return moment.time().replace(tzinfo=dt.UTC)
 
 
@@ -161,7 +168,9 @@ _BASE64 = r"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
 Base64 = Annotated[
     bytes,
     BeforeValidator(_from_base64),
-    PlainSerializer(lambda value: base64.b64encode(value).decode("ascii"), when_used="json"),
+    PlainSerializer(
+        lambda value: base64.b64encode(value).decode("ascii"), when_used="json"
+    ),
     WithJsonSchema({"type": "string", "contentEncoding": "base64", "pattern": _BASE64}),
 ]
 
