@@ -35,6 +35,7 @@ SPECS = {
     "shop": ROOT / "examples" / "shop" / "forge.yaml",
     "all_types": ROOT / "tests" / "data" / "all_types.yaml",
 }
+ALL_PHASES = "examples,coverage,fuzzing,stateful"
 SERVER_URLS = {
     "postgresql": os.environ.get(
         "FORGE_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
@@ -143,25 +144,34 @@ def serve(project: Path, url: str) -> Iterator[str]:
         log.close()
 
 
-def schemathesis(base: str, examples: int, seed: int, timeout: float = 1800) -> tuple[int, str]:
+def schemathesis(
+    base: str, examples: int, seed: int, phases: str = ALL_PHASES, timeout: float = 3600
+) -> tuple[int, str]:
     """Run the fuzzer on a served API: (exit code, output)."""
     args = [
         sys.executable, "-m", "schemathesis.cli", "run", f"{base}/openapi.json",
         "--checks", "all", "--exclude-checks", "unsupported_method",
         "--seed", str(seed), "--max-examples", str(examples),
         "--workers", "1", "--no-color", "--generation-database", "none",
-        "--request-timeout", "30",
+        "--request-timeout", "30", "--phases", phases,
     ]  # fmt: skip
     result = subprocess.run(args, capture_output=True, text=True, timeout=timeout)
     return result.returncode, result.stdout + result.stderr
 
 
-def fuzz(spec: Path, kind: str, examples: int, seed: int, orm: str = "sqlmodel") -> tuple[int, str]:
+def fuzz(
+    spec: Path,
+    kind: str,
+    examples: int,
+    seed: int,
+    orm: str = "sqlmodel",
+    phases: str = ALL_PHASES,
+) -> tuple[int, str]:
     """Generate, migrate, serve and fuzz one spec on one database."""
     with tempfile.TemporaryDirectory(prefix="forge-fuzz-") as tmp:
         project = generate(spec, Path(tmp), kind, orm)
         with database(project, kind) as url, serve(project, url) as base:
-            code, output = schemathesis(base, examples, seed)
+            code, output = schemathesis(base, examples, seed, phases)
         server_log = (project / "uvicorn.log").read_text()
         if code != 0 and server_log:
             output += "\n--- server log\n" + server_log[-20000:]
@@ -175,12 +185,13 @@ def main() -> int:
     parser.add_argument("--spec", choices=sorted(SPECS), action="append")
     parser.add_argument("--database", choices=("sqlite", "postgresql", "mysql"), action="append")
     parser.add_argument("--orm", choices=("sqlmodel", "sqlalchemy"), default="sqlmodel")
+    parser.add_argument("--phases", default=ALL_PHASES, help=f"default: {ALL_PHASES}")
     args = parser.parse_args()
     failed = 0
     for name in args.spec or sorted(SPECS):
         for kind in args.database or ("sqlite", "postgresql", "mysql"):
             started = time.monotonic()
-            code, output = fuzz(SPECS[name], kind, args.examples, args.seed, args.orm)
+            code, output = fuzz(SPECS[name], kind, args.examples, args.seed, args.orm, args.phases)
             elapsed = time.monotonic() - started
             summary = [line for line in output.splitlines() if " in " in line and "s" in line]
             print(f"{name} on {kind}: exit {code} in {elapsed:.0f}s  {summary[-1:] or ''}")

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Annotated, Any
 
+from annotated_types import MaxLen
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response, status
 from pydantic import AwareDatetime, BaseModel, Field, create_model
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -32,6 +33,7 @@ from app.schemas.types import (
 Session = Annotated[AsyncSession, Depends(get_db)]
 PathId = Annotated[int, Path(ge=1, le=INT32_MAX, description="The row's id")]
 MAX_PAGE_SIZE = 100
+MAX_FILTER_LENGTH = 200  # characters of a string filter (URLs have a size limit)
 
 RANGES = ("gte", "lte", "gt", "lt")
 _COMPARE = {
@@ -117,6 +119,16 @@ def list_query_model(
         if found is None:
             continue
         kind, ordered = found
+        if _base_type(kind) is str:  # an exact match on long text belongs to search
+            longest = min(
+                [MAX_FILTER_LENGTH]
+                + [
+                    item.max_length
+                    for item in info.metadata
+                    if isinstance(item, MaxLen)
+                ]
+            )
+            kind = Annotated[str, Field(max_length=longest, pattern=NO_NUL)]
         sortable.append(field_name)
         fields[field_name] = (
             kind | None,
