@@ -46,6 +46,14 @@ _ORDERED = (int, float, Decimal, dt.date, dt.datetime, dt.time)
 _NOT_FILTERABLE = (bytes, dict, list)
 
 
+# What FastAPI says when a request body is not JSON at all.
+BODY_NOT_PARSED = "There was an error parsing the body"
+
+
+class NotFound(HTTPException):
+    """No row with this id: 404 in the API's error shape (app.main)."""
+
+
 def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
     descriptions = {
         404: "No row with this id",
@@ -228,7 +236,7 @@ def crud_router(
     async def found(session: AsyncSession, id: int) -> Any:
         row = await crud(session).get_by_id(id)
         if row is None:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, f"{name} {id} not found")
+            raise NotFound(status.HTTP_404_NOT_FOUND, f"{name} {id} not found")
         return row
 
     @router.get(
