@@ -145,9 +145,15 @@ def serve(project: Path, url: str) -> Iterator[str]:
 
 
 def schemathesis(
-    base: str, examples: int, seed: int, phases: str = ALL_PHASES, timeout: float = 3600
+    base: str,
+    examples: int,
+    seed: int,
+    phases: str = ALL_PHASES,
+    timeout: float = 3600,
+    cwd: Path | None = None,
 ) -> tuple[int, str]:
-    """Run the fuzzer on a served API: (exit code, output)."""
+    """Run the fuzzer on a served API: (exit code, output). It writes a cache folder
+    (.schemathesis) in `cwd`: the project under test, never the checkout."""
     args = [
         sys.executable, "-m", "schemathesis.cli", "run", f"{base}/openapi.json",
         "--checks", "all", "--exclude-checks", "unsupported_method",
@@ -155,7 +161,7 @@ def schemathesis(
         "--workers", "1", "--no-color", "--generation-database", "none",
         "--request-timeout", "30", "--phases", phases,
     ]  # fmt: skip
-    result = subprocess.run(args, capture_output=True, text=True, timeout=timeout)
+    result = subprocess.run(args, capture_output=True, text=True, timeout=timeout, cwd=cwd)
     return result.returncode, result.stdout + result.stderr
 
 
@@ -171,7 +177,7 @@ def fuzz(
     with tempfile.TemporaryDirectory(prefix="forge-fuzz-") as tmp:
         project = generate(spec, Path(tmp), kind, orm)
         with database(project, kind) as url, serve(project, url) as base:
-            code, output = schemathesis(base, examples, seed, phases)
+            code, output = schemathesis(base, examples, seed, phases, cwd=project)
         server_log = (project / "uvicorn.log").read_text()
         if code != 0 and server_log:
             output += "\n--- server log\n" + server_log[-20000:]
