@@ -149,3 +149,16 @@ def test_searchable_is_checked(tmp_path: Path, field: str, message: str) -> None
     assert result.stderr.count("\n") == 1 and message in result.stderr, result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_api_by_hand_with_sqlalchemy_models(tmp_path: Path) -> None:
+    """The same checks with `orm: sqlalchemy` (the schemas and routes are shared; the
+    column types are each ORM's own)."""
+    project = tmp_path / "alltypes"
+    forge(
+        "new", str(project), "--spec", str(ALL_TYPES), "--orm", "sqlalchemy", "--defaults",
+        cwd=tmp_path,
+    )  # fmt: skip
+    passed = drive(project, "all_types", f"sqlite+aiosqlite:///{tmp_path / 'api.db'}")
+    missing = [name for name in BY_HAND if name not in passed]
+    assert not missing, missing
