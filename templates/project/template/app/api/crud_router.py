@@ -16,6 +16,7 @@ from typing import Annotated, Any
 from annotated_types import MaxLen
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response, status
 from pydantic import AwareDatetime, BaseModel, Field, create_model
+from sqlalchemy import or_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement
 
@@ -189,13 +190,13 @@ def list_conditions(
     for key, value in query.model_dump(exclude_none=True).items():
         if key in ("page", "size", "order_by", "search"):
             continue
-        column_name, _, op = key.partition("__")
-        column = info.column(column_name)
-        conditions.append(_COMPARE[op](column, value) if op else column == value)
+        column_name, _, op = key.rpartition("__")
+        if op in _COMPARE:  # created_at__gte
+            conditions.append(_COMPARE[op](info.column(column_name), value))
+        else:
+            conditions.append(info.column(key) == value)
     search = getattr(query, "search", None)
     if search:
-        from sqlalchemy import or_
-
         conditions.append(
             or_(
                 *(
