@@ -199,8 +199,9 @@ def main() -> int:
             started = time.monotonic()
             code, output = fuzz(SPECS[name], kind, args.examples, args.seed, args.orm, args.phases)
             elapsed = time.monotonic() - started
-            summary = [line for line in output.splitlines() if " in " in line and "s" in line]
-            print(f"{name} on {kind}: exit {code} in {elapsed:.0f}s  {summary[-1:] or ''}")
+            cases = [line.strip() for line in output.splitlines() if " generated" in line]
+            last = output.strip().splitlines()[-1].strip("= ") if output.strip() else ""
+            print(f"{name} on {kind}: exit {code} in {elapsed:.0f}s; {cases[-1:]}; {last}")
             if code != 0:
                 failed += 1
                 print(output)
