@@ -87,6 +87,8 @@ def kind_of(column_type: Any) -> str:
     """The canonical kind of an SQLAlchemy type (generic or dialect-specific)."""
     from sqlalchemy import types
 
+    if isinstance(column_type, types.TypeDecorator):  # e.g. ExactDecimal: its NUMERIC
+        column_type = column_type.impl_instance
     checks: tuple[tuple[type[Any], str], ...] = (
         (types.Enum, "enum"),
         (types.Boolean, "bool"),
