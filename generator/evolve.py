@@ -336,7 +336,7 @@ class _Writer:
         checks, fills, downgrade_checks = self._enum_changes(context.bind)
         rewritten: list[Any] = []
         for operation in upgrade.ops:
-            rewritten.extend(self._rewrite(operation, checks))
+            rewritten.extend(self._rewrite(operation, checks, downgrade_checks))
         if not (first or rewritten or fills or downgrade_checks):
             directives[:] = []
             return
@@ -433,7 +433,7 @@ class _Writer:
             return True, "now"
         return False, name
 
-    def _rewrite(self, operation: Any, checks: list[Any]) -> list[Any]:
+    def _rewrite(self, operation: Any, checks: list[Any], downgrade_checks: list[Any]) -> list[Any]:
         from alembic.operations import ops
 
         if not isinstance(operation, ops.ModifyTableOps):
@@ -483,10 +483,11 @@ class _Writer:
                         self.notes.append(f"NULLs in {table}.{inner.column_name} become {value!r}")
                     else:
                         checks.append(Call("refuse_nulls", table, inner.column_name))
-                new_length = getattr(inner.modify_type, "length", None)
-                old_length = getattr(inner.existing_type, "length", None)
-                if new_length and old_length and new_length < old_length:
-                    checks.append(Call("refuse_longer", table, inner.column_name, new_length))
+                if inner.modify_type is not None and inner.existing_type is not None:
+                    forward, backward = _narrowing(table, inner)
+                    checks.extend(forward)
+                    downgrade_checks.extend(Reversible(None, c) for c in backward)
+                    _cast(inner)
             kept.append(inner)
         result = before
         if kept:
@@ -578,6 +579,89 @@ class _Writer:
                     f"rows of {entity.table}.{field.name} with {shown} become {given!r}"
                 )
         return checks, fills, downgrade_checks
+
+
+def _narrowing(table: str, alter: Any) -> tuple[list[Any], list[Any]]:
+    """The checks (run before any DDL) for a column type change whose new type may not
+    hold the existing values: (for the upgrade, for the downgrade)."""
+    import sqlalchemy as sa
+
+    column = alter.column_name
+    old, new = alter.existing_type, alter.modify_type
+
+    def checks(before: Any, after: Any) -> list[Any]:
+        if isinstance(before, sa.Enum) or isinstance(after, sa.Enum):
+            return []  # enum values: _enum_changes
+        if isinstance(after, sa.String) and getattr(after, "length", None):
+            length = after.length
+            if isinstance(before, sa.String):
+                if before.length and length < before.length:
+                    return [Call("refuse_longer", table, column, length)]
+                return []
+            return [Call("refuse_longer", table, column, length, True)]
+        if isinstance(after, sa.Integer) and not isinstance(before, sa.Integer):
+            bits = 64 if isinstance(after, sa.BigInteger) else 32
+            return [Call("refuse_not_integer", table, column, bits)]
+        if all(isinstance(t, sa.Numeric) and not isinstance(t, sa.Float) for t in (before, after)):
+            precision, scale = after.precision, after.scale
+            if precision is None or scale is None:
+                return []
+            if (before.precision or 0) > precision or (before.scale or 0) > scale:
+                return [Call("refuse_numeric", table, column, precision, scale)]
+        return []
+
+    return checks(old, new), checks(new, old)
+
+
+def _cast(alter: Any) -> None:
+    """A change of the kind of a column's type (str -> int): PostgreSQL casts only with
+    USING; the downgrade casts back with its own USING."""
+    import sqlalchemy as sa
+    from sqlalchemy.dialects import postgresql
+
+    old, new = alter.existing_type, alter.modify_type
+    kinds = (sa.String, sa.Integer, sa.Numeric, sa.Boolean, sa.Date, sa.DateTime)
+
+    def kind(value: Any) -> Any:
+        if isinstance(value, sa.Enum):
+            return None
+        return next((k for k in kinds if isinstance(value, k)), None)
+
+    if kind(old) is None or kind(new) is None or kind(old) is kind(new):
+        return
+    dialect = postgresql.dialect()
+    quoted = dialect.identifier_preparer.quote(alter.column_name)
+    alter.__class__ = CastColumn
+    alter.kw["postgresql_using"] = f"{quoted}::{new.compile(dialect=dialect)}"
+    alter.back_using = f"{quoted}::{old.compile(dialect=dialect)}"
+
+
+def _cast_op() -> type[Any]:
+    from alembic.autogenerate import renderers
+    from alembic.operations import ops
+
+    class CastColumnOp(ops.AlterColumnOp):
+        """alter_column with a postgresql_using in each direction."""
+
+        back_using: str
+
+        def reverse(self) -> Any:
+            reverse: Any = super().reverse()
+            reverse.kw["postgresql_using"] = self.back_using
+            reverse.back_using = self.kw["postgresql_using"]
+            return reverse
+
+    def render(context: Any, op: Any) -> str:
+        text = str(render_alter(context, op))
+        assert text.endswith(")")
+        return f"{text[:-1]},\n{' ' * 8}postgresql_using={op.kw['postgresql_using']!r})"
+
+    render_alter = renderers.dispatch(ops.AlterColumnOp)
+    renderers.dispatch_for(CastColumnOp)(render)
+    return CastColumnOp
+
+
+CastColumn = _cast_op()
 
 
 def _using(bind: Any, table: str, column: str, values: list[str]) -> int:
