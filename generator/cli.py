@@ -592,7 +592,9 @@ def db_migrate(
             import questionary
 
             def ask(question: str) -> bool:
-                return bool(questionary.confirm(question, default=False).unsafe_ask())
+                # asked while Alembic's event loop runs: the prompt gets a thread of its own
+                prompt = questionary.confirm(question, default=False)
+                return bool(prompt.application.run(in_thread=True))
 
         options = evolve.Options(renames, defaults, allow_drop, ask)
         outcome = evolve.migrate(target, root, message, options)

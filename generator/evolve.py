@@ -354,12 +354,13 @@ class _Writer:
         renames = list(self.options.renames)
         if self.options.ask is None:
             return renames
+        renames += self._confirm_tables(upgrade, renames)
         dropped, added = _drops_and_adds(upgrade)
         for table, column, kind in dropped:
             if any(r.column and r.table == table and r.old == column for r in renames):
                 continue
             for new_table, new_column, new_kind in added:
-                if new_table != table or type(new_kind) is not type(kind):
+                if new_table != table or _affinity(new_kind) is not _affinity(kind):
                     continue
                 question = f"Did you rename {table}.{column} to {table}.{new_column}?"
                 if self.options.ask(question):
@@ -367,6 +368,33 @@ class _Writer:
                     added.remove((new_table, new_column, new_kind))
                     break
         return renames
+
+    def _confirm_tables(self, upgrade: Any, renames: list[Rename]) -> list[Rename]:
+        """A dropped table and a created one with the same columns (names and kinds of
+        types): the question whether it is a rename."""
+        from alembic.operations import ops
+
+        assert self.options.ask is not None
+        known = {r.old for r in renames if not r.column} | {r.new for r in renames if not r.column}
+        dropped = [
+            o for o in upgrade.ops if isinstance(o, ops.DropTableOp) and o.table_name not in known
+        ]
+        created = [
+            o for o in upgrade.ops if isinstance(o, ops.CreateTableOp) and o.table_name not in known
+        ]
+        confirmed: list[Rename] = []
+        for drop in dropped:
+            shape = _shape(drop.to_table().columns)
+            for create in created:
+                if _shape(create.to_table().columns) != shape:
+                    continue
+                if self.options.ask(
+                    f"Did you rename table {drop.table_name} to {create.table_name}?"
+                ):
+                    confirmed.append(Rename(drop.table_name, drop.table_name, create.table_name))
+                    created.remove(create)
+                    break
+        return confirmed
 
     def _refuse_drops(self, upgrade: Any) -> None:
         from alembic.operations import ops
@@ -682,6 +710,30 @@ def _plain(value: Any) -> Any:
     if isinstance(value, (dt.date, dt.time, uuid.UUID, decimal.Decimal)):
         return str(value)
     return value
+
+
+def _shape(columns: Any) -> set[tuple[str, Any]]:
+    """A table's columns as (name, type class), to compare a dropped and a created table."""
+    return {(c.name, _affinity(c.type)) for c in columns}
+
+
+def _affinity(kind: Any) -> Any:
+    """The family of a type, the same for a column's reflected type and its model type
+    (VARCHAR and AutoString; TINYINT and Boolean on MySQL)."""
+    import sqlalchemy as sa
+
+    families = {
+        "enum": (sa.Enum,),
+        "number": (sa.Integer, sa.Numeric, sa.Boolean),  # MySQL reflects booleans as TINYINT
+        "text": (sa.String, sa.Uuid),  # UUIDs are CHAR(32) on SQLite and MySQL
+        "time": (sa.DateTime, sa.Date, sa.Time),
+    }
+    if isinstance(kind, sa.types.TypeDecorator):  # SQLModel's AutoString: a String inside
+        kind = kind.impl_instance
+    for family, kinds in families.items():
+        if isinstance(kind, kinds):
+            return family
+    return getattr(kind, "_type_affinity", None) or type(kind)
 
 
 def _drops_and_adds(upgrade: Any) -> tuple[list[tuple[str, str, Any]], list[tuple[str, str, Any]]]:
