@@ -147,7 +147,8 @@ def test_migrate_asks_about_renames(notes: tuple[Path, str]) -> None:
     assert "renamed table tag -> label (values kept)" in output, output
     forge("db", "upgrade", cwd=project, env=env)
     assert sql(url, "SELECT name FROM label ORDER BY id") == [("red",), ("blue",)]
-    assert forge("db", "check", cwd=project, env=env, check=False).returncode == 0
+    checked = forge("db", "check", cwd=project, env=env, check=False)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
 
     # a column and a table: no, and no to dropping them: refused, nothing written
     before = revisions(project)
