@@ -682,7 +682,9 @@ def _cast_op() -> type[Any]:
     def render(context: Any, op: Any) -> str:
         text = str(render_alter(context, op))
         assert text.endswith(")")
-        return f"{text[:-1]},\n{' ' * 8}postgresql_using={op.kw['postgresql_using']!r})"
+        last = text.rsplit("\n", 1)[-1]
+        indent = last[: len(last) - len(last.lstrip())]
+        return f"{text[:-1]},\n{indent}postgresql_using={op.kw['postgresql_using']!r})"
 
     render_alter = renderers.dispatch(ops.AlterColumnOp)
     renderers.dispatch_for(CastColumnOp)(render)
