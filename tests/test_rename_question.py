@@ -127,13 +127,16 @@ def test_migrate_asks_about_renames(notes: tuple[Path, str]) -> None:
         "INSERT INTO tag (name, shown) VALUES ('red', true), ('blue', false)",
     )
 
-    # a column: yes
-    edit(project, "title: {type: str", "headline: {type: str")
+    # a column (shorter too): yes
+    edit(project, "title: {type: str, max_length: 200}", "headline: {type: str, max_length: 100}")
     output = migrate(
         project, url, "headline", [("Did you rename note.title to note.headline?", "y")]
     )
     assert output.endswith("\n0"), output
     assert "renamed column note.title -> note.headline (values kept)" in output, output
+    revision = next((project / "alembic" / "versions").glob("*_headline.py")).read_text()
+    assert "schema_changes.rename_column('note', 'title', 'headline')" in revision, revision
+    assert "schema_changes.refuse_longer('note', 'title', 100)" in revision, revision
     forge("db", "upgrade", cwd=project, env=env)
     assert sql(url, "SELECT headline, body FROM note ORDER BY id") == [
         ("first", "one"),
