@@ -622,8 +622,8 @@ def _narrowing(table: str, alter: Any) -> tuple[list[Any], list[Any]]:
     def checks(before: Any, after: Any) -> list[Any]:
         if isinstance(before, sa.Enum) or isinstance(after, sa.Enum):
             return []  # enum values: _enum_changes
-        if isinstance(after, sa.String) and getattr(after, "length", None):
-            length = after.length
+        length: int | None = getattr(after, "length", None)
+        if isinstance(after, sa.String) and length:
             if isinstance(before, sa.String):
                 if before.length and length < before.length:
                     return [Call("refuse_longer", table, column, length)]
@@ -678,7 +678,7 @@ def _cast(alter: Any) -> None:
 
     if kind(old) is None or kind(new) is None or kind(old) is kind(new):
         return
-    dialect = postgresql.dialect()
+    dialect: Any = postgresql.dialect()  # type: ignore[no-untyped-call]
     quoted = dialect.identifier_preparer.quote(alter.column_name)
     alter.__class__ = CastColumn
     alter.kw["postgresql_using"] = f"{quoted}::{new.compile(dialect=dialect)}"
