@@ -1,8 +1,8 @@
 """`forge db migrate` in a terminal asks whether a column or table that disappears and one
 of the same kind that appears in its place is a rename (pseudo-terminal, like a person).
 
-Yes: the revision renames (values kept). No: the question whether to drop; no again: the
-drop refusal (exit 1, no revision written).
+Yes (`y` Enter): the revision renames (values kept). No: the question whether to drop;
+no again: the drop refusal (exit 1, no revision written).
 """
 
 from __future__ import annotations
@@ -130,7 +130,7 @@ def test_migrate_asks_about_renames(notes: tuple[Path, str]) -> None:
     # a column (shorter too): yes
     edit(project, "title: {type: str, max_length: 200}", "headline: {type: str, max_length: 100}")
     output = migrate(
-        project, url, "headline", [("Did you rename note.title to note.headline?", "y")]
+        project, url, "headline", [("Did you rename note.title to note.headline?", "y\r")]
     )
     assert output.endswith("\n0"), output
     assert "renamed column note.title -> note.headline (values kept)" in output, output
@@ -145,7 +145,7 @@ def test_migrate_asks_about_renames(notes: tuple[Path, str]) -> None:
 
     # a table: yes
     edit(project, "  Tag:\n", "  Label:\n")
-    output = migrate(project, url, "label", [("Did you rename table tag to label?", "y")])
+    output = migrate(project, url, "label", [("Did you rename table tag to label?", "y\r")])
     assert output.endswith("\n0"), output
     assert "renamed table tag -> label (values kept)" in output, output
     forge("db", "upgrade", cwd=project, env=env)
@@ -162,10 +162,10 @@ def test_migrate_asks_about_renames(notes: tuple[Path, str]) -> None:
         url,
         "refused",
         [
-            ("Did you rename table label to badge?", "n"),
-            ("Did you rename note.body to note.content?", "n"),
-            ("Drop column note.body and all its values?", "n"),
-            ("Drop table label and all its rows?", "n"),
+            ("Did you rename table label to badge?", "n\r"),
+            ("Did you rename note.body to note.content?", "n\r"),
+            ("Drop column note.body and all its values?", "n\r"),
+            ("Drop table label and all its rows?", "n\r"),
         ],
     )
     assert output.endswith("\n1"), output
