@@ -342,6 +342,7 @@ class _Writer:
             return
         # checks first (before any DDL, so before the renames: the old names)
         checks = [_before_renames(check, renames) for check in checks]
+        fills = [_before_renames(fill, renames) for fill in fills]
         # in downgrade too: reversal puts the last first
         upgrade.ops = checks + fills + first + rewritten + downgrade_checks
         token = script.downgrade_ops.downgrade_token
@@ -624,8 +625,8 @@ def _narrowing(table: str, alter: Any) -> tuple[list[Any], list[Any]]:
             return []  # enum values: _enum_changes
         length: int | None = getattr(after, "length", None)
         if isinstance(after, sa.String) and length:
-            if isinstance(before, sa.String):
-                if before.length and length < before.length:
+            if isinstance(before, sa.String):  # text (no length) or a longer string
+                if before.length is None or length < before.length:
                     return [Call("refuse_longer", table, column, length)]
                 return []
             return [Call("refuse_longer", table, column, length, True)]

@@ -1,5 +1,6 @@
 """Narrowing type changes on a database with rows: a smaller decimal precision and scale,
-and text that becomes an integer (a cast; PostgreSQL needs USING).
+text that becomes an integer (a cast; PostgreSQL needs USING), text that becomes a string
+with a max_length.
 
 `forge db upgrade` refuses before any DDL when existing values do not fit (one line: table,
 column, how many rows; database unchanged); once they fit, the upgrade keeps and casts
@@ -28,6 +29,7 @@ entities:
   Item:
     fields:
       code: {{type: str, max_length: 12}}
+      note: text
       price: {{type: decimal, precision: 10, scale: 2}}
 """
 
@@ -108,21 +110,23 @@ def test_narrowing_is_checked_before_any_ddl(shop: tuple[Path, str]) -> None:
     db("upgrade")
     sql(
         url,
-        "INSERT INTO item (code, price) VALUES ('12', 12345.67), ('-7', 1.25), ('x1', 0.5)",
+        "INSERT INTO item (code, note, price) VALUES ('12', 'a', 12345.67), ('-7', 'b', 1.25),"
+        " ('x1', 'too long', 0.5)",
     )
     rows = sql(url, "SELECT code, price FROM item ORDER BY id")
     spec = project / "forge.yaml"
     text = spec.read_text()
     spec.write_text(
-        text.replace("code: {type: str, max_length: 12}", "code: {type: int}").replace(
-            "precision: 10, scale: 2", "precision: 6, scale: 1"
-        )
+        text.replace("code: {type: str, max_length: 12}", "code: {type: int}")
+        .replace("precision: 10, scale: 2", "precision: 6, scale: 1")
+        .replace("note: text", "note: {type: str, max_length: 5}")
     )
     forge("generate", cwd=project)
     migrated = db("migrate", "-m", "narrow", "--no-input")
     revision = next((project / "alembic" / "versions").glob("*_narrow.py")).read_text()
     assert "schema_changes.refuse_not_integer('item', 'code', 32)" in revision, revision
     assert "schema_changes.refuse_numeric('item', 'price', 6, 1)" in revision, revision
+    assert "schema_changes.refuse_longer('item', 'note', 5)" in revision, revision
     assert "postgresql_using='code::INTEGER'" in revision, revision
     assert "postgresql_using='code::VARCHAR(12)'" in revision, revision
     assert migrated.returncode == 0
@@ -130,6 +134,8 @@ def test_narrowing_is_checked_before_any_ddl(shop: tuple[Path, str]) -> None:
     refused("item.code: 1 row(s) are not whole numbers")
     sql(url, "UPDATE item SET code = '+42' WHERE code = 'x1'")
     rows = sql(url, "SELECT code, price FROM item ORDER BY id")
+    refused("item.note: 1 row(s) longer than 5 characters")
+    sql(url, "UPDATE item SET note = 'c' WHERE note = 'too long'")
     refused("item.price: 2 row(s) do not fit 6 digits with 1 after the point")
     sql(url, "UPDATE item SET price = 1234.5 WHERE price > 10000")
     rows = sql(url, "SELECT code, price FROM item ORDER BY id")
