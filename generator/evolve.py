@@ -337,6 +337,7 @@ class _Writer:
         rewritten: list[Any] = []
         for operation in upgrade.ops:
             rewritten.extend(self._rewrite(operation, checks, downgrade_checks))
+        self._scaled_decimals(context.bind, checks, fills, downgrade_checks)
         if not (first or rewritten or fills or downgrade_checks):
             directives[:] = []
             return
@@ -560,6 +561,49 @@ class _Writer:
                 break
         return calls
 
+    def _scaled_decimals(
+        self, bind: Any, checks: list[Any], fills: list[Any], downgrade_checks: list[Any]
+    ) -> None:
+        """SQLite stores a decimal as a scaled integer (app/core/types.py): the column's type
+        does not change with the precision or scale, so autogenerate sees nothing, but the
+        stored integers must be rescaled, after a check that they fit."""
+        if self.previous is None or bind.dialect.name != "sqlite":
+            return
+        limit = 18  # ExactDecimal.MAX_SCALED_PRECISION: larger ones are stored as text
+        before = {
+            (e.table, f.name): (f.precision, f.scale)
+            for e in self.previous.entities
+            for f in e.fields
+            if f.type == "decimal"
+        }
+        for entity in self.model.entities:
+            for field in entity.fields:
+                old = before.get((entity.table, field.name))
+                if field.type != "decimal" or old is None or old == (field.precision, field.scale):
+                    continue
+                (old_precision, old_scale), (precision, scale) = old, (field.precision, field.scale)
+                if not all(
+                    isinstance(v, int) for v in (old_precision, old_scale, precision, scale)
+                ):
+                    continue
+                assert isinstance(old_precision, int) and isinstance(old_scale, int)
+                assert isinstance(precision, int) and isinstance(scale, int)
+                if old_precision > limit or precision > limit:
+                    continue
+                table, column = entity.table, field.name
+                if precision < old_precision or scale < old_scale:
+                    checks.append(Call("refuse_scaled", table, column, precision, scale, old_scale))
+                if old_precision < precision or old_scale < scale:
+                    check = Call("refuse_scaled", table, column, old_precision, old_scale, scale)
+                    downgrade_checks.append(Reversible(None, check))
+                if scale != old_scale:
+                    fills.append(
+                        Reversible(
+                            Call("rescale", table, column, old_scale, scale),
+                            Call("rescale", table, column, scale, old_scale),
+                        )
+                    )
+
     def _enum_changes(self, bind: Any) -> tuple[list[Any], list[Any], list[Any]]:
         """Checks (or remaps) for rows using enum values the spec removed; checks for the
         downgrade, which removes the values the spec added."""
@@ -646,6 +690,11 @@ def _narrowing(table: str, alter: Any) -> tuple[list[Any], list[Any]]:
 
 def _before_renames(check: Any, renames: list[Rename]) -> Any:
     """A check (table, column, ...) named as before the renames of the revision."""
+    if not hasattr(check, "args"):  # a Reversible pair (rescale): the downgrade runs it
+        # after renaming back, so both sides use the names from before the renames
+        return Reversible(
+            _before_renames(check.forward, renames), _before_renames(check.backward, renames)
+        )
     table, column, *rest = check.args
     tables = {r.new: r.old for r in renames if not r.column}
     for rename in renames:

@@ -106,12 +106,24 @@ def test_narrowing_is_checked_before_any_ddl(shop: tuple[Path, str]) -> None:
         assert column_types(url) == types  # no DDL ran
         assert sql(url, "SELECT code, price FROM item ORDER BY id") == rows
 
+    sqlite = url.startswith("sqlite")
+
+    def money(text: str) -> str:
+        """A decimal(10, 2) as stored: SQLite keeps a scaled integer (app/core/types.py)."""
+        return str(int(decimal.Decimal(text) * 100)) if sqlite else text
+
+    def read(stored: Any, scale: int) -> decimal.Decimal:
+        value = decimal.Decimal(str(stored))
+        return value.scaleb(-scale) if sqlite else value
+
     db("migrate", "-m", "initial", "--no-input")
     db("upgrade")
     sql(
         url,
-        "INSERT INTO item (code, note, price) VALUES ('12', 'a', 12345.67), ('-7', 'b', 1.25),"
-        " ('x1', 'too long', 0.5)",
+        "INSERT INTO item (code, note, price) VALUES ('12', 'a', :p1), ('-7', 'b', :p2),"
+        " ('x1', 'too long', :p3)".replace(":p1", money("12345.67"))
+        .replace(":p2", money("1.25"))
+        .replace(":p3", money("0.5")),
     )
     rows = sql(url, "SELECT code, price FROM item ORDER BY id")
     spec = project / "forge.yaml"
@@ -125,7 +137,11 @@ def test_narrowing_is_checked_before_any_ddl(shop: tuple[Path, str]) -> None:
     migrated = db("migrate", "-m", "narrow", "--no-input")
     revision = next((project / "alembic" / "versions").glob("*_narrow.py")).read_text()
     assert "schema_changes.refuse_not_integer('item', 'code', 32)" in revision, revision
-    assert "schema_changes.refuse_numeric('item', 'price', 6, 1)" in revision, revision
+    if "sqlite" in url:  # a scaled integer there (app/core/types.py): checked, rescaled
+        assert "schema_changes.refuse_scaled('item', 'price', 6, 1, 2)" in revision, revision
+        assert "schema_changes.rescale('item', 'price', 2, 1)" in revision, revision
+    else:
+        assert "schema_changes.refuse_numeric('item', 'price', 6, 1)" in revision, revision
     assert "schema_changes.refuse_longer('item', 'note', 5)" in revision, revision
     assert "postgresql_using='code::INTEGER'" in revision, revision
     assert "postgresql_using='code::VARCHAR(12)'" in revision, revision
@@ -137,14 +153,14 @@ def test_narrowing_is_checked_before_any_ddl(shop: tuple[Path, str]) -> None:
     refused("item.note: 1 row(s) longer than 5 characters")
     sql(url, "UPDATE item SET note = 'c' WHERE note = 'too long'")
     refused("item.price: 2 row(s) do not fit 6 digits with 1 after the point")
-    sql(url, "UPDATE item SET price = 1234.5 WHERE price > 10000")
+    sql(url, f"UPDATE item SET price = {money('1234.5')} WHERE price > {money('10000')}")
     rows = sql(url, "SELECT code, price FROM item ORDER BY id")
     refused("item.price: 1 row(s) do not fit 6 digits with 1 after the point")
-    sql(url, "UPDATE item SET price = 1.2 WHERE price = 1.25")
+    sql(url, f"UPDATE item SET price = {money('1.2')} WHERE price = {money('1.25')}")
 
     db("upgrade")
     after = sql(url, "SELECT code, price FROM item ORDER BY id")
-    assert [(code, decimal.Decimal(str(price))) for code, price in after] == [
+    assert [(code, read(price, 1)) for code, price in after] == [
         (12, decimal.Decimal("1234.5")),
         (-7, decimal.Decimal("1.2")),
         (42, decimal.Decimal("0.5")),
@@ -153,7 +169,7 @@ def test_narrowing_is_checked_before_any_ddl(shop: tuple[Path, str]) -> None:
 
     db("downgrade", "--", "-1")
     before = sql(url, "SELECT code, price FROM item ORDER BY id")
-    assert [(code, decimal.Decimal(str(price))) for code, price in before] == [
+    assert [(code, read(price, 2)) for code, price in before] == [
         ("12", decimal.Decimal("1234.5")),
         ("-7", decimal.Decimal("1.2")),
         ("42", decimal.Decimal("0.5")),

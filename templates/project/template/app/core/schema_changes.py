@@ -87,6 +87,37 @@ def refuse_numeric(table: str, column: str, precision: int, scale: int) -> None:
     )
 
 
+def refuse_scaled(
+    table: str, column: str, precision: int, scale: int, stored_scale: int
+) -> None:
+    """SQLite: the decimal is stored as an integer scaled by 10**stored_scale (see
+    app/core/types.py); refuse when values do not fit `precision` and `scale`."""
+    value = _q(column)
+    conditions = [f"abs({value}) >= :limit"]
+    params: dict[str, Any] = {"limit": 10 ** (precision - scale + stored_scale)}
+    if stored_scale > scale:
+        conditions.append(f"{value} % :unit <> 0")
+        params["unit"] = 10 ** (stored_scale - scale)
+    count = _count(table, " OR ".join(conditions), **params)
+    _refuse(
+        table,
+        column,
+        count,
+        f"do not fit {precision} digits with {scale} after the point",
+        "change them or keep the larger precision and scale",
+    )
+
+
+def rescale(table: str, column: str, old_scale: int, new_scale: int) -> None:
+    """SQLite: the stored integers of a decimal whose scale changed (checked before)."""
+    if old_scale == new_scale:
+        return
+    operator = "*" if new_scale > old_scale else "/"
+    factor = 10 ** abs(new_scale - old_scale)
+    sql = f"UPDATE {_q(table)} SET {_q(column)} = {_q(column)} {operator} :factor"
+    _bind().execute(sa.text(sql), {"factor": factor})
+
+
 _INTEGER = re.compile(r"[-+]?[0-9]+")
 
 
