@@ -589,10 +589,14 @@ def db_migrate(
             defaults[(entity, name)] = value
         ask = None
         if not no_input and _interactive():
-            import questionary
+            from concurrent.futures import ThreadPoolExecutor
+
+            from generator import prompts
 
             def ask(question: str) -> bool:
-                return bool(questionary.confirm(question, default=False).unsafe_ask())
+                # asked while Alembic's event loop runs: the prompt gets a thread of its own
+                with ThreadPoolExecutor(1) as pool:
+                    return pool.submit(prompts.confirm, question, False).result()
 
         options = evolve.Options(renames, defaults, allow_drop, ask)
         outcome = evolve.migrate(target, root, message, options)

@@ -329,18 +329,22 @@ class _Writer:
         script = directives[0]
         upgrade: Any = script.upgrade_ops
         renames = self._confirm_renames(upgrade, context)
-        _remove_renamed(upgrade, renames)
+        _remove_renamed(upgrade, renames, context.bind.dialect)
         self._refuse_drops(upgrade)
         first: list[Any] = [Call("rename", r) for r in renames if not r.column]
         first += [Call("rename", r) for r in renames if r.column]
         checks, fills, downgrade_checks = self._enum_changes(context.bind)
         rewritten: list[Any] = []
         for operation in upgrade.ops:
-            rewritten.extend(self._rewrite(operation, checks))
+            rewritten.extend(self._rewrite(operation, checks, downgrade_checks))
+        self._scaled_decimals(context.bind, checks, fills, downgrade_checks)
         if not (first or rewritten or fills or downgrade_checks):
             directives[:] = []
             return
-        # checks first (before any DDL), in downgrade too: reversal puts the last first
+        # checks first (before any DDL, so before the renames: the old names)
+        checks = [_before_renames(check, renames) for check in checks]
+        fills = [_before_renames(fill, renames) for fill in fills]
+        # in downgrade too: reversal puts the last first
         upgrade.ops = checks + fills + first + rewritten + downgrade_checks
         token = script.downgrade_ops.downgrade_token
         script.downgrade_ops = ops.UpgradeOps(ops=upgrade.ops).reverse()
@@ -354,12 +358,13 @@ class _Writer:
         renames = list(self.options.renames)
         if self.options.ask is None:
             return renames
+        renames += self._confirm_tables(upgrade, renames)
         dropped, added = _drops_and_adds(upgrade)
         for table, column, kind in dropped:
             if any(r.column and r.table == table and r.old == column for r in renames):
                 continue
             for new_table, new_column, new_kind in added:
-                if new_table != table or type(new_kind) is not type(kind):
+                if new_table != table or _affinity(new_kind) is not _affinity(kind):
                     continue
                 question = f"Did you rename {table}.{column} to {table}.{new_column}?"
                 if self.options.ask(question):
@@ -367,6 +372,33 @@ class _Writer:
                     added.remove((new_table, new_column, new_kind))
                     break
         return renames
+
+    def _confirm_tables(self, upgrade: Any, renames: list[Rename]) -> list[Rename]:
+        """A dropped table and a created one with the same columns (names and kinds of
+        types): the question whether it is a rename."""
+        from alembic.operations import ops
+
+        assert self.options.ask is not None
+        known = {r.old for r in renames if not r.column} | {r.new for r in renames if not r.column}
+        dropped = [
+            o for o in upgrade.ops if isinstance(o, ops.DropTableOp) and o.table_name not in known
+        ]
+        created = [
+            o for o in upgrade.ops if isinstance(o, ops.CreateTableOp) and o.table_name not in known
+        ]
+        confirmed: list[Rename] = []
+        for drop in dropped:
+            shape = _shape(drop.to_table().columns)
+            for create in created:
+                if _shape(create.to_table().columns) != shape:
+                    continue
+                if self.options.ask(
+                    f"Did you rename table {drop.table_name} to {create.table_name}?"
+                ):
+                    confirmed.append(Rename(drop.table_name, drop.table_name, create.table_name))
+                    created.remove(create)
+                    break
+        return confirmed
 
     def _refuse_drops(self, upgrade: Any) -> None:
         from alembic.operations import ops
@@ -433,7 +465,7 @@ class _Writer:
             return True, "now"
         return False, name
 
-    def _rewrite(self, operation: Any, checks: list[Any]) -> list[Any]:
+    def _rewrite(self, operation: Any, checks: list[Any], downgrade_checks: list[Any]) -> list[Any]:
         from alembic.operations import ops
 
         if not isinstance(operation, ops.ModifyTableOps):
@@ -483,10 +515,11 @@ class _Writer:
                         self.notes.append(f"NULLs in {table}.{inner.column_name} become {value!r}")
                     else:
                         checks.append(Call("refuse_nulls", table, inner.column_name))
-                new_length = getattr(inner.modify_type, "length", None)
-                old_length = getattr(inner.existing_type, "length", None)
-                if new_length and old_length and new_length < old_length:
-                    checks.append(Call("refuse_longer", table, inner.column_name, new_length))
+                if inner.modify_type is not None and inner.existing_type is not None:
+                    forward, backward = _narrowing(table, inner)
+                    checks.extend(forward)
+                    downgrade_checks.extend(Reversible(None, c) for c in backward)
+                    _cast(inner)
             kept.append(inner)
         result = before
         if kept:
@@ -527,6 +560,49 @@ class _Writer:
                 operation.ops = [o for o in operation.ops if o is not add and o is not drop]
                 break
         return calls
+
+    def _scaled_decimals(
+        self, bind: Any, checks: list[Any], fills: list[Any], downgrade_checks: list[Any]
+    ) -> None:
+        """SQLite stores a decimal as a scaled integer (app/core/types.py): the column's type
+        does not change with the precision or scale, so autogenerate sees nothing, but the
+        stored integers must be rescaled, after a check that they fit."""
+        if self.previous is None or bind.dialect.name != "sqlite":
+            return
+        limit = 18  # ExactDecimal.MAX_SCALED_PRECISION: larger ones are stored as text
+        before = {
+            (e.table, f.name): (f.precision, f.scale)
+            for e in self.previous.entities
+            for f in e.fields
+            if f.type == "decimal"
+        }
+        for entity in self.model.entities:
+            for field in entity.fields:
+                old = before.get((entity.table, field.name))
+                if field.type != "decimal" or old is None or old == (field.precision, field.scale):
+                    continue
+                (old_precision, old_scale), (precision, scale) = old, (field.precision, field.scale)
+                if not all(
+                    isinstance(v, int) for v in (old_precision, old_scale, precision, scale)
+                ):
+                    continue
+                assert isinstance(old_precision, int) and isinstance(old_scale, int)
+                assert isinstance(precision, int) and isinstance(scale, int)
+                if old_precision > limit or precision > limit:
+                    continue
+                table, column = entity.table, field.name
+                if precision < old_precision or scale < old_scale:
+                    checks.append(Call("refuse_scaled", table, column, precision, scale, old_scale))
+                if old_precision < precision or old_scale < scale:
+                    check = Call("refuse_scaled", table, column, old_precision, old_scale, scale)
+                    downgrade_checks.append(Reversible(None, check))
+                if scale != old_scale:
+                    fills.append(
+                        Reversible(
+                            Call("rescale", table, column, old_scale, scale),
+                            Call("rescale", table, column, scale, old_scale),
+                        )
+                    )
 
     def _enum_changes(self, bind: Any) -> tuple[list[Any], list[Any], list[Any]]:
         """Checks (or remaps) for rows using enum values the spec removed; checks for the
@@ -580,6 +656,115 @@ class _Writer:
         return checks, fills, downgrade_checks
 
 
+def _narrowing(table: str, alter: Any) -> tuple[list[Any], list[Any]]:
+    """The checks (run before any DDL) for a column type change whose new type may not
+    hold the existing values: (for the upgrade, for the downgrade)."""
+    import sqlalchemy as sa
+
+    column = alter.column_name
+    old, new = _unwrapped(alter.existing_type), _unwrapped(alter.modify_type)
+
+    def checks(before: Any, after: Any) -> list[Any]:
+        if isinstance(before, sa.Enum) or isinstance(after, sa.Enum):
+            return []  # enum values: _enum_changes
+        length: int | None = getattr(after, "length", None)
+        if isinstance(after, sa.String) and length:
+            if isinstance(before, sa.String):  # text (no length) or a longer string
+                if before.length is None or length < before.length:
+                    return [Call("refuse_longer", table, column, length)]
+                return []
+            return [Call("refuse_longer", table, column, length, True)]
+        if isinstance(after, sa.Integer) and not isinstance(before, sa.Integer):
+            bits = 64 if isinstance(after, sa.BigInteger) else 32
+            return [Call("refuse_not_integer", table, column, bits)]
+        if all(isinstance(t, sa.Numeric) and not isinstance(t, sa.Float) for t in (before, after)):
+            precision, scale = after.precision, after.scale
+            if precision is None or scale is None:
+                return []
+            if (before.precision or 0) > precision or (before.scale or 0) > scale:
+                return [Call("refuse_numeric", table, column, precision, scale)]
+        return []
+
+    return checks(old, new), checks(new, old)
+
+
+def _before_renames(check: Any, renames: list[Rename]) -> Any:
+    """A check (table, column, ...) named as before the renames of the revision."""
+    if not hasattr(check, "args"):  # a Reversible pair (rescale): the downgrade runs it
+        # after renaming back, so both sides use the names from before the renames
+        return Reversible(
+            _before_renames(check.forward, renames), _before_renames(check.backward, renames)
+        )
+    table, column, *rest = check.args
+    tables = {r.new: r.old for r in renames if not r.column}
+    for rename in renames:
+        if rename.column and rename.table == table and rename.new == column:
+            column = rename.old
+    return Call(check.function, tables.get(table, table), column, *rest)
+
+
+def _unwrapped(kind: Any) -> Any:
+    """The type a TypeDecorator (SQLModel's AutoString) stands for."""
+    import sqlalchemy as sa
+
+    while isinstance(kind, sa.types.TypeDecorator):
+        kind = kind.impl_instance
+    return kind
+
+
+def _cast(alter: Any) -> None:
+    """A change of the kind of a column's type (str -> int): PostgreSQL casts only with
+    USING; the downgrade casts back with its own USING."""
+    import sqlalchemy as sa
+    from sqlalchemy.dialects import postgresql
+
+    old, new = _unwrapped(alter.existing_type), _unwrapped(alter.modify_type)
+    kinds = (sa.String, sa.Integer, sa.Numeric, sa.Boolean, sa.Date, sa.DateTime)
+
+    def kind(value: Any) -> Any:
+        if isinstance(value, sa.Enum):
+            return None
+        return next((k for k in kinds if isinstance(value, k)), None)
+
+    if kind(old) is None or kind(new) is None or kind(old) is kind(new):
+        return
+    dialect: Any = postgresql.dialect()  # type: ignore[no-untyped-call]
+    quoted = dialect.identifier_preparer.quote(alter.column_name)
+    alter.__class__ = CastColumn
+    alter.kw["postgresql_using"] = f"{quoted}::{new.compile(dialect=dialect)}"
+    alter.back_using = f"{quoted}::{old.compile(dialect=dialect)}"
+
+
+def _cast_op() -> type[Any]:
+    from alembic.autogenerate import renderers
+    from alembic.operations import ops
+
+    class CastColumnOp(ops.AlterColumnOp):
+        """alter_column with a postgresql_using in each direction."""
+
+        back_using: str
+
+        def reverse(self) -> Any:
+            reverse: Any = super().reverse()
+            reverse.kw["postgresql_using"] = self.back_using
+            reverse.back_using = self.kw["postgresql_using"]
+            return reverse
+
+    def render(context: Any, op: Any) -> str:
+        text = str(render_alter(context, op))
+        assert text.endswith(")")
+        last = text.rsplit("\n", 1)[-1]
+        indent = last[: len(last) - len(last.lstrip())]
+        return f"{text[:-1]},\n{indent}postgresql_using={op.kw['postgresql_using']!r})"
+
+    render_alter = renderers.dispatch(ops.AlterColumnOp)
+    renderers.dispatch_for(CastColumnOp)(render)
+    return CastColumnOp
+
+
+CastColumn = _cast_op()
+
+
 def _using(bind: Any, table: str, column: str, values: list[str]) -> int:
     """How many rows of the database migrate compares with use one of the values."""
     import sqlalchemy as sa
@@ -598,6 +783,29 @@ def _plain(value: Any) -> Any:
     if isinstance(value, (dt.date, dt.time, uuid.UUID, decimal.Decimal)):
         return str(value)
     return value
+
+
+def _shape(columns: Any) -> set[tuple[str, Any]]:
+    """A table's columns as (name, type class), to compare a dropped and a created table."""
+    return {(c.name, _affinity(c.type)) for c in columns}
+
+
+def _affinity(kind: Any) -> Any:
+    """The family of a type, the same for a column's reflected type and its model type
+    (VARCHAR and AutoString; TINYINT and Boolean on MySQL)."""
+    import sqlalchemy as sa
+
+    families = {
+        "enum": (sa.Enum,),
+        "number": (sa.Integer, sa.Numeric, sa.Boolean),  # MySQL reflects booleans as TINYINT
+        "text": (sa.String, sa.Uuid),  # UUIDs are CHAR(32) on SQLite and MySQL
+        "time": (sa.DateTime, sa.Date, sa.Time),
+    }
+    kind = _unwrapped(kind)  # SQLModel's AutoString: a String inside
+    for family, kinds in families.items():
+        if isinstance(kind, kinds):
+            return family
+    return getattr(kind, "_type_affinity", None) or type(kind)
 
 
 def _drops_and_adds(upgrade: Any) -> tuple[list[tuple[str, str, Any]], list[tuple[str, str, Any]]]:
@@ -638,10 +846,11 @@ def _enum_op(operation: Any) -> str | None:
     return "create" if "Create" in name else "drop" if "Drop" in name else None
 
 
-def _remove_renamed(upgrade: Any, renames: list[Rename]) -> None:
+def _remove_renamed(upgrade: Any, renames: list[Rename], dialect: Any = None) -> None:
     """Take out of the autogenerated operations what the renames replace: the drop and
     add of each renamed table and column, and the index and constraint changes that only
     follow the names (the renames carry them)."""
+    import sqlalchemy as sa
     from alembic.operations import ops
 
     if not renames:
@@ -676,6 +885,28 @@ def _remove_renamed(upgrade: Any, renames: list[Rename]) -> None:
             if after != (o.table_name, o.index_name) and after in created:
                 dropped_pairs.add(after)
 
+    # what a renamed table's new definition indexes (MySQL reflects a unique constraint
+    # as an index too, and autogenerate drops it with the "dropped" old table)
+    kept_keys: set[tuple[str, frozenset[str]]] = set()
+    for _c, o in flat:
+        if isinstance(o, ops.CreateTableOp) and o.table_name in new_tables:
+            table_ = o.to_table()
+            for key in [*table_.indexes, *table_.constraints]:
+                if isinstance(key, (sa.Index, sa.UniqueConstraint)):
+                    names = frozenset(str(getattr(c, "name", c)) for c in key.columns)
+                    kept_keys.add((o.table_name, names))
+        elif isinstance(o, ops.CreateIndexOp) and o.table_name in new_tables:
+            names = frozenset(str(getattr(c, "name", c)) for c in o.to_index().expressions)
+            kept_keys.add((str(o.table_name), names))
+
+    def same_key(table: str, o: Any) -> bool:
+        try:
+            index = o.to_index()
+        except Exception:  # no reflected definition: keep the drop
+            return False
+        names = frozenset(str(getattr(c, "name", c)) for c in index.expressions)
+        return (table_after(table), names) in kept_keys
+
     enum_created = {str(o.name) for _c, o in flat if _enum_op(o) == "create"}
     enum_dropped = {str(o.name) for _c, o in flat if _enum_op(o) == "drop"}
 
@@ -693,7 +924,7 @@ def _remove_renamed(upgrade: Any, renames: list[Rename]) -> None:
             return (table, o.index_name) in dropped_pairs
         if isinstance(o, ops.DropIndexOp):
             after = (table_after(table), derived_name(str(o.index_name), renames))
-            if after in dropped_pairs:
+            if after in dropped_pairs or (table in old_tables and same_key(table, o)):
                 return True
             if after != (table, o.index_name):  # the rename already renamed it
                 o.table_name, o.index_name = after
@@ -723,10 +954,44 @@ def _remove_renamed(upgrade: Any, renames: list[Rename]) -> None:
             return str(o.name) in {derived_name(n, renames) for n in enum_dropped}
         return False
 
+    # a renamed column whose type or nullability changed too: altered after the rename
+    old_definitions = {
+        (table_after(c.table_name), o.column_name): o.to_column()
+        for c, o in flat
+        if c is not None and isinstance(o, ops.DropColumnOp)
+    }
+    renamed_to = {(r.table, r.new): (r.table, r.old) for r in renames if r.column}
+
+    def changed(container: Any, o: Any) -> Any:
+        if not isinstance(o, ops.AddColumnOp) or dialect is None:
+            return None
+        before = old_definitions.get(
+            renamed_to.get((container.table_name, o.column.name), ("", ""))
+        )
+        if before is None or before.type._type_affinity is sa.types.NullType:
+            return None
+        new_type, old_type = o.column.type, before.type
+        same_type = str(new_type.compile(dialect=dialect)) == str(old_type.compile(dialect=dialect))
+        if same_type and bool(o.column.nullable) == bool(before.nullable):
+            return None
+        return ops.AlterColumnOp(
+            container.table_name,
+            o.column.name,
+            modify_type=None if same_type else new_type,
+            existing_type=old_type,
+            modify_nullable=(
+                None
+                if bool(o.column.nullable) == bool(before.nullable)
+                else bool(o.column.nullable)
+            ),
+            existing_nullable=bool(before.nullable),
+        )
+
     kept: list[Any] = []
     for operation in upgrade.ops:
         if isinstance(operation, ops.ModifyTableOps):
-            operation.ops = [o for o in operation.ops if not removed(operation, o)]
+            alters = [a for a in (changed(operation, o) for o in operation.ops) if a is not None]
+            operation.ops = [o for o in operation.ops if not removed(operation, o)] + alters
             if operation.ops:
                 kept.append(operation)
         elif not removed(None, operation):

@@ -6,14 +6,16 @@
 - backfills of existing rows (a new required column, a column that becomes required,
   enum values that are removed);
 - checks run at the top of `upgrade()`, before any DDL, that refuse when existing rows
-  would not fit (a shorter max_length, NULLs in a column that becomes required, rows
-  using an enum value that is removed).
+  would not fit (a shorter max_length, a smaller decimal precision or scale, text that
+  becomes a number, NULLs in a column that becomes required, rows using an enum value
+  that is removed).
 
 Each function works on SQLite, PostgreSQL and MySQL/MariaDB; the dialect is read from
 the migration's connection.
 """
 
 import datetime as dt
+import re
 import uuid
 from typing import Any
 
@@ -48,16 +50,92 @@ def _refuse(table: str, column: str, count: int, problem: str, hint: str) -> Non
 # ------------------------------------------------------------------- checks (no DDL)
 
 
-def refuse_longer(table: str, column: str, length: int) -> None:
-    """Refuse when values are longer than the new max_length."""
-    size = "char_length" if _bind().dialect.name == "mysql" else "length"
-    count = _count(table, f"{size}({_q(column)}) > :length", length=length)
+def refuse_longer(table: str, column: str, length: int, cast: bool = False) -> None:
+    """Refuse when values are longer than the new max_length (`cast`: the column is not
+    text yet, its values are measured as text)."""
+    mysql = _bind().dialect.name == "mysql"
+    size = "char_length" if mysql else "length"
+    value = _q(column)
+    if cast:
+        value = f"CAST({value} AS {'CHAR' if mysql else 'VARCHAR(100)'})"
+    count = _count(table, f"{size}({value}) > :length", length=length)
     _refuse(
         table,
         column,
         count,
         f"longer than {length} characters",
         "shorten them or keep the larger max_length",
+    )
+
+
+def refuse_numeric(table: str, column: str, precision: int, scale: int) -> None:
+    """Refuse when values do not fit a smaller decimal precision or scale (too many
+    digits before the point, or digits after it that would be rounded away)."""
+    limit = 10 ** (precision - scale)
+    value = _q(column)
+    count = _count(
+        table,
+        f"abs({value}) >= :limit OR {value} <> round({value}, {int(scale)})",
+        limit=limit,
+    )
+    _refuse(
+        table,
+        column,
+        count,
+        f"do not fit {precision} digits with {scale} after the point",
+        "change them or keep the larger precision and scale",
+    )
+
+
+def refuse_scaled(
+    table: str, column: str, precision: int, scale: int, stored_scale: int
+) -> None:
+    """SQLite: the decimal is stored as an integer scaled by 10**stored_scale (see
+    app/core/types.py); refuse when values do not fit `precision` and `scale`."""
+    value = _q(column)
+    conditions = [f"abs({value}) >= :limit"]
+    params: dict[str, Any] = {"limit": 10 ** (precision - scale + stored_scale)}
+    if stored_scale > scale:
+        conditions.append(f"{value} % :unit <> 0")
+        params["unit"] = 10 ** (stored_scale - scale)
+    count = _count(table, " OR ".join(conditions), **params)
+    _refuse(
+        table,
+        column,
+        count,
+        f"do not fit {precision} digits with {scale} after the point",
+        "change them or keep the larger precision and scale",
+    )
+
+
+def rescale(table: str, column: str, old_scale: int, new_scale: int) -> None:
+    """SQLite: the stored integers of a decimal whose scale changed (checked before)."""
+    if old_scale == new_scale:
+        return
+    operator = "*" if new_scale > old_scale else "/"
+    factor = 10 ** abs(new_scale - old_scale)
+    sql = f"UPDATE {_q(table)} SET {_q(column)} = {_q(column)} {operator} :factor"
+    _bind().execute(sa.text(sql), {"factor": factor})
+
+
+_INTEGER = re.compile(r"[-+]?[0-9]+")
+
+
+def refuse_not_integer(table: str, column: str, bits: int) -> None:
+    """Refuse when text values are not whole numbers that fit a `bits`-bit integer."""
+    limit = 2 ** (bits - 1)
+    sql = f"SELECT {_q(column)} FROM {_q(table)} WHERE {_q(column)} IS NOT NULL"
+    count = 0
+    for value in _bind().execute(sa.text(sql)).scalars():
+        text = str(value)
+        if not _INTEGER.fullmatch(text) or not -limit <= int(text) < limit:
+            count += 1
+    _refuse(
+        table,
+        column,
+        count,
+        f"are not whole numbers (from -{limit} to {limit - 1})",
+        "change them or keep the text type",
     )
 
 
