@@ -746,6 +746,10 @@ class _SemanticChecks:
         self.enum_classes()
         self.generated_classes()
         self.required_fk_cycles()
+        from generator import limits, namecheck
+
+        limits.check(self.spec, self.fail)  # what the spec's database accepts
+        namecheck.check(self.spec, self.fail)  # names that would break the generated code
 
     def generated_classes(self) -> None:
         """Classes generated for one entity (PostCreate, PostCRUD, ...) must not be another
@@ -931,7 +935,7 @@ class _SemanticChecks:
                 visit(name)
 
 
-_ROUTE = re.compile(r"^/?[a-z0-9][a-z0-9_\-]*(/[a-z0-9][a-z0-9_\-]*)*/?$")
+_ROUTE = re.compile(r"\A/?[a-z0-9][a-z0-9_\-]*(/[a-z0-9][a-z0-9_\-]*)*/?\Z")
 
 
 def _check_json(value: Any, place: str, reader: _SpecReader, parents: tuple[int, ...] = ()) -> None:
