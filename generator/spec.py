@@ -186,7 +186,16 @@ def load_spec(path: Path) -> Spec:
 
 
 def read_yaml(text: str, source: str = "forge.yaml") -> Any:
-    """Parse YAML text into plain Python values; invalid YAML is a SpecError with its line."""
+    """Parse YAML text into plain Python values; invalid YAML is a SpecError with its line,
+    and so is a value that nests or expands (through aliases) beyond generator/yamlguard.py."""
+    from generator import yamlguard
+
+    data = _load_yaml(text, source)
+    yamlguard.check(data, source)
+    return data
+
+
+def _load_yaml(text: str, source: str) -> Any:
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
