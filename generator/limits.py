@@ -162,9 +162,9 @@ def check(spec: Spec, fail: Fail) -> None:
         if limits.row_bytes is not None:
             _row_size(limits, entity, where, fail)
     for link in model.link_tables:
-        owner, relation = _link_owner(spec, link.table, link.left[1].class_name)
-        place = f"entities.{owner}.relations.{relation}"
-        _name(limits, link.table, f"link table {link.table!r}", place, fail)
+        place = _link_place(spec, link.table, link.left[1].class_name)
+        written = f"{place}.link_table" if _explicit(spec, place) else place
+        _name(limits, link.table, f"link table {link.table!r}", written, fail)
         for column, _ in (link.left, link.right):
             _name(limits, column, f"link column {column!r}", place, fail)
         if limits.named_fks:
@@ -172,7 +172,12 @@ def check(spec: Spec, fail: Fail) -> None:
             _name(limits, constraint, f"foreign-key name {constraint!r}", place, fail)
 
 
-def _link_owner(spec: Spec, table: str, source: str) -> tuple[str, str]:
+def _explicit(spec: Spec, place: str) -> bool:
+    _, entity, _, relation = place.split(".")
+    return any(r.name == relation and r.link_table for r in spec.entity(entity).relations)
+
+
+def _link_place(spec: Spec, table: str, source: str) -> str:
     from generator import naming
 
     entity = spec.entity(source)
@@ -181,7 +186,7 @@ def _link_owner(spec: Spec, table: str, source: str) -> tuple[str, str]:
             continue
         target = spec.entity(relation.target)
         if (relation.link_table or naming.link_table(entity.table, target.table)) == table:
-            return entity.name, relation.name
+            return f"entities.{entity.name}.relations.{relation.name}"
     raise AssertionError(table)  # pragma: no cover
 
 
