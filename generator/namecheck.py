@@ -265,7 +265,9 @@ def _class_body_names(trees: Any) -> set[str]:
             names.update(n.id for n in ast.walk(inner) if isinstance(n, ast.Name))
             return
         for child in ast.iter_child_nodes(node):
-            visit(child, annotation or (isinstance(node, ast.AnnAssign) and child is node.annotation))
+            visit(
+                child, annotation or (isinstance(node, ast.AnnAssign) and child is node.annotation)
+            )
 
     for tree in trees:
         for node in ast.walk(tree):

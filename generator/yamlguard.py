@@ -39,9 +39,7 @@ def check(data: Any, source: str) -> None:
             open_ids.discard(id(value))
             values, characters = frame[3], frame[4]
             if values > MAX_VALUES or characters > MAX_CHARACTERS:
-                what = (
-                    f"{values} values" if values > MAX_VALUES else f"{characters} characters"
-                )
+                what = f"{values} values" if values > MAX_VALUES else f"{characters} characters"
                 raise SpecError(
                     place,
                     f"expands to {what} once its YAML aliases are expanded (at most "

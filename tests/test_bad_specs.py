@@ -637,8 +637,10 @@ CASES: list[tuple[str, str, list[str]]] = [
                 ),
                 (
                     "row-size",
-                    fields("Post", "".join(f"      s{i}: {{type: str, max_length: 4000}}\n"
-                                           for i in range(5))),  # fmt: skip
+                    fields(
+                        "Post",
+                        "".join(f"      s{i}: {{type: str, max_length: 4000}}\n" for i in range(5)),
+                    ),
                     ["entities.Post.fields.s0.max_length: ", "row would take", "at most 65535"],
                 ),
                 (
@@ -715,7 +717,8 @@ CASES: list[tuple[str, str, list[str]]] = [
     ],
     (
         "sqlalchemy-field-named-mapped-column",
-        "project: {name: shop, orm: sqlalchemy}\nentities:\n  Post: {fields: {mapped_column: str}}\n",
+        "project: {name: shop, orm: sqlalchemy}\nentities:\n"
+        "  Post: {fields: {mapped_column: str}}\n",
         ["entities.Post.fields.mapped_column: ", "would shadow 'mapped_column'"],
     ),
     (
@@ -740,14 +743,26 @@ CASES: list[tuple[str, str, list[str]]] = [
         f"{P}entities:\n  Post: {{route: /docs/posts}}\n",
         ["entities.Post.route: ", "/docs"],
     ),
-    ("field-name-trailing-newline", fields("Post", '      "title\\n": str\n'), [
-        "entities.Post.fields.title\\n: ", "not a snake_case identifier"]),  # fmt: skip
-    ("project-name-trailing-newline", 'project: {name: "nl\\n"}\n', [
-        "project.name: ", "not a valid Python package name"]),  # fmt: skip
-    ("table-trailing-newline", f'{P}entities:\n  Post: {{table: "post\\n"}}\n', [
-        "entities.Post.table: ", "not a valid table name"]),  # fmt: skip
-    ("route-trailing-newline", f'{P}entities:\n  Post: {{route: "/posts\\n"}}\n', [
-        "entities.Post.route: ", "not a route path"]),  # fmt: skip
+    (
+        "field-name-trailing-newline",
+        fields("Post", '      "title\\n": str\n'),
+        ["entities.Post.fields.title\\n: ", "not a snake_case identifier"],
+    ),
+    (
+        "project-name-trailing-newline",
+        'project: {name: "nl\\n"}\n',
+        ["project.name: ", "not a valid Python package name"],
+    ),
+    (
+        "table-trailing-newline",
+        f'{P}entities:\n  Post: {{table: "post\\n"}}\n',
+        ["entities.Post.table: ", "not a valid table name"],
+    ),
+    (
+        "route-trailing-newline",
+        f'{P}entities:\n  Post: {{route: "/posts\\n"}}\n',
+        ["entities.Post.route: ", "not a route path"],
+    ),
     (
         "yaml-alias-bomb",
         fields(
@@ -863,8 +878,9 @@ def test_generate_rejects_in_process(project: Path, text: str, expected: list[st
     (project / "forge.yaml").write_text(text, encoding="utf-8")
     before = tree_digest(project)
     outcome = CliRunner().invoke(app, ["generate", "--project", str(project)])
-    result = subprocess.CompletedProcess(["forge"], outcome.exit_code, outcome.stdout,
-                                         outcome.stderr)  # fmt: skip
+    result = subprocess.CompletedProcess(
+        ["forge"], outcome.exit_code, outcome.stdout, outcome.stderr
+    )
     assert_one_line_error(result, "forge.yaml", expected)
     assert tree_digest(project) == before
 
@@ -1037,3 +1053,20 @@ def test_every_name_position_refuses_bad_names(database: str, position: str, bad
 def test_yaml_merge_keys_still_override() -> None:
     data = read_yaml("base: &b {x: 1, y: 2}\nd:\n  <<: *b\n  x: 3\n")
     assert data["d"] == {"x": 3, "y": 2}
+
+
+def test_make_entity_does_not_edit_through_a_yaml_alias() -> None:
+    """`Article: *base` shares Post's mapping; adding a field to Article copies it first."""
+    from generator.change import EntityChange, check_change
+
+    text = (
+        "project: {name: x}\nentities:\n  Post: &base\n    fields:\n      title: str\n"
+        "  Article: *base\n  Note:\n    fields: &f {body: text}\n  Memo:\n    fields: *f\n"
+    )
+    change = EntityChange("Article", fields={"subtitle": {"type": "str"}})
+    new_text, spec = check_change(text, change)
+    assert [f.name for f in spec.entity("Post").fields] == ["title"]
+    assert [f.name for f in spec.entity("Article").fields] == ["title", "subtitle"]
+    _, spec = check_change(new_text, EntityChange("Memo", fields={"extra": {"type": "int"}}))
+    assert [f.name for f in spec.entity("Note").fields] == ["body"]
+    assert [f.name for f in spec.entity("Memo").fields] == ["body", "extra"]
