@@ -11,11 +11,13 @@ own tests, on SQLite and on PostgreSQL and MariaDB (fewer examples on the server
 refused spec, the error is one line naming a place of the spec.
 
 Example counts: FORGE_NAME_EXAMPLES (SQLite, default 100) and FORGE_NAME_SERVER_EXAMPLES
-(each server, default 20); tests/scripts/name_property.sh runs a longer campaign.
+(each server, default 20); tests/scripts/name_property.sh runs a longer, non-derandomized
+campaign.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -114,28 +116,66 @@ def spec_text(data: dict[str, Any], database: str, orm: str) -> str:
     return out.getvalue()
 
 
-# Run inside the generated project: every step the property promises, one process.
-CHECK = """
-import sys
-from alembic.config import main
-import app.models  # noqa: F401  (the models import)
-import app.main  # noqa: F401  (and the whole app)
-for args in (["revision", "--autogenerate", "-m", "p"], ["upgrade", "head"], ["check"],
-             ["downgrade", "base"]):
-    main(["-c", "alembic.ini", *args])
-import pytest
-sys.exit(pytest.main(["-q", "-x", "-p", "no:cacheprovider", "tests"]))
+# A worker process inside the generated project: for each example (one JSON line on stdin
+# with its DATABASE_URL) it forgets the previous example's modules and mapped classes, then
+# imports the app, autogenerates a migration, upgrades, runs `alembic check`, downgrades to
+# base, and runs the project's own tests; it answers one JSON line. One process for all
+# examples saves starting Python, FastAPI, SQLAlchemy and pytest for each (most of the cost).
+WORKER = r"""
+import contextlib, importlib, io, json, os, sys, traceback
+answer = os.fdopen(os.dup(1), "w")
+os.dup2(2, 1)  # anything else written to the process's stdout cannot garble the answers
+root = os.getcwd()
+for line in sys.stdin:
+    request = json.loads(line)
+    os.chdir(root)
+    os.environ["DATABASE_URL"] = request["url"]
+    for name in list(sys.modules):
+        if name.split(".")[0] in ("app", "tests"):
+            del sys.modules[name]
+    importlib.invalidate_caches()
+    try:
+        from sqlmodel import SQLModel
+        from sqlmodel.main import default_registry
+        default_registry.dispose()
+        SQLModel.metadata.clear()
+    except ImportError:
+        pass
+    out = io.StringIO()
+    ok = True
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+        try:
+            from alembic import command
+            from alembic.config import Config
+            import app.models, app.main  # noqa: F401
+            config = Config("alembic.ini", stdout=out)
+            command.revision(config, autogenerate=True, message="p")
+            command.upgrade(config, "head")
+            command.check(config)  # raises when the models and the database differ
+            command.downgrade(config, "base")
+            import pytest
+            code = pytest.main(["-q", "-x", "-p", "no:cacheprovider", "tests"])
+            ok = code == 0
+            print(f"pytest exit {code}")
+        except BaseException:
+            traceback.print_exc()
+            ok = False
+    answer.write(json.dumps({"ok": ok, "output": out.getvalue()}) + "\n")
+    answer.flush()
 """
 
 
 class Runner:
-    """One project directory per (database, ORM), reset from a pristine copy per example."""
+    """One project directory per (database, ORM runner), refilled from a pristine copy of the
+    skeleton for each example, and one worker process inside it."""
 
     def __init__(self, base: Path, database: str, srv: Server | None) -> None:
         self.base = base
         self.database = database
         self.server = srv
         self.pristine: dict[str, Path] = {}
+        self.root = base / "p"
+        self.worker: subprocess.Popen[str] | None = None
 
     def skeleton(self, orm: str) -> Path:
         if orm not in self.pristine:
@@ -143,6 +183,32 @@ class Runner:
             projects.new_project(root, name="prop", database=self.database, orm=orm)
             self.pristine[orm] = root
         return self.pristine[orm]
+
+    def ask(self, url: str) -> dict[str, Any]:
+        if self.worker is None:
+            env = {**project_env(self.root), "PYTHONDONTWRITEBYTECODE": "1"}
+            self.worker = subprocess.Popen(
+                [sys.executable, "-c", WORKER],
+                cwd=self.root,
+                env=env,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=(self.base / "worker.log").open("a"),
+                text=True,
+            )
+        assert self.worker.stdin is not None and self.worker.stdout is not None
+        self.worker.stdin.write(json.dumps({"url": url}) + "\n")
+        self.worker.stdin.flush()
+        line = self.worker.stdout.readline()
+        assert line, "the worker process died"
+        answer: dict[str, Any] = json.loads(line)
+        return answer
+
+    def close(self) -> None:
+        if self.worker is not None:
+            assert self.worker.stdin is not None
+            self.worker.stdin.close()
+            self.worker.wait(timeout=60)
 
     def example(self, data: dict[str, Any], orm: str) -> None:
         text = spec_text(data, self.database, orm)
@@ -160,13 +226,14 @@ class Runner:
         event("accepted")
         if os.environ.get("FORGE_NAME_VERBOSE"):
             print("ACCEPTED", orm, text.replace("\n", " "))
-        root = self.base / "p"
-        if root.exists():
-            shutil.rmtree(root)
-        shutil.copytree(self.skeleton(orm), root)
-        (root / "forge.yaml").write_text(text)
-        projects.generate(root)
-        url = f"sqlite+aiosqlite:///{root / 'prop.db'}"
+        skeleton = self.skeleton(orm)
+        if self.root.exists():
+            for child in self.root.iterdir():
+                shutil.rmtree(child) if child.is_dir() else child.unlink()
+        shutil.copytree(skeleton, self.root, dirs_exist_ok=True)
+        (self.root / "forge.yaml").write_text(text)
+        projects.generate(self.root)
+        url = f"sqlite+aiosqlite:///{self.root / 'prop.db'}"
         name = None
         if self.server is not None:
             name = self.server.fresh_name("names")
@@ -174,21 +241,14 @@ class Runner:
             _database(self.server, name, create=True)
         started = time.perf_counter()
         try:
-            result = subprocess.run(
-                [sys.executable, "-c", CHECK],
-                cwd=root,
-                env={**project_env(root), "DATABASE_URL": url},
-                capture_output=True,
-                text=True,
-                timeout=300,
-            )
+            answer = self.ask(url)
         finally:
             if self.server is not None and name is not None:
                 _database(self.server, name, create=False)
-        output = result.stdout + result.stderr
         if os.environ.get("FORGE_NAME_VERBOSE"):
             print("TOOK", time.perf_counter() - started)
-        assert result.returncode == 0, f"{text}\n{output[-6000:]}"
+        output = answer["output"]
+        assert answer["ok"], f"{text}\n{output[-6000:]}"
         assert output.count("No new upgrade operations detected") == 1, f"{text}\n{output}"
 
 
@@ -216,7 +276,7 @@ def _settings(examples: int) -> Any:
     return settings(
         max_examples=examples,
         deadline=None,
-        derandomize=True,
+        derandomize=os.environ.get("FORGE_NAME_RANDOM") != "1",
         database=None,
         phases=[Phase.explicit, Phase.generate],
         suppress_health_check=list(HealthCheck),
@@ -237,7 +297,10 @@ def test_generated_names_sqlite(base: Path) -> None:
     def property(data: dict[str, Any], orm: str) -> None:
         runner.example(data, orm)
 
-    property()
+    try:
+        property()
+    finally:
+        runner.close()
 
 
 @pytest.mark.xdist_group("names_servers")
@@ -250,4 +313,7 @@ def test_generated_names_servers(base: Path, kind: str) -> None:
     def property(data: dict[str, Any], orm: str) -> None:
         runner.example(data, orm)
 
-    property()
+    try:
+        property()
+    finally:
+        runner.close()
