@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import keyword
 import re
 from collections.abc import Callable, Iterator
 from functools import lru_cache
@@ -197,12 +198,22 @@ def _parse(sources: dict[str, str], owners: _Owners, fail: Fail) -> dict[str, as
             trees[path] = ast.parse(text, path)
         except SyntaxError as exc:
             line = (exc.text or "").strip()
+            place = owners.of_line(line, path)
+            module = naming.module_name(place.split(".")[-1])
+            why = (
+                f"its module name {module!r} is a Python keyword"
+                if place.count(".") == 1 and keyword.iskeyword(module)
+                else "a name in it is not usable there"
+            )
             raise fail(
-                owners.of_line(line, path),
-                f"the generated {path} would not be valid Python ({exc.msg}: {line!r}); "
-                "rename it (a name may not be a Python keyword, also in snake_case)",
+                place,
+                f"the generated {path} would not be valid Python ({exc.msg}: {line!r}): "
+                f"{why}; rename it",
             ) from None
     return trees
+
+
+_WHAT = {"fields": "the field (its enum class)", "relations": "the relation (its link class)"}
 
 
 def _bindings(path: str, tree: ast.Module, owners: _Owners, fail: Fail) -> None:
@@ -210,10 +221,12 @@ def _bindings(path: str, tree: ast.Module, owners: _Owners, fail: Fail) -> None:
     for node in tree.body:
         for name, origin in _binds(node):
             if name in bound and bound[name] != origin:
+                place = owners.of_name(name) or owners.of_path(path)
+                what = _WHAT.get(place.split(".")[-2:][0], "the entity")
                 raise fail(
-                    owners.of_name(name) or owners.of_path(path),
+                    place,
                     f"the generated {path} would define {name} twice ({bound[name]} and "
-                    f"{origin}); rename it",
+                    f"{origin}); rename {what}",
                 )
             bound[name] = origin
     loaded = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
