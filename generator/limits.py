@@ -11,15 +11,16 @@ only the names the user wrote:
 | enum type                  | `<table>_<field>`                 | 63 bytes   | (inline)      |
 | enum label                 | the spec's `values`               | 63 bytes   | 255 characters|
 | index                      | `ix_<table>_<column>` (SQLAlchemy)| 63 bytes   | 64 characters |
-| foreign-key constraint     | `<table>_ibfk_<n>` (InnoDB)       | (truncated)| 64 characters |
+| foreign-key constraint     | `<table>_ibfk_<n>` (InnoDB)       | (truncated)| 63 characters |
 
 PostgreSQL would silently truncate a longer name (so two names can become one, and
 `alembic check` never settles); MariaDB refuses it. Derived names are refused rather than
 shortened: a shortened name would have to be computed the same way by the models, the
 migrations already written and every future SQLAlchemy version.
 
-Every database also gets a portable 63-character cap on the names the user writes, so a
-spec written for SQLite keeps working when its `database:` changes.
+Every database also gets a portable 63-character cap on the tables, columns and names the
+user writes, so a spec written for SQLite keeps working when its `database:` changes
+(index, enum type and constraint names are checked for the spec's database only).
 """
 
 from __future__ import annotations
@@ -142,7 +143,14 @@ def check(spec: Spec, fail: Fail) -> None:
             if field.type == "enum":
                 if limits.named_enums:
                     enum_type = f"{table}_{field.name}"
-                    _name(limits, enum_type, f"enum type name {enum_type!r}", place, fail)
+                    _name(
+                        limits,
+                        enum_type,
+                        f"enum type name {enum_type!r}",
+                        place,
+                        fail,
+                        portable=False,
+                    )
                 for value in field.values:
                     _label(limits, value, f"{place}.values", fail)
         for fk in entity.foreign_keys:
@@ -154,11 +162,11 @@ def check(spec: Spec, fail: Fail) -> None:
             _name(limits, column, f"column {column!r}", place, fail)
             if indexed:
                 index = f"ix_{table}_{column}"
-                _name(limits, index, f"index name {index!r}", place, fail)
+                _name(limits, index, f"index name {index!r}", place, fail, portable=False)
         if limits.named_fks and entity.foreign_keys:
             constraint = f"{table}_ibfk_{len(entity.foreign_keys)}"
             place = f"{where}.relations.{entity.foreign_keys[-1].relation}"
-            _name(limits, constraint, f"foreign-key name {constraint!r}", place, fail)
+            _fk_name(limits, constraint, place, fail)
         if limits.row_bytes is not None:
             _row_size(limits, entity, where, fail)
     for link in model.link_tables:
@@ -169,7 +177,7 @@ def check(spec: Spec, fail: Fail) -> None:
             _name(limits, column, f"link column {column!r}", place, fail)
         if limits.named_fks:
             constraint = f"{link.table}_ibfk_2"
-            _name(limits, constraint, f"foreign-key name {constraint!r}", place, fail)
+            _fk_name(limits, constraint, place, fail)
 
 
 def _explicit(spec: Spec, place: str) -> bool:
@@ -190,10 +198,15 @@ def _link_place(spec: Spec, table: str, source: str) -> str:
     raise AssertionError(table)  # pragma: no cover
 
 
-def _name(limits: Limits, name: str, what: str, where: str, fail: Fail) -> None:
+def _name(
+    limits: Limits, name: str, what: str, where: str, fail: Fail, portable: bool = True
+) -> None:
+    """A name within the database's limit and, unless it exists only on some databases
+    (index, enum type and constraint names), within the portable limit."""
     size = len(name.encode()) if limits.in_bytes else len(name)
     unit = "bytes" if limits.in_bytes else "characters"
-    if len(name) > PORTABLE_NAME and (limits.identifier is None or size <= limits.identifier):
+    too_long = limits.identifier is None or size <= limits.identifier
+    if portable and len(name) > PORTABLE_NAME and too_long:
         raise fail(
             where,
             f"{what} is {len(name)} characters; at most {PORTABLE_NAME} (PostgreSQL's limit, "
@@ -204,6 +217,20 @@ def _name(limits: Limits, name: str, what: str, where: str, fail: Fail) -> None:
             where,
             f"{what} is {size} {unit}; {limits.label} allows at most {limits.identifier} "
             f"{unit} in a name; shorten it",
+        )
+
+
+# MariaDB refuses a generated foreign-key name of 64 characters ("Identifier name
+# '<57 characters>_ibfk_1' is too long"), one less than its other names.
+_FK_NAME = 63
+
+
+def _fk_name(limits: Limits, name: str, where: str, fail: Fail) -> None:
+    if len(name) > _FK_NAME:
+        raise fail(
+            where,
+            f"foreign-key name {name!r}, which {limits.label} derives from the table, is "
+            f"{len(name)} characters; it allows at most {_FK_NAME}; shorten the table name",
         )
 
 
