@@ -1070,3 +1070,23 @@ def test_make_entity_does_not_edit_through_a_yaml_alias() -> None:
     _, spec = check_change(new_text, EntityChange("Memo", fields={"extra": {"type": "int"}}))
     assert [f.name for f in spec.entity("Note").fields] == ["body"]
     assert [f.name for f in spec.entity("Memo").fields] == ["body", "extra"]
+
+
+def test_new_with_another_database_checks_its_limits(tmp_path: Path) -> None:
+    """`forge new --database mysql` re-validates a spec that was valid for SQLite."""
+    from typer.testing import CliRunner
+
+    from generator.cli import app
+
+    spec = tmp_path / "s.yaml"
+    spec.write_text(fields("Post", "      p: {type: decimal, precision: 70}\n"), encoding="utf-8")
+    parse_spec(read_yaml(spec.read_text()))  # fine on SQLite
+    target = tmp_path / "out"
+    args = ["new", str(target), "--spec", str(spec), "--database", "mysql", "--defaults"]
+    outcome = CliRunner().invoke(app, args)
+    assert outcome.exit_code == 2, outcome.output
+    assert outcome.stderr.splitlines() == [
+        "error: s.yaml: entities.Post.fields.p.precision: 70 is more than MySQL/MariaDB "
+        "allows (at most 65)"
+    ]
+    assert sorted(os.listdir(tmp_path)) == ["s.yaml"]
