@@ -33,7 +33,7 @@ def check(data: Any, source: str) -> None:
     while stack:
         frame = stack[-1]
         value, place, items = frame[0], frame[1], frame[2]
-        child = next(items, _DONE)
+        child: Any = next(items, _DONE)
         if child is _DONE:
             stack.pop()
             open_ids.discard(id(value))
