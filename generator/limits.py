@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from generator.errors import SpecError
 from generator.spec import Spec
@@ -169,6 +170,8 @@ def check(spec: Spec, fail: Fail) -> None:
             _fk_name(limits, constraint, place, fail)
         if limits.row_bytes is not None:
             _row_size(limits, entity, where, fail)
+    if limits.named_enums:
+        _enum_types(model, fail)
     for link in model.link_tables:
         place = _link_place(spec, link.table, link.left[1].class_name)
         written = f"{place}.link_table" if _explicit(spec, place) else place
@@ -183,6 +186,26 @@ def check(spec: Spec, fail: Fail) -> None:
 def _explicit(spec: Spec, place: str) -> bool:
     _, entity, _, relation = place.split(".")
     return any(r.name == relation and r.link_table for r in spec.entity(entity).relations)
+
+
+def _enum_types(model: Any, fail: Fail) -> None:
+    """PostgreSQL keeps enum types and tables (each table is also a type) in one namespace:
+    `post_status` cannot be both the enum of Post.status and a table, nor two enums."""
+    taken = {entity.table: f"the table of {entity.class_name}" for entity in model.entities}
+    taken.update({link.table: f"the link table {link.table}" for link in model.link_tables})
+    for entity in model.entities:
+        for field in entity.fields:
+            if field.type != "enum":
+                continue
+            name = f"{entity.table}_{field.name}"
+            place = f"entities.{entity.class_name}.fields.{field.name}"
+            if name in taken:
+                raise fail(
+                    place,
+                    f"its PostgreSQL enum type {name!r} would have the same name as "
+                    f"{taken[name]}; rename the field or a table",
+                )
+            taken[name] = f"the enum type of {place}"
 
 
 def _link_place(spec: Spec, table: str, source: str) -> str:

@@ -596,6 +596,19 @@ CASES: list[tuple[str, str, list[str]]] = [
                     ["entities.Post.fields.s.values: ", "64 bytes", "enum label"],
                 ),
                 (
+                    "enum-type-named-like-a-table",
+                    f"{P}entities:\n  Post:\n    fields: {{status: {{type: enum, values: [a]}}}}\n"
+                    "  Status: {table: post_status}\n",
+                    ["entities.Post.fields.status: ", "enum type 'post_status'", "table of Status"],
+                ),
+                (
+                    "two-enum-types-with-one-name",
+                    f"{P}entities:\n"
+                    "  A: {table: post_a, fields: {b: {type: enum, values: [x]}}}\n"
+                    "  B: {table: post, fields: {a_b: {type: enum, values: [x]}}}\n",
+                    ["entities.B.fields.a_b: ", "enum type 'post_a_b'", "entities.A.fields.b"],
+                ),
+                (
                     "precision-1001",
                     fields("Post", "      p: {type: decimal, precision: 1001}\n"),
                     ["entities.Post.fields.p.precision: ", "at most 1000"],
