@@ -122,6 +122,9 @@ def check(spec: Spec, fail: Fail) -> None:
 
     limits = LIMITS[spec.project.database]
     model = build_model(spec)
+    # SQLite and PostgreSQL name indexes and tables in one namespace per database/schema
+    relations = {entity.table: f"the table of {entity.class_name}" for entity in model.entities}
+    relations.update({link.table: f"the link table {link.table}" for link in model.link_tables})
     _name(limits, spec.project.name, "project name", "project.name", fail)
     for entity in model.entities:
         where = f"entities.{entity.class_name}"
@@ -164,6 +167,13 @@ def check(spec: Spec, fail: Fail) -> None:
             if indexed:
                 index = f"ix_{table}_{column}"
                 _name(limits, index, f"index name {index!r}", place, fail, portable=False)
+                if index in relations:
+                    raise fail(
+                        place,
+                        f"its index name {index!r} is also the name of {relations[index]}; "
+                        "rename a table or a column",
+                    )
+                relations[index] = f"the index of {table}.{column}"
         if limits.named_fks and entity.foreign_keys:
             constraint = f"{table}_ibfk_{len(entity.foreign_keys)}"
             place = f"{where}.relations.{entity.foreign_keys[-1].relation}"

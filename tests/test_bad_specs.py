@@ -747,6 +747,12 @@ CASES: list[tuple[str, str, list[str]]] = [
         ["entities.Mapped: ", "define Mapped twice"],
     ),
     (
+        "two-indexes-with-one-name",
+        f"{P}entities:\n  A: {{table: a_b, fields: {{c: {{type: int, index: true}}}}}}\n"
+        "  B: {table: a, fields: {b_c: {type: int, index: true}}}\n",
+        ["entities.B.fields.b_c: ", "index name 'ix_a_b_c'", "index of a_b.c"],
+    ),
+    (
         "route-of-the-health-check",
         f"{P}entities:\n  Check: {{route: /health}}\n",
         ["entities.Check.route: ", "/health", "skeleton"],
