@@ -25,9 +25,8 @@ import ast
 import builtins
 import keyword
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
-from typing import Any
 
 from generator import naming
 from generator.errors import SpecError
@@ -159,6 +158,7 @@ def _paths(rendered: list[tuple[str, str]], owners: _Owners, fail: Fail) -> None
         seen.add(path)
 
 
+@lru_cache(maxsize=1)
 def app_paths() -> tuple[str, ...]:
     """Paths the skeleton's app serves itself (FastAPI's documentation and main.py's)."""
     main = (project_template() / "template" / "app" / "main.py.jinja").read_text()
@@ -260,7 +260,7 @@ def _binds(node: ast.stmt) -> Iterator[tuple[str, str]]:
             yield from _binds(inner)
 
 
-def _class_body_names(trees: Any) -> set[str]:
+def _class_body_names(trees: Iterable[ast.Module]) -> set[str]:
     """Names read inside class bodies (annotations, defaults, calls), outside methods and
     lambdas: a class attribute with one of these names would be read instead."""
     names: set[str] = set()
