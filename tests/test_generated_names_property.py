@@ -186,6 +186,7 @@ class Runner:
 
     def ask(self, url: str) -> dict[str, Any]:
         if self.worker is None:
+            self.log = (self.base / "worker.log").open("a")
             env = {**project_env(self.root), "PYTHONDONTWRITEBYTECODE": "1"}
             self.worker = subprocess.Popen(
                 [sys.executable, "-c", WORKER],
@@ -193,7 +194,7 @@ class Runner:
                 env=env,
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
-                stderr=(self.base / "worker.log").open("a"),
+                stderr=self.log,
                 text=True,
             )
         assert self.worker.stdin is not None and self.worker.stdout is not None
@@ -209,6 +210,7 @@ class Runner:
             assert self.worker.stdin is not None
             self.worker.stdin.close()
             self.worker.wait(timeout=60)
+            self.log.close()
 
     def example(self, data: dict[str, Any], orm: str) -> None:
         text = spec_text(data, self.database, orm)
