@@ -107,10 +107,11 @@ def apply_change(text: str, change: EntityChange) -> str:
     if body is None:
         body = CommentedMap()
         entities[change.entity] = body
+    body = _unshared(document, entities, change.entity)
     for section, values in (("fields", change.fields), ("relations", change.relations)):
         if not values:
             continue
-        block = body.get(section)
+        block = _unshared(document, body, section) if section in body else None
         if block is None or (isinstance(block, dict) and not block):
             block = CommentedMap()
             body[section] = block
@@ -133,6 +134,39 @@ def apply_change(text: str, change: EntityChange) -> str:
     out = io.StringIO()
     yaml.dump(document, out)
     return out.getvalue()
+
+
+def _unshared(document: Any, parent: Any, key: str) -> Any:
+    """parent[key], replaced by a copy first if a YAML alias shares it with another place
+    (`Article: *post`): editing it in place would edit the other place too."""
+    from ruamel.yaml.comments import CommentedMap
+
+    value = parent[key]
+    if not isinstance(value, CommentedMap) or _uses(document, value) < 2:
+        return value
+    copy = CommentedMap()
+    copy.update(value)
+    if value.fa.flow_style():
+        copy.fa.set_flow_style()
+    parent[key] = copy
+    return copy
+
+
+def _uses(document: Any, target: Any) -> int:
+    """How many times `target` appears in the document (each alias counts once)."""
+    count = 0
+    seen: set[int] = set()
+    stack = [document]
+    while stack:
+        value = stack.pop()
+        children = value.values() if isinstance(value, dict) else value
+        for child in children:
+            if child is target:
+                count += 1
+            if isinstance(child, (dict, list)) and id(child) not in seen:
+                seen.add(id(child))
+                stack.append(child)
+    return count
 
 
 def check_change(text: str, change: EntityChange) -> tuple[str, Spec]:

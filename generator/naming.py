@@ -13,10 +13,11 @@ from typing import Any
 _CAMEL_BOUNDARY_1 = re.compile(r"(.)([A-Z][a-z]+)")
 _CAMEL_BOUNDARY_2 = re.compile(r"([a-z0-9])([A-Z])")
 
-PASCAL_CASE = re.compile(r"^[A-Z][A-Za-z0-9]*$")
-SNAKE_CASE = re.compile(r"^[a-z][a-z0-9_]*$")
-SQL_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
-PACKAGE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+# \A and \Z, never ^ and $: `$` also matches before a trailing newline ("title\n").
+PASCAL_CASE = re.compile(r"\A[A-Z][A-Za-z0-9]*\Z")
+SNAKE_CASE = re.compile(r"\A[a-z][a-z0-9_]*\Z")
+SQL_NAME = re.compile(r"\A[a-z_][a-z0-9_]*\Z")
+PACKAGE_NAME = re.compile(r"\A[a-z][a-z0-9_]*\Z")
 
 # Words that stay as they are; inflect would say "datas", "medias".
 _UNCOUNTABLE = {"media", "data", "metadata", "staff", "feedback"}

@@ -186,7 +186,16 @@ def load_spec(path: Path) -> Spec:
 
 
 def read_yaml(text: str, source: str = "forge.yaml") -> Any:
-    """Parse YAML text into plain Python values; invalid YAML is a SpecError with its line."""
+    """Parse YAML text into plain Python values; invalid YAML is a SpecError with its line,
+    and so is a value that nests or expands (through aliases) beyond generator/yamlguard.py."""
+    from generator import yamlguard
+
+    data = _load_yaml(text, source)
+    yamlguard.check(data, source)
+    return data
+
+
+def _load_yaml(text: str, source: str) -> Any:
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
@@ -746,6 +755,10 @@ class _SemanticChecks:
         self.enum_classes()
         self.generated_classes()
         self.required_fk_cycles()
+        from generator import limits, namecheck
+
+        limits.check(self.spec, self.fail)  # what the spec's database accepts
+        namecheck.check(self.spec, self.fail)  # names that would break the generated code
 
     def generated_classes(self) -> None:
         """Classes generated for one entity (PostCreate, PostCRUD, ...) must not be another
@@ -931,7 +944,7 @@ class _SemanticChecks:
                 visit(name)
 
 
-_ROUTE = re.compile(r"^/?[a-z0-9][a-z0-9_\-]*(/[a-z0-9][a-z0-9_\-]*)*/?$")
+_ROUTE = re.compile(r"\A/?[a-z0-9][a-z0-9_\-]*(/[a-z0-9][a-z0-9_\-]*)*/?\Z")
 
 
 def _check_json(value: Any, place: str, reader: _SpecReader, parents: tuple[int, ...] = ()) -> None:

@@ -1,7 +1,8 @@
 """A corpus of bad specs: each is rejected with one clear line naming its place, and nothing is
 written.
 
-Every case runs the real `forge generate` on one project shared by the module: the bad spec is
+Every case runs `forge generate` (a few as a real process, the rest in-process) on one project
+shared by the module: the bad spec is
 written into its forge.yaml, and the project tree must be byte-for-byte unchanged afterwards.
 A few cases also run `forge new --spec`, which must leave no folder behind.
 
@@ -565,11 +566,248 @@ CASES: list[tuple[str, str, list[str]]] = [
         "project: shop\nentities: {}\n",
         ["project: ", "must be a mapping"],
     ),
+    # ------------------------------------------------------------------ issue 15
+    *[
+        (f"{db}-{case_id}", text.replace("{name: shop}", f"{{name: shop, database: {db}}}"), exp)
+        for db, cases in {
+            "postgresql": [
+                (
+                    "table-63-with-enum",
+                    fields("Post", "      s: {type: enum, values: [a]}\n").replace(
+                        "  Post:\n", f"  Post:\n    table: {'t' * 63}\n"
+                    ),
+                    ["entities.Post.fields.s: ", "enum type name", "at most 63 bytes"],
+                ),
+                (
+                    "column-64",
+                    fields("Post", f"      {'f' * 64}: str\n"),
+                    [f"entities.Post.fields.{'f' * 64}: ", "64 bytes", "at most 63"],
+                ),
+                (
+                    "link-table-65",
+                    f"{P}entities:\n  Post:\n    table: {'p' * 32}\n    relations:\n"
+                    "      tags: {kind: many_to_many, target: Tag}\n"
+                    f"  Tag: {{table: {'q' * 32}}}\n",
+                    ["entities.Post.relations.tags: ", "link table", "65 bytes"],
+                ),
+                (
+                    "enum-label-64-bytes",
+                    fields("Post", f"      s: {{type: enum, values: [a, {'é' * 32}]}}\n"),
+                    ["entities.Post.fields.s.values: ", "64 bytes", "enum label"],
+                ),
+                (
+                    "enum-type-named-like-a-table",
+                    f"{P}entities:\n  Post:\n    fields: {{status: {{type: enum, values: [a]}}}}\n"
+                    "  Status: {table: post_status}\n",
+                    ["entities.Post.fields.status: ", "enum type 'post_status'", "table of Status"],
+                ),
+                (
+                    "two-enum-types-with-one-name",
+                    f"{P}entities:\n"
+                    "  A: {table: post_a, fields: {b: {type: enum, values: [x]}}}\n"
+                    "  B: {table: post, fields: {a_b: {type: enum, values: [x]}}}\n",
+                    ["entities.B.fields.a_b: ", "enum type 'post_a_b'", "entities.A.fields.b"],
+                ),
+                (
+                    "precision-1001",
+                    fields("Post", "      p: {type: decimal, precision: 1001}\n"),
+                    ["entities.Post.fields.p.precision: ", "at most 1000"],
+                ),
+                (
+                    "index-name-too-long",
+                    fields("Post", f"      {'i' * 60}: {{type: int, index: true}}\n"),
+                    ["entities.Post.fields.", "index name 'ix_post_", "at most 63 bytes"],
+                ),
+            ],
+            "mysql": [
+                (
+                    "column-65",
+                    fields("Post", f"      {'f' * 65}: str\n"),
+                    [f"entities.Post.fields.{'f' * 65}: ", "65 characters", "at most 64"],
+                ),
+                (
+                    "table-63-with-foreign-key",
+                    f"{P}entities:\n  Post:\n    table: {'t' * 63}\n    relations:\n"
+                    "      u: {kind: one_to_one, target: U}\n  U: {}\n",
+                    ["entities.Post.relations.u: ", "foreign-key name", "_ibfk_1"],
+                ),
+                (
+                    "link-table-65",
+                    f"{P}entities:\n  Post:\n    table: {'p' * 32}\n    relations:\n"
+                    "      tags: {kind: many_to_many, target: Tag}\n"
+                    f"  Tag: {{table: {'q' * 32}}}\n",
+                    ["entities.Post.relations.tags: ", "link table", "65 characters"],
+                ),
+                (
+                    "max-length-20000",
+                    fields("Post", "      s: {type: str, max_length: 20000}\n"),
+                    ["entities.Post.fields.s.max_length: ", "16383", "use type text"],
+                ),
+                (
+                    "precision-70",
+                    fields("Post", "      p: {type: decimal, precision: 70}\n"),
+                    ["entities.Post.fields.p.precision: ", "at most 65"],
+                ),
+                (
+                    "row-size",
+                    fields(
+                        "Post",
+                        "".join(f"      s{i}: {{type: str, max_length: 4000}}\n" for i in range(5)),
+                    ),
+                    ["entities.Post.fields.s0.max_length: ", "row would take", "at most 65535"],
+                ),
+                (
+                    "unique-string-too-long-for-a-key",
+                    fields("Post", "      s: {type: str, max_length: 1000, unique: true}\n"),
+                    ["entities.Post.fields.s.max_length: ", "at most 768"],
+                ),
+            ],
+        }.items()
+        for case_id, text, exp in cases
+    ],
+    *[
+        (f"{orm}-{case_id}", text.replace("{name: shop}", f"{{name: shop, orm: {orm}}}"), exp)
+        for orm in ("sqlmodel", "sqlalchemy")
+        for case_id, text, exp in [
+            (
+                "entity-base",
+                f"{P}entities:\n  Base: {{fields: {{a: str}}}}\n",
+                ["entities.Base: ", "app/schemas/base.py", "skeleton"],
+            ),
+            (
+                "entity-links",
+                f"{P}entities:\n  Links: {{}}\n  Post:\n    relations:\n"
+                "      tags: {kind: many_to_many, target: Tag}\n  Tag: {}\n",
+                ["entities.Links: ", "app/models/links.py", "written twice"],
+            ),
+            (
+                "entity-named-like-a-link-class",
+                f"{P}entities:\n  PostTagLink: {{}}\n  Post:\n    relations:\n"
+                "      tags: {kind: many_to_many, target: Tag}\n  Tag: {}\n",
+                ["entities.Post.relations.tags: ", "define PostTagLink twice"],
+            ),
+            (
+                "enum-class-shadows-schema",
+                fields("Post", "      read: {type: enum, values: [yes, no]}\n"),
+                ["entities.Post.fields.read: ", "define PostRead twice"],
+            ),
+            *[
+                (
+                    f"field-named-{name}",
+                    fields("Post", f"      {name}: {ftype}\n"),
+                    [f"entities.Post.fields.{name}: ", f"would shadow {name!r}"],
+                )
+                for name, ftype in [
+                    ("str", "str"),
+                    ("int", "str"),
+                    ("bool", "bool"),
+                    ("float", "float"),
+                    ("bytes", "bytes"),
+                ]
+            ],
+            (
+                "field-named-list",
+                f"{P}entities:\n  Post:\n    fields: {{list: str}}\n    relations:\n"
+                "      tags: {kind: many_to_many, target: Tag}\n  Tag: {}\n",
+                ["entities.Post.fields.list: ", "would shadow 'list'"],
+            ),
+            (
+                "entity-class",
+                f"{P}entities:\n  Class: {{}}\n",
+                ["entities.Class: ", "would not be valid Python", "keyword"],
+            ),
+            (
+                "entity-import",
+                f"{P}entities:\n  Import: {{fields: {{a: str}}}}\n",
+                ["entities.Import: ", "would not be valid Python"],
+            ),
+            (
+                "route-captured-by-another-entity",
+                f"{P}entities:\n  Post: {{}}\n  Zed: {{route: /posts/zeds}}\n",
+                ["entities.Zed.route: ", "under /posts", "/posts/{id}"],
+            ),
+        ]
+    ],
+    (
+        "sqlalchemy-field-named-mapped-column",
+        "project: {name: shop, orm: sqlalchemy}\nentities:\n"
+        "  Post: {fields: {mapped_column: str}}\n",
+        ["entities.Post.fields.mapped_column: ", "would shadow 'mapped_column'"],
+    ),
+    (
+        "sqlalchemy-field-named-relationship",
+        "project: {name: shop, orm: sqlalchemy}\nentities:\n  Post:\n"
+        "    fields: {relationship: str}\n    relations: {tag: {kind: many_to_one, target: T}}\n"
+        "  T: {}\n",
+        ["entities.Post.fields.relationship: ", "would shadow 'relationship'"],
+    ),
+    (
+        "sqlalchemy-entity-mapped",
+        "project: {name: shop, orm: sqlalchemy}\nentities:\n  Mapped: {}\n",
+        ["entities.Mapped: ", "define Mapped twice"],
+    ),
+    (
+        "two-indexes-with-one-name",
+        f"{P}entities:\n  A: {{table: a_b, fields: {{c: {{type: int, index: true}}}}}}\n"
+        "  B: {table: a, fields: {b_c: {type: int, index: true}}}\n",
+        ["entities.B.fields.b_c: ", "index name 'ix_a_b_c'", "index of a_b.c"],
+    ),
+    (
+        "route-of-the-health-check",
+        f"{P}entities:\n  Check: {{route: /health}}\n",
+        ["entities.Check.route: ", "/health", "skeleton"],
+    ),
+    (
+        "route-under-docs",
+        f"{P}entities:\n  Post: {{route: /docs/posts}}\n",
+        ["entities.Post.route: ", "/docs"],
+    ),
+    (
+        "field-name-trailing-newline",
+        fields("Post", '      "title\\n": str\n'),
+        ["entities.Post.fields.title\\n: ", "not a snake_case identifier"],
+    ),
+    (
+        "project-name-trailing-newline",
+        'project: {name: "nl\\n"}\n',
+        ["project.name: ", "not a valid Python package name"],
+    ),
+    (
+        "table-trailing-newline",
+        f'{P}entities:\n  Post: {{table: "post\\n"}}\n',
+        ["entities.Post.table: ", "not a valid table name"],
+    ),
+    (
+        "route-trailing-newline",
+        f'{P}entities:\n  Post: {{route: "/posts\\n"}}\n',
+        ["entities.Post.route: ", "not a route path"],
+    ),
+    (
+        "yaml-alias-bomb",
+        fields(
+            "Post",
+            "      j:\n        type: json\n        default:\n"
+            "          l0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
+            + "".join(
+                f"          l{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]\n" for i in range(1, 7)
+            ),
+        ),
+        ["entities.Post.fields.j.default.l", "once its YAML aliases are expanded", "at most"],
+    ),
+    (
+        "yaml-nested-too-deep",
+        fields("Post", f"      j: {{type: json, default: {'[' * 70}{']' * 70}}}\n"),
+        ["entities.Post.fields.j.default: ", "nested more than 64 levels"],
+    ),
 ]
 
 # Cases also run through `forge new --spec bad.yaml`, which must leave nothing behind.
 NEW_CASES = (
     "yaml-duplicate-entity",
+    "postgresql-table-63-with-enum",
+    "mysql-table-63-with-foreign-key",
+    "sqlalchemy-entity-class",
+    "yaml-alias-bomb",
     "unknown-database",
     "field-name-id",
     "relation-unknown-target",
@@ -613,6 +851,7 @@ def test_corpus_is_large_and_distinct() -> None:
     assert len(set(ids)) == len(ids)
     assert len(set(texts)) == len(texts)
     assert set(NEW_CASES) <= set(ids)
+    assert set(REAL_CLI) <= set(ids)
 
 
 @pytest.fixture(scope="module")
@@ -623,12 +862,44 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+# Cases run through the real command line (a new process each, so slow); every other case
+# runs the same `forge generate` in-process (typer's CliRunner), with the same assertions.
+REAL_CLI = (
+    "yaml-bad-indentation",
+    "field-name-id",
+    "relation-unknown-target",
+    "postgresql-column-64",
+    "mysql-row-size",
+    "sqlmodel-entity-base",
+    "sqlalchemy-field-named-str",
+    "sqlmodel-route-captured-by-another-entity",
+    "yaml-alias-bomb",
+)
+
+
 @pytest.mark.xdist_group("bad_specs")
-@pytest.mark.parametrize(("text", "expected"), _params())
+@pytest.mark.parametrize(("text", "expected"), _params(only=REAL_CLI))
 def test_generate_rejects(project: Path, text: str, expected: list[str]) -> None:
     (project / "forge.yaml").write_text(text, encoding="utf-8")
     before = tree_digest(project)
     result = forge("generate", "--project", str(project), cwd=project.parent, check=False)
+    assert_one_line_error(result, "forge.yaml", expected)
+    assert tree_digest(project) == before
+
+
+@pytest.mark.xdist_group("bad_specs")
+@pytest.mark.parametrize(("text", "expected"), _params(skip=REAL_CLI))
+def test_generate_rejects_in_process(project: Path, text: str, expected: list[str]) -> None:
+    from typer.testing import CliRunner
+
+    from generator.cli import app
+
+    (project / "forge.yaml").write_text(text, encoding="utf-8")
+    before = tree_digest(project)
+    outcome = CliRunner().invoke(app, ["generate", "--project", str(project)])
+    result = subprocess.CompletedProcess(
+        ["forge"], outcome.exit_code, outcome.stdout, outcome.stderr
+    )
     assert_one_line_error(result, "forge.yaml", expected)
     assert tree_digest(project) == before
 
@@ -718,14 +989,123 @@ def test_parse_spec_rejects_data(data: object, where: str, words: str) -> None:
 
 def test_deeply_nested_yaml_is_an_error_not_a_crash() -> None:
     deep = "[" * 5000 + "]" * 5000
-    with pytest.raises(SpecError, match="unknown option"):
-        parse_spec(read_yaml(f"a: {deep}"))  # YAML may load it; the validator refuses it
+    with pytest.raises(SpecError, match="forge.yaml: a: nested more than 64 levels"):
+        read_yaml(f"a: {deep}")
     field = f"      j: {{type: json, default: {deep}}}\n"
     spec = f"project: {{name: x}}\nentities:\n  P:\n    fields:\n{field}"
+    with pytest.raises(SpecError, match="entities.P.fields.j.default: nested more than 64 levels"):
+        read_yaml(spec)
+    field = f"      j: {{type: json, default: {'[' * 55}{']' * 55}}}\n"
+    spec = f"project: {{name: x}}\nentities:\n  P:\n    fields:\n{field}"
     with pytest.raises(SpecError, match="entities.P.fields.j.default: nested more than 50 levels"):
-        parse_spec(read_yaml(spec))
+        parse_spec(read_yaml(spec))  # within the YAML limit, beyond the json default's
+
+
+def test_yaml_aliases_within_the_limits_are_fine() -> None:
+    """Aliases as people use them (a repeated field definition) load and validate, and a
+    shared value is measured once per use, not refused for being shared."""
+    text = (
+        "project: {name: x}\nentities:\n  P:\n    fields:\n"
+        "      a: &lu {type: str, max_length: 40}\n      b: *lu\n"
+        "      j:\n        type: json\n        default:\n"
+        "          l0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
+        + "".join(f"          l{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]\n" for i in (1, 2))
+    )
+    spec = parse_spec(read_yaml(text))
+    assert [f.max_length for f in spec.entity("P").fields[:2]] == [40, 40]
+
+
+# Every place a name is written, and four kinds of bad name in each: a trailing newline
+# (accepted by a `$` regex), a NUL, a non-ASCII letter and 300 characters.
+NAME_POSITIONS = {
+    "project.name": lambda n: {"project": {"name": n}},
+    "entities.{n}": lambda n: {"project": {"name": "x"}, "entities": {n: {}}},
+    "entities.P.table": lambda n: {"project": {"name": "x"}, "entities": {"P": {"table": n}}},
+    "entities.P.route": lambda n: {"project": {"name": "x"}, "entities": {"P": {"route": n}}},
+    "entities.P.fields.{n}": lambda n: {
+        "project": {"name": "x"},
+        "entities": {"P": {"fields": {n: "str"}}},
+    },
+    "entities.P.relations.{n}": lambda n: {
+        "project": {"name": "x"},
+        "entities": {"P": {"relations": {n: {"kind": "many_to_one", "target": "P"}}}},
+    },
+    "entities.P.relations.r.inverse": lambda n: {
+        "project": {"name": "x"},
+        "entities": {"P": {"relations": {"r": {"kind": "many_to_one", "target": "P",
+                                               "nullable": True, "inverse": n}}}},
+    },  # fmt: skip
+    "entities.P.relations.r.link_table": lambda n: {
+        "project": {"name": "x"},
+        "entities": {"P": {"relations": {"r": {"kind": "many_to_many", "target": "P",
+                                               "link_table": n}}}},
+    },  # fmt: skip
+}
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgresql", "mysql"])
+@pytest.mark.parametrize("position", list(NAME_POSITIONS))
+@pytest.mark.parametrize("bad", ["newline", "nul", "non-ascii", "300"])
+def test_every_name_position_refuses_bad_names(database: str, position: str, bad: str) -> None:
+    pascal = position.startswith("entities.{n}")
+    base = "Post" if pascal else ("/posts" if position.endswith("route") else "post")
+    name = {
+        "newline": f"{base}\n",
+        "nul": f"{base}\x00x",
+        "non-ascii": f"{base}é" if not pascal else "Pösts",
+        "300": base + ("s" * 300),
+    }[bad]
+    data = NAME_POSITIONS[position](name)
+    data["project"]["database"] = database
+    if position.endswith("route") and bad == "300":
+        parse_spec(data)  # a route is no identifier: a long URL path is fine
+        return
+    with pytest.raises(SpecError) as caught:
+        parse_spec(data)
+    message = str(caught.value)
+    assert "\n" not in message and "\r" not in message, message
+    place = position.format(n=name).replace("\n", "\\n")
+    assert caught.value.where.startswith(place.split(".{")[0]), message
+    assert caught.value.where.startswith(place[:40]), message
 
 
 def test_yaml_merge_keys_still_override() -> None:
     data = read_yaml("base: &b {x: 1, y: 2}\nd:\n  <<: *b\n  x: 3\n")
     assert data["d"] == {"x": 3, "y": 2}
+
+
+def test_make_entity_does_not_edit_through_a_yaml_alias() -> None:
+    """`Article: *base` shares Post's mapping; adding a field to Article copies it first."""
+    from generator.change import EntityChange, check_change
+
+    text = (
+        "project: {name: x}\nentities:\n  Post: &base\n    fields:\n      title: str\n"
+        "  Article: *base\n  Note:\n    fields: &f {body: text}\n  Memo:\n    fields: *f\n"
+    )
+    change = EntityChange("Article", fields={"subtitle": {"type": "str"}})
+    new_text, spec = check_change(text, change)
+    assert [f.name for f in spec.entity("Post").fields] == ["title"]
+    assert [f.name for f in spec.entity("Article").fields] == ["title", "subtitle"]
+    _, spec = check_change(new_text, EntityChange("Memo", fields={"extra": {"type": "int"}}))
+    assert [f.name for f in spec.entity("Note").fields] == ["body"]
+    assert [f.name for f in spec.entity("Memo").fields] == ["body", "extra"]
+
+
+def test_new_with_another_database_checks_its_limits(tmp_path: Path) -> None:
+    """`forge new --database mysql` re-validates a spec that was valid for SQLite."""
+    from typer.testing import CliRunner
+
+    from generator.cli import app
+
+    spec = tmp_path / "s.yaml"
+    spec.write_text(fields("Post", "      p: {type: decimal, precision: 70}\n"), encoding="utf-8")
+    parse_spec(read_yaml(spec.read_text()))  # fine on SQLite
+    target = tmp_path / "out"
+    args = ["new", str(target), "--spec", str(spec), "--database", "mysql", "--defaults"]
+    outcome = CliRunner().invoke(app, args)
+    assert outcome.exit_code == 2, outcome.output
+    assert outcome.stderr.splitlines() == [
+        "error: s.yaml: entities.Post.fields.p.precision: 70 is more than MySQL/MariaDB "
+        "allows (at most 65)"
+    ]
+    assert sorted(os.listdir(tmp_path)) == ["s.yaml"]

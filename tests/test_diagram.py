@@ -43,8 +43,14 @@ EDGE_SPEC = {
             "fields": {"label": {"type": "enum", "values": ['say "hi"', "100%%{x}%%", "a\nb"]}},
             "relations": {"style": {"kind": "one_to_one", "target": "Style"}},
         },
-        "Class": {"relations": {"to": {"kind": "many_to_one", "target": "End"}}},
-        "One": {"table": "to", "relations": {"many": {"kind": "many_to_many", "target": "Class"}}},
+        "Classdef": {
+            "table": "class",
+            "relations": {"to": {"kind": "many_to_one", "target": "End"}},
+        },
+        "One": {
+            "table": "to",
+            "relations": {"many": {"kind": "many_to_many", "target": "Classdef"}},
+        },
         "Acc": {
             "table": "acctitle",
             "relations": {"up": {"kind": "many_to_one", "target": "Acc", "nullable": True}},

@@ -1,0 +1,290 @@
+"""Names that would break the generated code, found by rendering it.
+
+Instead of a hand-kept list of forbidden names, the check renders the data layer of the
+spec (in memory, unformatted; nothing is written), parses every Python module, and looks
+for what breaks Python code:
+
+- a file the plan writes twice, or over a file of the skeleton (`Base` -> app/schemas/base.py);
+- a module that does not parse (`Class` -> `from app.models.class import Class`);
+- a module-level name bound twice to different things (`PostTagLink` the entity and the
+  link class of `Post.tags`; the enum class `PostRead` and the schema `PostRead`; an entity
+  `Mapped` and SQLAlchemy's `Mapped`), or a builtin the module uses shadowed by a class;
+- a class attribute (field, relation, inverse, foreign key) named after a name that the
+  generated class bodies use (`str`, `int`, `list`, `mapped_column`, ...).
+
+For the last rule, the names are those the generated class bodies of the same entity use:
+a field `bytes` is fine until its entity has a field of type bytes (annotated `bytes`).
+
+Routes are checked here too: an entity's route under another entity's route would be
+captured by its `/{id}`, and the skeleton's own paths (`/health`, `/docs`) are taken.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import keyword
+import re
+from collections.abc import Callable, Iterable, Iterator
+from functools import lru_cache
+
+from generator import naming
+from generator.errors import SpecError
+from generator.resources import project_template
+from generator.spec import Spec
+
+Fail = Callable[[str, str], SpecError]
+
+
+def check(spec: Spec, fail: Fail) -> None:
+    """Raise a SpecError for the first name of the spec that breaks the generated code."""
+    rendered = _render(spec)
+    owners = _Owners(spec)
+    _paths(rendered, owners, fail)
+    _routes(spec, fail)
+    trees = _parse(dict(rendered), owners, fail)
+    for path, tree in trees.items():
+        _bindings(path, tree, owners, fail)
+    for entity in spec.entities:
+        module = naming.module_name(entity.name)
+        homes = (f"app/models/{module}.py", f"app/schemas/{module}.py")
+        used = _class_body_names(trees[path] for path in homes if path in trees)
+        for attribute, place, what in owners.attributes(entity.name):
+            if attribute in used:
+                raise fail(
+                    place,
+                    f"{what} {attribute!r} would shadow {attribute!r}, which the generated "
+                    f"{spec.project.orm} classes use; choose another name",
+                )
+
+
+def _render(spec: Spec) -> list[tuple[str, str]]:
+    from generator.plan import plan
+    from generator.render import render
+
+    return [(job.path, render(job)) for job in plan(spec)]
+
+
+@lru_cache(maxsize=1)
+def skeleton_files() -> frozenset[str]:
+    """Paths the skeleton writes (conditional files included)."""
+    root = project_template() / "template"
+    files = set()
+    for path in root.rglob("*"):
+        if path.is_file() and "__pycache__" not in path.parts:
+            relative = path.relative_to(root).as_posix().removesuffix(".jinja")
+            if "{%" not in relative:
+                files.add(relative)
+    return frozenset(files)
+
+
+class _Owners:
+    """Which place of the spec a generated name or file comes from."""
+
+    def __init__(self, spec: Spec) -> None:
+        self.spec = spec
+        self.names: dict[str, list[str]] = {}
+        for entity in spec.entities:
+            where = f"entities.{entity.name}"
+            for suffix in ("", "Create", "Read", "Update", "CRUD", "Repository"):
+                self.names.setdefault(f"{entity.name}{suffix}", []).append(where)
+            self.names.setdefault(naming.module_name(entity.name), []).append(where)
+            for field in entity.fields:
+                if field.type == "enum":
+                    enum = naming.enum_class(entity.name, field.name)
+                    self.names.setdefault(enum, []).append(f"{where}.fields.{field.name}")
+            for relation in entity.relations:
+                if relation.kind == "many_to_many":
+                    target = spec.entity(relation.target)
+                    table = relation.link_table or naming.link_table(entity.table, target.table)
+                    link = f"{naming.pascal_case(table)}Link"
+                    self.names.setdefault(link, []).append(f"{where}.relations.{relation.name}")
+
+    def of_name(self, name: str) -> str | None:
+        places = self.names.get(name)
+        return places[-1] if places else None
+
+    def of_path(self, path: str) -> str:
+        stem = path.rsplit("/", 1)[-1].removesuffix(".py").removesuffix("_repository")
+        return self.of_name(stem) or "entities"
+
+    def of_line(self, line: str, path: str) -> str:
+        words = set(line.replace(".", " ").replace(",", " ").replace("(", " ").split())
+        for entity in self.spec.entities:
+            where = f"entities.{entity.name}"
+            for field in entity.fields:
+                if field.name in words:
+                    return f"{where}.fields.{field.name}"
+            for relation in entity.relations:
+                if relation.name in words:
+                    return f"{where}.relations.{relation.name}"
+            if entity.name in words or naming.module_name(entity.name) in words:
+                return where
+        return self.of_path(path)
+
+    def attributes(self, entity: str) -> Iterator[tuple[str, str, str]]:
+        """(attribute, place, what) of every attribute the entity's classes get."""
+        for other in self.spec.entities:
+            where = f"entities.{other.name}"
+            if other.name == entity:
+                for field in other.fields:
+                    yield field.name, f"{where}.fields.{field.name}", "field"
+            for relation in other.relations:
+                place = f"{where}.relations.{relation.name}"
+                if other.name == entity:
+                    yield relation.name, place, "relation"
+                    if relation.kind in ("many_to_one", "one_to_one"):
+                        yield naming.fk_column(relation.name), place, "foreign-key column"
+                if relation.target == entity and relation.inverse is not None:
+                    yield relation.inverse, f"{place}.inverse", "inverse"
+
+
+def _paths(rendered: list[tuple[str, str]], owners: _Owners, fail: Fail) -> None:
+    skeleton = skeleton_files()
+    seen: set[str] = set()
+    for path, _ in rendered:
+        if path in skeleton:
+            raise fail(
+                owners.of_path(path),
+                f"its generated file {path} would replace the skeleton's own {path}; "
+                "rename the entity",
+            )
+        if path in seen:
+            raise fail(
+                owners.of_path(path),
+                f"the generated file {path} would be written twice (for two different "
+                "things); rename the entity",
+            )
+        seen.add(path)
+
+
+@lru_cache(maxsize=1)
+def app_paths() -> tuple[str, ...]:
+    """Paths the skeleton's app serves itself (FastAPI's documentation and main.py's)."""
+    main = (project_template() / "template" / "app" / "main.py.jinja").read_text()
+    own = re.findall(r"@app\.[a-z]+\(\s*\"(/[^\"]*)\"", main)
+    return ("/docs", "/redoc", "/openapi.json", *own)
+
+
+def _routes(spec: Spec, fail: Fail) -> None:
+    taken = [(path, "the skeleton's app") for path in app_paths()]
+    taken += [(e.route, f"entity {e.name}") for e in spec.entities]
+    for entity in spec.entities:
+        route = entity.route
+        for path, owner in taken:
+            if owner == f"entity {entity.name}":
+                continue
+            if path.startswith("/docs") or not owner.startswith("entity"):
+                if route == path or route.startswith(f"{path}/") or path.startswith(f"{route}/"):
+                    raise fail(
+                        f"entities.{entity.name}.route",
+                        f"route {route!r} collides with {path}, served by {owner}; "
+                        "choose another route",
+                    )
+            elif route.startswith(f"{path}/"):
+                raise fail(
+                    f"entities.{entity.name}.route",
+                    f"route {route!r} is under {path}, the route of {owner}, whose "
+                    f"{path}/{{id}} would answer its requests; choose a route outside {path}/",
+                )
+
+
+def _parse(sources: dict[str, str], owners: _Owners, fail: Fail) -> dict[str, ast.Module]:
+    trees = {}
+    for path, text in sources.items():
+        if not path.endswith(".py"):
+            continue
+        try:
+            trees[path] = ast.parse(text, path)
+        except SyntaxError as exc:
+            line = (exc.text or "").strip()
+            place = owners.of_line(line, path)
+            module = naming.module_name(place.split(".")[-1])
+            why = (
+                f"its module name {module!r} is a Python keyword"
+                if place.count(".") == 1 and keyword.iskeyword(module)
+                else "a name in it is not usable there"
+            )
+            raise fail(
+                place,
+                f"the generated {path} would not be valid Python ({exc.msg}: {line!r}): "
+                f"{why}; rename it",
+            ) from None
+    return trees
+
+
+_WHAT = {"fields": "the field (its enum class)", "relations": "the relation (its link class)"}
+
+
+def _bindings(path: str, tree: ast.Module, owners: _Owners, fail: Fail) -> None:
+    bound: dict[str, str] = {}
+    for node in tree.body:
+        for name, origin in _binds(node):
+            if name in bound and bound[name] != origin:
+                place = owners.of_name(name) or owners.of_path(path)
+                what = _WHAT.get(place.split(".")[-2:][0], "the entity")
+                raise fail(
+                    place,
+                    f"the generated {path} would define {name} twice ({bound[name]} and "
+                    f"{origin}); rename {what}",
+                )
+            bound[name] = origin
+    loaded = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    for name, origin in bound.items():
+        if name in loaded and hasattr(builtins, name) and origin.startswith("class"):
+            raise fail(
+                owners.of_name(name) or owners.of_path(path),
+                f"the generated {path} uses Python's builtin {name}, which {origin} would "
+                "shadow; rename it",
+            )
+
+
+def _binds(node: ast.stmt) -> Iterator[tuple[str, str]]:
+    if isinstance(node, ast.ImportFrom):
+        for alias in node.names:
+            yield alias.asname or alias.name, f"{alias.name} from {node.module}"
+    elif isinstance(node, ast.Import):
+        for alias in node.names:
+            yield alias.asname or alias.name.split(".")[0], f"module {alias.name}"
+    elif isinstance(node, ast.ClassDef):
+        yield node.name, f"class {node.name}"
+    elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        yield node.name, f"function {node.name}"
+    elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        for target in targets:
+            if isinstance(target, ast.Name):
+                yield target.id, f"variable {target.id}"
+    elif isinstance(node, ast.If):  # `if TYPE_CHECKING:` imports
+        for inner in node.body:
+            yield from _binds(inner)
+
+
+def _class_body_names(trees: Iterable[ast.Module]) -> set[str]:
+    """Names read inside class bodies (annotations, defaults, calls), outside methods and
+    lambdas: a class attribute with one of these names would be read instead."""
+    names: set[str] = set()
+
+    def visit(node: ast.AST, annotation: bool = False) -> None:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            return
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+            names.add(node.id)
+        if annotation and isinstance(node, ast.Constant) and isinstance(node.value, str):
+            try:  # a string annotation ("Post | None")
+                inner = ast.parse(node.value, mode="eval")
+            except SyntaxError:
+                return
+            names.update(n.id for n in ast.walk(inner) if isinstance(n, ast.Name))
+            return
+        for child in ast.iter_child_nodes(node):
+            visit(
+                child, annotation or (isinstance(node, ast.AnnAssign) and child is node.annotation)
+            )
+
+    for tree in trees:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ClassDef):
+                for statement in node.body:
+                    visit(statement)
+    return names
