@@ -337,10 +337,7 @@ def spec_at_the_limits(database: str, over: bool = False) -> dict[str, Any]:
     """Every name and number exactly at the database's limit; with `over`, the table of
     Keyed one character longer (then its index name, or on SQLite its link column, is too long)."""
     label = "é" * 31 + "x"  # 63 bytes (PostgreSQL counts bytes)
-    # The databases take decimal(65, 30) (MariaDB) and decimal(1000, ...) (PostgreSQL), but
-    # the generated app's ExactDecimal quantizes in Python's default 28-digit context, so
-    # larger ones fail at run time (reported; not this test's subject).
-    precision, scale = 28, 10
+    precision, scale = (65, 30) if database == "mysql" else (1000, 30)
     return {
         "entities": {
             "Wide": {"table": "w" * 63, "fields": {"f" * 63: "str"}},

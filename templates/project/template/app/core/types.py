@@ -8,7 +8,7 @@ scale of 2): exact, and compared and ordered as numbers. That holds up to 18 dig
 compared for equality, but ordered as text.
 """
 
-from decimal import Decimal
+from decimal import Context, Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -39,7 +39,7 @@ class ExactDecimal(TypeDecorator[Decimal]):
     def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
         if value is None or dialect.name != "sqlite":
             return value
-        number = Decimal(value).quantize(Decimal(1).scaleb(-self.scale))
+        number = self._exact(Decimal(value))
         if self.precision <= MAX_SCALED_PRECISION:
             return int(number.scaleb(self.scale))
         return str(number)
@@ -49,7 +49,13 @@ class ExactDecimal(TypeDecorator[Decimal]):
             return None
         if dialect.name == "sqlite" and self.precision <= MAX_SCALED_PRECISION:
             return Decimal(int(value)).scaleb(-self.scale)
-        return Decimal(value).quantize(Decimal(1).scaleb(-self.scale))
+        return self._exact(Decimal(value))
+
+    def _exact(self, number: Decimal) -> Decimal:
+        """`number` at the column's scale (with enough digits: Python's default context
+        holds 28, a NUMERIC(65, 30) needs more)."""
+        digits = Context(prec=max(28, self.precision))
+        return number.quantize(Decimal(1).scaleb(-self.scale), context=digits)
 
     def __repr__(self) -> str:
         return f"ExactDecimal({self.precision}, {self.scale})"

@@ -20,7 +20,7 @@ import datetime as dt
 import math
 import re
 import typing
-from decimal import Decimal, InvalidOperation
+from decimal import Context, Decimal, InvalidOperation
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -247,7 +247,9 @@ class Exact:
                 "at most {whole} digits before the point and {scale} after it",
                 {"whole": self.precision - self.scale, "scale": self.scale},
             )
-        return number.quantize(Decimal(1).scaleb(-self.scale))
+        # Python's default context holds 28 digits; a NUMERIC(65, 30) needs more.
+        digits = Context(prec=max(28, self.precision))
+        return number.quantize(Decimal(1).scaleb(-self.scale), context=digits)
 
     def __get_pydantic_core_schema__(
         self, source: Any, handler: GetCoreSchemaHandler
