@@ -67,7 +67,7 @@ DRIFT = {
             "ALTER TABLE post MODIFY status ENUM('draft','published','archived','scheduled') "
             "NOT NULL",
             "ALTER TABLE post MODIFY title VARCHAR(50) NOT NULL",
-            "ALTER TABLE post MODIFY body TEXT NULL",
+            "ALTER TABLE post MODIFY body MEDIUMTEXT NULL",
             "ALTER TABLE post RENAME INDEX ix_post_author_id TO ix_old",
             "ALTER TABLE comment DROP FOREIGN KEY comment_ibfk_2",
             "ALTER TABLE comment ADD CONSTRAINT comment_ibfk_2 FOREIGN KEY (post_id) "
