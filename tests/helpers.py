@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -96,3 +98,26 @@ def expected_generated_tests(project: Path) -> int:
         or any(field.unique and not field.has_default for field in entity.fields)
     )
     return 4 * len(spec.entities) + conflicting + 2 + 4
+
+
+def sql(url: str, *statements: str) -> list[Any]:
+    """Run statements; the rows of the last one (if it returns rows)."""
+    import sqlalchemy as sa
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    def work(connection: Any) -> list[Any]:
+        rows: list[Any] = []
+        for statement in statements:
+            result = connection.execute(sa.text(statement))
+            rows = [tuple(r) for r in result.all()] if result.returns_rows else []
+        return rows
+
+    async def main() -> list[Any]:
+        engine = create_async_engine(url)
+        try:
+            async with engine.begin() as connection:
+                return await connection.run_sync(work)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(main())

@@ -24,6 +24,7 @@ from tests.helpers import (
     in_project,
     project_env,
     run,
+    sql,
 )
 from tests.servers import Server, server
 
@@ -90,9 +91,7 @@ def test_example_through_its_whole_life_on_a_server(database: tuple[Path, str]) 
     assert "No new upgrade operations detected" in check.stdout + check.stderr
 
     if project.name == "blog":  # the project's tests also pass on a database holding rows
-        asyncio.run(
-            _execute(url, [f"INSERT INTO tag (name) VALUES ('tag{i}')" for i in range(250)])
-        )
+        sql(url, *[f"INSERT INTO tag (name) VALUES ('tag{i}')" for i in range(250)])
     tests = in_project(project, "pytest", "-q", "-p", "no:cacheprovider", DATABASE_URL=url)
     entities = len(load_spec(project / "forge.yaml").entities)
     assert f"{expected_generated_tests(project)} passed" in tests.stdout, tests.stdout
@@ -111,19 +110,6 @@ def test_example_through_its_whole_life_on_a_server(database: tuple[Path, str]) 
     assert "upgraded to head" in db("upgrade")  # enum types and indexes went with the tables
     assert re.search(rf"^dropped \w+ database '{name}'", db("drop", "--yes"), re.M)
     assert "does not exist; nothing to drop" in db("drop", "--yes")
-
-
-async def _execute(url: str, statements: list[str]) -> None:
-    from sqlalchemy import text
-    from sqlalchemy.ext.asyncio import create_async_engine
-
-    engine = create_async_engine(url)
-    try:
-        async with engine.begin() as connection:
-            for statement in statements:
-                await connection.execute(text(statement))
-    finally:
-        await engine.dispose()
 
 
 def one_line_error(result: object) -> str:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import forge
+from tests.helpers import forge, sql
 from tests.servers import Server, server
 
 SUMMARY = "difference(s) from the spec"
@@ -89,19 +89,6 @@ DRIFT = {
 }
 
 
-async def _execute(url: str, statements: list[str]) -> None:
-    from sqlalchemy import text
-    from sqlalchemy.ext.asyncio import create_async_engine
-
-    engine = create_async_engine(url, isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as connection:
-            for statement in statements:
-                await connection.execute(text(statement))
-    finally:
-        await engine.dispose()
-
-
 async def _scratch_left(url: str, kind: str) -> list[str]:
     """Scratch schemas or databases named forgecheck_* still on the server."""
     from sqlalchemy import text
@@ -148,7 +135,7 @@ def test_db_check_sees_every_kind_of_drift(kind: str, blog_project: Path, tmp_pa
         assert "schema: matches the spec" in db("status")
 
         statements, expected = DRIFT[kind]
-        asyncio.run(_execute(url, statements))
+        sql(url, *statements)
         lines = db("check", code=1).strip().splitlines()
         assert lines[:-1] == expected
         assert lines[-1].endswith(f": {len(expected)} {SUMMARY}")

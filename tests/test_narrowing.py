@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import forge
+from tests.helpers import forge, sql
 from tests.servers import server
 
 SPEC = """\
@@ -32,29 +32,6 @@ entities:
       note: text
       price: {{type: decimal, precision: 10, scale: 2}}
 """
-
-
-def sql(url: str, *statements: str) -> list[Any]:
-    """Run statements; the rows of the last one (if it returns rows)."""
-    import sqlalchemy as sa
-    from sqlalchemy.ext.asyncio import create_async_engine
-
-    def work(connection: Any) -> list[Any]:
-        rows: list[Any] = []
-        for statement in statements:
-            result = connection.execute(sa.text(statement))
-            rows = [tuple(r) for r in result.all()] if result.returns_rows else []
-        return rows
-
-    async def main() -> list[Any]:
-        engine = create_async_engine(url)
-        try:
-            async with engine.begin() as connection:
-                return await connection.run_sync(work)
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(main())
 
 
 def column_types(url: str) -> dict[str, str]:

@@ -7,16 +7,14 @@ no again: the drop refusal (exit 1, no revision written).
 
 from __future__ import annotations
 
-import asyncio
 import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from tests.helpers import ROOT, forge
+from tests.helpers import ROOT, forge, sql
 from tests.servers import server
 
 SPEC = """\
@@ -34,29 +32,6 @@ entities:
       name: {{type: str, max_length: 50, unique: true}}
       shown: {{type: bool, default: true}}
 """
-
-
-def sql(url: str, *statements: str) -> list[Any]:
-    """Run statements; the rows of the last one (if it returns rows)."""
-    import sqlalchemy as sa
-    from sqlalchemy.ext.asyncio import create_async_engine
-
-    def work(connection: Any) -> list[Any]:
-        rows: list[Any] = []
-        for statement in statements:
-            result = connection.execute(sa.text(statement))
-            rows = [tuple(r) for r in result.all()] if result.returns_rows else []
-        return rows
-
-    async def main() -> list[Any]:
-        engine = create_async_engine(url)
-        try:
-            async with engine.begin() as connection:
-                return await connection.run_sync(work)
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(main())
 
 
 @pytest.fixture(params=["sqlite", "postgresql", "mysql"])
