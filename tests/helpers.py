@@ -7,6 +7,8 @@ import hashlib
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -121,3 +123,27 @@ def sql(url: str, *statements: str) -> list[Any]:
             await engine.dispose()
 
     return asyncio.run(main())
+
+
+@contextmanager
+def project_with_database(
+    folder: Path, name: str, spec_text: str, kind: str
+) -> Iterator[tuple[Path, str]]:
+    """`forge new` a project from `spec_text` for database `kind`, with its DATABASE_URL: a
+    SQLite file in the project, or a new database on the test server, dropped afterwards."""
+    from tests.servers import server
+
+    spec = folder / "forge.yaml"
+    spec.write_text(spec_text)
+    project = folder / name
+    forge("new", str(project), "--spec", str(spec), "--database", kind, "--defaults", cwd=folder)
+    if kind == "sqlite":
+        yield project, f"sqlite+aiosqlite:///{project / f'{name}.db'}"
+        return
+    srv = server(kind)
+    url = srv.database_url(srv.fresh_name(name))
+    forge("db", "create", cwd=project, env={"DATABASE_URL": url})
+    try:
+        yield project, url
+    finally:
+        forge("db", "drop", "--yes", cwd=project, env={"DATABASE_URL": url}, check=False)

@@ -17,8 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import forge, sql
-from tests.servers import server
+from tests.helpers import forge, project_with_database, sql
 
 SPEC = """\
 project:
@@ -53,18 +52,8 @@ def column_types(url: str) -> dict[str, str]:
 @pytest.fixture(params=["sqlite", "postgresql", "mysql"])
 def shop(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Path, str]]:
     kind = request.param
-    spec = tmp_path / "forge.yaml"
-    spec.write_text(SPEC.format(kind=kind))
-    project = tmp_path / "shop"
-    forge("new", str(project), "--spec", str(spec), "--database", kind, "--defaults", cwd=tmp_path)
-    if kind == "sqlite":
-        yield project, f"sqlite+aiosqlite:///{project / 'shop.db'}"
-        return
-    srv = server(kind)
-    url = srv.database_url(srv.fresh_name("narrow"))
-    forge("db", "create", cwd=project, env={"DATABASE_URL": url})
-    yield project, url
-    forge("db", "drop", "--yes", cwd=project, env={"DATABASE_URL": url}, check=False)
+    with project_with_database(tmp_path, "shop", SPEC.format(kind=kind), kind) as made:
+        yield made
 
 
 def test_narrowing_is_checked_before_any_ddl(shop: tuple[Path, str]) -> None:

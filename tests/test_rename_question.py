@@ -14,8 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import ROOT, forge, sql
-from tests.servers import server
+from tests.helpers import ROOT, forge, project_with_database, sql
 
 SPEC = """\
 project:
@@ -37,18 +36,8 @@ entities:
 @pytest.fixture(params=["sqlite", "postgresql", "mysql"])
 def notes(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Path, str]]:
     kind = request.param
-    spec = tmp_path / "forge.yaml"
-    spec.write_text(SPEC.format(kind=kind))
-    project = tmp_path / "notes"
-    forge("new", str(project), "--spec", str(spec), "--database", kind, "--defaults", cwd=tmp_path)
-    if kind == "sqlite":
-        yield project, f"sqlite+aiosqlite:///{project / 'notes.db'}"
-        return
-    srv = server(kind)
-    url = srv.database_url(srv.fresh_name("question"))
-    forge("db", "create", cwd=project, env={"DATABASE_URL": url})
-    yield project, url
-    forge("db", "drop", "--yes", cwd=project, env={"DATABASE_URL": url}, check=False)
+    with project_with_database(tmp_path, "notes", SPEC.format(kind=kind), kind) as made:
+        yield made
 
 
 def migrate(project: Path, url: str, message: str, answers: list[tuple[str, str]]) -> str:
