@@ -1,7 +1,8 @@
-"""The spec: `forge.yaml` read, checked and turned into validated Pydantic models.
+"""The reader: plain data (as loaded from YAML) -> the spec records.
 
 Every mistake a user can make in a spec is raised here as a `SpecError` naming its place
-(`entities.Post.relations.author.target`) and what is allowed. Later stages trust the Spec.
+(`entities.Post.relations.author.target`) and what is allowed; the checks that need the
+whole spec are in checks.py.
 """
 
 from __future__ import annotations
@@ -13,42 +14,30 @@ import math
 import re
 import uuid
 from collections.abc import Callable, Mapping
-from pathlib import Path
-from typing import Any, Literal
-
-from pydantic import BaseModel, ConfigDict
+from typing import Any
 
 from generator import naming
 from generator.errors import SpecError
+from generator.spec import checks
+from generator.spec.records import (
+    DATABASES,
+    DEFAULT_PRECISION,
+    DEFAULT_SCALE,
+    DEFAULT_STR_LENGTH,
+    FIELD_TYPES,
+    ON_DELETE,
+    ORMS,
+    RELATION_KINDS,
+    RESERVED_ATTRIBUTES,
+    RESERVED_CLASSES,
+    EntitySpec,
+    FieldSpec,
+    ProjectSpec,
+    RelationSpec,
+    Spec,
+)
 
-FieldType = Literal[
-    "str",
-    "text",
-    "int",
-    "bigint",
-    "float",
-    "decimal",
-    "bool",
-    "date",
-    "datetime",
-    "time",
-    "uuid",
-    "json",
-    "bytes",
-    "enum",
-]
-FIELD_TYPES: tuple[str, ...] = FieldType.__args__  # type: ignore[attr-defined]
-RelationKind = Literal["many_to_one", "one_to_many", "one_to_one", "many_to_many"]
-RELATION_KINDS: tuple[str, ...] = RelationKind.__args__  # type: ignore[attr-defined]
-OnDelete = Literal["cascade", "set_null", "restrict"]
-ON_DELETE: tuple[str, ...] = OnDelete.__args__  # type: ignore[attr-defined]
-DATABASES = ("sqlite", "postgresql", "mysql")
-ORMS = ("sqlmodel", "sqlalchemy")
-
-DEFAULT_STR_LENGTH = 255
 MAX_JSON_DEPTH = 50  # a json default nested deeper is refused (and would not be readable)
-DEFAULT_PRECISION = 10
-DEFAULT_SCALE = 2
 
 FIELD_OPTIONS = (
     "type",
@@ -65,38 +54,8 @@ FIELD_OPTIONS = (
 )
 RELATION_OPTIONS = ("kind", "target", "inverse", "nullable", "on_delete", "link_table")
 ENTITY_OPTIONS = ("table", "route", "timestamps", "soft_delete", "fields", "relations")
-TIMESTAMP_COLUMNS = ("created_at", "updated_at")
-SOFT_DELETE_COLUMN = "deleted_at"
 PROJECT_OPTIONS = ("name", "database", "orm", "docker")
 TOP_LEVEL = ("project", "entities")
-
-# Names the generated modules import or that SQLModel/Pydantic own: a field, relation
-# or inverse with one of these names would shadow them inside the generated class.
-RESERVED_ATTRIBUTES = frozenset(
-    {"id", "dt", "sa", "uuid4", "metadata", "registry"}
-    | {name for name in dir(BaseModel) if not name.startswith("_")}
-)
-# Class names the generated modules import, and suffixes of generated classes.
-RESERVED_CLASSES = frozenset(
-    {
-        "Any",
-        "Optional",
-        "TYPE_CHECKING",
-        "Decimal",
-        "UUID",
-        "Enum",
-        "Field",
-        "Relationship",
-        "SQLModel",
-        "BaseModel",
-        "ConfigDict",
-        "AsyncSession",
-        "BaseRepository",
-        "BaseCRUD",
-    }
-)
-# Classes forge generates for every entity: <Entity><suffix>.
-GENERATED_SUFFIXES = ("Create", "Read", "Update", "CRUD", "Repository", "Link")
 _NOW_TYPES = ("date", "datetime", "time")
 _NO_INDEX_TYPES = ("json", "bytes", "text")
 _MAX_SQL_NAME = 63
@@ -104,181 +63,6 @@ _MAX_SQL_NAME = 63
 
 def _allowed(options: tuple[str, ...] | list[str]) -> str:
     return ", ".join(options)
-
-
-class FieldSpec(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    name: str
-    type: FieldType
-    nullable: bool = False
-    unique: bool = False
-    index: bool = False
-    default: Any = None
-    has_default: bool = False
-    max_length: int | None = None
-    precision: int | None = None
-    scale: int | None = None
-    values: tuple[str, ...] = ()
-    description: str | None = None
-    searchable: bool = False  # `?search=` of the list route looks in it (str, text)
-
-
-class RelationSpec(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    name: str
-    kind: RelationKind
-    target: str
-    inverse: str | None = None
-    nullable: bool = False
-    on_delete: OnDelete | None = None
-    link_table: str | None = None
-
-
-class EntitySpec(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    name: str
-    table: str
-    route: str
-    timestamps: bool = False  # created_at, updated_at kept up to date
-    soft_delete: bool = False  # deleted_at; delete() sets it, queries leave such rows out
-    fields: tuple[FieldSpec, ...] = ()
-    relations: tuple[RelationSpec, ...] = ()
-
-
-class ProjectSpec(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    name: str
-    database: Literal["sqlite", "postgresql", "mysql"] = "sqlite"
-    orm: Literal["sqlmodel", "sqlalchemy"] = "sqlmodel"
-    docker: bool = False  # docker-compose.yml, Dockerfile; default: not for SQLite
-
-
-class Spec(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    project: ProjectSpec
-    entities: tuple[EntitySpec, ...] = ()
-
-    def entity(self, name: str) -> EntitySpec:
-        for entity in self.entities:
-            if entity.name == name:
-                return entity
-        raise KeyError(name)
-
-
-# --------------------------------------------------------------------------- loading
-
-
-def load_spec(path: Path) -> Spec:
-    """Read and validate a spec file. Raises SpecError for every user mistake."""
-    source = path.name
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SpecError("", f"spec file not found: {path}", source=str(path)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SpecError("", f"cannot read the spec: {exc}", source=str(path)) from None
-    return parse_spec(read_yaml(text, source), source=source)
-
-
-def read_yaml(text: str, source: str = "forge.yaml") -> Any:
-    """Parse YAML text into plain Python values; invalid YAML is a SpecError with its line,
-    and so is a value that nests or expands (through aliases) beyond generator/yamlguard.py."""
-    from generator import yamlguard
-
-    data = _load_yaml(text, source)
-    yamlguard.check(data, source)
-    return data
-
-
-def _load_yaml(text: str, source: str) -> Any:
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import MarkedYAMLError, YAMLError
-
-    try:  # the C parser (ruamel.yaml.clib), when installed, is about five times faster
-        fast = YAML(typ="safe")
-        fast.Constructor = _yaml_constructor()
-        return fast.load(text)
-    except Exception:  # any problem is worded by the pure parser below, the same every time
-        pass
-    yaml = YAML(typ="safe", pure=True)
-    yaml.Constructor = _yaml_constructor()
-    try:
-        return yaml.load(text)
-    except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        raise SpecError("", f"invalid YAML at {line}{_yaml_problem(exc)}", source=source) from None
-    except YAMLError as exc:
-        raise SpecError("", f"invalid YAML: {exc}", source=source) from None
-    except (ValueError, TypeError, OverflowError, RecursionError) as exc:
-        raise SpecError("", f"invalid YAML: {exc}", source=source) from None
-
-
-def _yaml_problem(exc: Any) -> str:
-    """ruamel's context and problem as one sentence, with where the construct began."""
-    context: str = exc.context or ""
-    problem: str = exc.problem or "invalid YAML"
-    if context.startswith("while "):
-        started = ""
-        mark, begin = exc.problem_mark, exc.context_mark
-        if begin is not None and (mark is None or begin.line != mark.line):
-            started = f" started at line {begin.line + 1}"
-        problem = f"{problem} ({context}{started})"
-    elif context:
-        problem = f"{context}, {problem}"
-    if "block" in context or "block" in problem:
-        problem += "; check the indentation"
-    return problem
-
-
-def _yaml_constructor() -> type[Any]:
-    """ruamel's safe constructor, with clearer errors: a duplicate key names the line of its
-    first occurrence, and a scalar it cannot convert (`2024-02-30`, `!!int abc`) is an error
-    at the scalar's line instead of a bare ValueError."""
-    from ruamel.yaml.constructor import ConstructorError, SafeConstructor
-    from ruamel.yaml.nodes import ScalarNode
-
-    class Constructor(SafeConstructor):  # type: ignore[misc,unused-ignore]
-        def construct_object(self, node: Any, deep: bool = False) -> Any:
-            try:
-                return super().construct_object(node, deep)
-            except (ValueError, TypeError, OverflowError) as exc:
-                shown = f"{node.value!r} " if isinstance(node, ScalarNode) else ""
-                kind = str(node.tag).rsplit(":", 1)[-1]
-                kind = "date or datetime" if kind == "timestamp" else kind
-                raise ConstructorError(
-                    None, None, f"{shown}is not a valid {kind}: {exc}", node.start_mark
-                ) from None
-
-        def check_mapping_key(
-            self, node: Any, key_node: Any, mapping: Any, key: Any, value: Any
-        ) -> bool:
-            if key not in mapping:
-                return True
-            first = next(
-                (
-                    other
-                    for other, _ in node.value
-                    if other is not key_node
-                    and isinstance(other, ScalarNode)
-                    and other.value == getattr(key_node, "value", None)
-                ),
-                None,
-            )
-            where = f" (first at line {first.start_mark.line + 1})" if first is not None else ""
-            raise ConstructorError(
-                None,
-                None,
-                f"duplicate key {key!r}{where}; a key may appear only once in a mapping",
-                key_node.start_mark,
-            )
-
-    return Constructor
 
 
 def parse_spec(data: Any, source: str = "forge.yaml", default_name: str | None = None) -> Spec:
@@ -373,7 +157,7 @@ class _SpecReader:
         entities_data = self.mapping(root.get("entities"), "entities", "entities")
         entities = [self.read_entity(name, value) for name, value in entities_data.items()]
         spec = Spec(project=project, entities=tuple(entities))
-        _SemanticChecks(self, spec).run()
+        checks.check(spec, self.fail)
         return spec
 
     def read_project(self, value: Any, default_name: str | None) -> ProjectSpec:
@@ -733,215 +517,6 @@ class _SpecReader:
             on_delete=on_delete,  # type: ignore[arg-type]
             link_table=link_table,
         )
-
-
-class _SemanticChecks:
-    """Checks that need the whole spec: unique names, targets, clashes, FK cycles."""
-
-    def __init__(self, reader: _SpecReader, spec: Spec) -> None:
-        self.reader = reader
-        self.spec = spec
-        self.by_name = {entity.name: entity for entity in spec.entities}
-
-    def fail(self, where: str, message: str) -> SpecError:
-        return self.reader.fail(where, message)
-
-    def run(self) -> None:
-        self.unique_tables_and_modules()
-        self.unique_routes()
-        self.targets()
-        self.attribute_clashes()
-        self.link_tables()
-        self.enum_classes()
-        self.generated_classes()
-        self.required_fk_cycles()
-        from generator import limits, namecheck
-
-        limits.check(self.spec, self.fail)  # what the spec's database accepts
-        namecheck.check(self.spec, self.fail)  # names that would break the generated code
-
-    def generated_classes(self) -> None:
-        """Classes generated for one entity (PostCreate, PostCRUD, ...) must not be another
-        entity's name: the generated modules import them side by side."""
-        owners: dict[str, str] = {}
-        for entity in self.spec.entities:
-            for suffix in GENERATED_SUFFIXES:
-                owners[f"{entity.name}{suffix}"] = entity.name
-        for entity in self.spec.entities:
-            if entity.name in owners:
-                raise self.fail(
-                    f"entities.{entity.name}",
-                    f"entity name {entity.name!r} clashes with a class generated for "
-                    f"{owners[entity.name]} ({', '.join(s for s in GENERATED_SUFFIXES)} "
-                    "are added to every entity's name); rename it",
-                )
-
-    def unique_tables_and_modules(self) -> None:
-        tables: dict[str, str] = {}
-        modules: dict[str, str] = {}
-        for entity in self.spec.entities:
-            where = f"entities.{entity.name}"
-            if entity.table in tables:
-                raise self.fail(
-                    f"{where}.table",
-                    f"table {entity.table!r} is already used by entity {tables[entity.table]}",
-                )
-            tables[entity.table] = entity.name
-            module = naming.module_name(entity.name)
-            if module in modules:
-                raise self.fail(
-                    where,
-                    f"entities {modules[module]} and {entity.name} would both be written to "
-                    f"{module}.py; rename one",
-                )
-            modules[module] = entity.name
-
-    def unique_routes(self) -> None:
-        routes: dict[str, str] = {}
-        for entity in self.spec.entities:
-            if entity.route in routes:
-                raise self.fail(
-                    f"entities.{entity.name}.route",
-                    f"route {entity.route!r} is already used by entity {routes[entity.route]}",
-                )
-            routes[entity.route] = entity.name
-
-    def targets(self) -> None:
-        known = ", ".join(sorted(self.by_name)) or "none defined"
-        for entity in self.spec.entities:
-            for relation in entity.relations:
-                if relation.target not in self.by_name:
-                    raise self.fail(
-                        f"entities.{entity.name}.relations.{relation.name}.target",
-                        f"unknown entity {relation.target!r} (known: {known})",
-                    )
-
-    def attribute_clashes(self) -> None:
-        """Every attribute of a class (fields, FK columns, relations, inverses) is unique."""
-        owners: dict[str, dict[str, str]] = {e.name: {} for e in self.spec.entities}
-
-        def claim(entity: str, attribute: str, what: str, where: str) -> None:
-            taken = owners[entity]
-            if attribute in taken:
-                raise self.fail(where, f"{what} clashes with {taken[attribute]} on entity {entity}")
-            taken[attribute] = what
-
-        for entity in self.spec.entities:
-            where = f"entities.{entity.name}"
-            if entity.timestamps:
-                for column in TIMESTAMP_COLUMNS:
-                    claim(entity.name, column, "a column of timestamps: true", "")
-            if entity.soft_delete:
-                claim(entity.name, SOFT_DELETE_COLUMN, "the column of soft_delete: true", "")
-            for field in entity.fields:
-                claim(
-                    entity.name, field.name, f"field {field.name!r}", f"{where}.fields.{field.name}"
-                )
-        for entity in self.spec.entities:
-            base = f"entities.{entity.name}.relations"
-            for relation in entity.relations:
-                where = f"{base}.{relation.name}"
-                claim(entity.name, relation.name, f"relation {relation.name!r}", where)
-                if relation.kind in ("many_to_one", "one_to_one"):
-                    column = naming.fk_column(relation.name)
-                    claim(
-                        entity.name,
-                        column,
-                        f"foreign-key column {column!r} of relation {relation.name!r}",
-                        where,
-                    )
-        for entity in self.spec.entities:
-            base = f"entities.{entity.name}.relations"
-            for relation in entity.relations:
-                where = f"{base}.{relation.name}"
-                if relation.kind == "one_to_many":
-                    column = naming.fk_column(relation.inverse or naming.snake_case(entity.name))
-                    claim(
-                        relation.target,
-                        column,
-                        f"foreign-key column {column!r} of {entity.name}.{relation.name}",
-                        where,
-                    )
-                if relation.inverse is not None:
-                    if relation.target == entity.name and relation.inverse == relation.name:
-                        raise self.fail(
-                            f"{where}.inverse", "must differ from the relation's own name"
-                        )
-                    claim(
-                        relation.target,
-                        relation.inverse,
-                        f"inverse {relation.inverse!r} of {entity.name}.{relation.name}",
-                        f"{where}.inverse",
-                    )
-
-    def link_tables(self) -> None:
-        tables = {entity.table: f"entity {entity.name}" for entity in self.spec.entities}
-        for entity in self.spec.entities:
-            for relation in entity.relations:
-                if relation.kind != "many_to_many":
-                    continue
-                target = self.by_name[relation.target]
-                name = relation.link_table or naming.link_table(entity.table, target.table)
-                where = f"entities.{entity.name}.relations.{relation.name}"
-                if name in tables:
-                    raise self.fail(
-                        f"{where}.link_table" if relation.link_table else where,
-                        f"link table {name!r} is already used by {tables[name]}"
-                        + ("" if relation.link_table else "; set link_table"),
-                    )
-                tables[name] = f"{entity.name}.{relation.name}"
-
-    def enum_classes(self) -> None:
-        classes = set(self.by_name)
-        for entity in self.spec.entities:
-            for field in entity.fields:
-                if field.type != "enum":
-                    continue
-                name = naming.enum_class(entity.name, field.name)
-                if name in classes or name in RESERVED_CLASSES:
-                    raise self.fail(
-                        f"entities.{entity.name}.fields.{field.name}",
-                        f"its enum class {name} clashes with another class; rename the field",
-                    )
-                classes.add(name)
-
-    def required_fk_cycles(self) -> None:
-        """Non-nullable foreign keys that form a cycle make the first row impossible to insert."""
-        edges: dict[str, list[tuple[str, str]]] = {e.name: [] for e in self.spec.entities}
-        for entity in self.spec.entities:
-            for relation in entity.relations:
-                if relation.nullable:
-                    continue
-                place = f"entities.{entity.name}.relations.{relation.name}"
-                if relation.kind in ("many_to_one", "one_to_one"):
-                    edges[entity.name].append((relation.target, place))
-                elif relation.kind == "one_to_many":
-                    edges[relation.target].append((entity.name, place))
-        state: dict[str, int] = {}
-        path: list[str] = []
-        places: list[str] = []
-
-        def visit(node: str) -> None:
-            state[node] = 1
-            path.append(node)
-            for target, place in edges[node]:
-                if state.get(target) == 1:
-                    cycle = [*places[path.index(target) :], place]
-                    raise self.fail(
-                        place,
-                        "required foreign keys form a cycle, so no first row could ever be "
-                        f"inserted ({' -> '.join(cycle)}); make one of them nullable: true",
-                    )
-                if target not in state:
-                    places.append(place)
-                    visit(target)
-                    places.pop()
-            path.pop()
-            state[node] = 2
-
-        for name in edges:
-            if name not in state:
-                visit(name)
 
 
 _ROUTE = re.compile(r"\A/?[a-z0-9][a-z0-9_\-]*(/[a-z0-9][a-z0-9_\-]*)*/?\Z")

@@ -1,0 +1,77 @@
+"""The spec: `forge.yaml` read, checked and turned into frozen records.
+
+records.py   the records (Spec, EntitySpec, FieldSpec, ...) and the names they allow
+loading.py   YAML text -> plain values (errors name the line); yamlguard.py bounds aliases
+reader.py    plain values -> records; every mistake names its place (`entities.Post.title`)
+checks.py    what needs the whole spec: unique names, targets, clashes, FK cycles
+
+Every mistake a user can make in a spec is raised here as a `SpecError` naming its place
+and what is allowed. Later stages trust the Spec.
+"""
+
+from generator.spec.loading import load_spec, read_yaml
+from generator.spec.reader import (
+    ENTITY_OPTIONS,
+    FIELD_OPTIONS,
+    MAX_JSON_DEPTH,
+    PROJECT_OPTIONS,
+    RELATION_OPTIONS,
+    TOP_LEVEL,
+    parse_spec,
+)
+from generator.spec.records import (
+    DATABASES,
+    DEFAULT_PRECISION,
+    DEFAULT_SCALE,
+    DEFAULT_STR_LENGTH,
+    FIELD_TYPES,
+    GENERATED_SUFFIXES,
+    ON_DELETE,
+    ORMS,
+    RELATION_KINDS,
+    RESERVED_ATTRIBUTES,
+    RESERVED_CLASSES,
+    SOFT_DELETE_COLUMN,
+    TIMESTAMP_COLUMNS,
+    EntitySpec,
+    FieldSpec,
+    FieldType,
+    OnDelete,
+    ProjectSpec,
+    RelationKind,
+    RelationSpec,
+    Spec,
+)
+
+__all__ = [
+    "DATABASES",
+    "DEFAULT_PRECISION",
+    "DEFAULT_SCALE",
+    "DEFAULT_STR_LENGTH",
+    "ENTITY_OPTIONS",
+    "FIELD_OPTIONS",
+    "FIELD_TYPES",
+    "GENERATED_SUFFIXES",
+    "MAX_JSON_DEPTH",
+    "ON_DELETE",
+    "ORMS",
+    "PROJECT_OPTIONS",
+    "RELATION_KINDS",
+    "RELATION_OPTIONS",
+    "RESERVED_ATTRIBUTES",
+    "RESERVED_CLASSES",
+    "SOFT_DELETE_COLUMN",
+    "TIMESTAMP_COLUMNS",
+    "TOP_LEVEL",
+    "EntitySpec",
+    "FieldSpec",
+    "FieldType",
+    "OnDelete",
+    "ProjectSpec",
+    "RelationKind",
+    "RelationSpec",
+    "Spec",
+    "load_spec",
+    "parse_spec",
+    "read_yaml",
+]

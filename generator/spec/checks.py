@@ -1,0 +1,232 @@
+"""Checks that need the whole spec: unique names, relation targets, clashes, FK cycles.
+
+Run by the reader once every entity is read; limits.py (what the database accepts) and
+namecheck.py (names that would break the generated code) are run from here too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from generator import naming
+from generator.errors import SpecError
+from generator.spec.records import (
+    GENERATED_SUFFIXES,
+    RESERVED_CLASSES,
+    SOFT_DELETE_COLUMN,
+    TIMESTAMP_COLUMNS,
+    Spec,
+)
+
+Fail = Callable[[str, str], SpecError]  # (place, message) -> the error to raise
+
+
+def check(spec: Spec, fail: Fail) -> None:
+    """Raise the first problem that needs the whole spec; `fail` words the SpecError."""
+    _SemanticChecks(fail, spec).run()
+
+
+class _SemanticChecks:
+    """Checks that need the whole spec: unique names, targets, clashes, FK cycles."""
+
+    def __init__(self, fail: Fail, spec: Spec) -> None:
+        self.fail = fail
+        self.spec = spec
+        self.by_name = {entity.name: entity for entity in spec.entities}
+
+    def run(self) -> None:
+        self.unique_tables_and_modules()
+        self.unique_routes()
+        self.targets()
+        self.attribute_clashes()
+        self.link_tables()
+        self.enum_classes()
+        self.generated_classes()
+        self.required_fk_cycles()
+        from generator import limits, namecheck
+
+        limits.check(self.spec, self.fail)  # what the spec's database accepts
+        namecheck.check(self.spec, self.fail)  # names that would break the generated code
+
+    def generated_classes(self) -> None:
+        """Classes generated for one entity (PostCreate, PostCRUD, ...) must not be another
+        entity's name: the generated modules import them side by side."""
+        owners: dict[str, str] = {}
+        for entity in self.spec.entities:
+            for suffix in GENERATED_SUFFIXES:
+                owners[f"{entity.name}{suffix}"] = entity.name
+        for entity in self.spec.entities:
+            if entity.name in owners:
+                raise self.fail(
+                    f"entities.{entity.name}",
+                    f"entity name {entity.name!r} clashes with a class generated for "
+                    f"{owners[entity.name]} ({', '.join(s for s in GENERATED_SUFFIXES)} "
+                    "are added to every entity's name); rename it",
+                )
+
+    def unique_tables_and_modules(self) -> None:
+        tables: dict[str, str] = {}
+        modules: dict[str, str] = {}
+        for entity in self.spec.entities:
+            where = f"entities.{entity.name}"
+            if entity.table in tables:
+                raise self.fail(
+                    f"{where}.table",
+                    f"table {entity.table!r} is already used by entity {tables[entity.table]}",
+                )
+            tables[entity.table] = entity.name
+            module = naming.module_name(entity.name)
+            if module in modules:
+                raise self.fail(
+                    where,
+                    f"entities {modules[module]} and {entity.name} would both be written to "
+                    f"{module}.py; rename one",
+                )
+            modules[module] = entity.name
+
+    def unique_routes(self) -> None:
+        routes: dict[str, str] = {}
+        for entity in self.spec.entities:
+            if entity.route in routes:
+                raise self.fail(
+                    f"entities.{entity.name}.route",
+                    f"route {entity.route!r} is already used by entity {routes[entity.route]}",
+                )
+            routes[entity.route] = entity.name
+
+    def targets(self) -> None:
+        known = ", ".join(sorted(self.by_name)) or "none defined"
+        for entity in self.spec.entities:
+            for relation in entity.relations:
+                if relation.target not in self.by_name:
+                    raise self.fail(
+                        f"entities.{entity.name}.relations.{relation.name}.target",
+                        f"unknown entity {relation.target!r} (known: {known})",
+                    )
+
+    def attribute_clashes(self) -> None:
+        """Every attribute of a class (fields, FK columns, relations, inverses) is unique."""
+        owners: dict[str, dict[str, str]] = {e.name: {} for e in self.spec.entities}
+
+        def claim(entity: str, attribute: str, what: str, where: str) -> None:
+            taken = owners[entity]
+            if attribute in taken:
+                raise self.fail(where, f"{what} clashes with {taken[attribute]} on entity {entity}")
+            taken[attribute] = what
+
+        for entity in self.spec.entities:
+            where = f"entities.{entity.name}"
+            if entity.timestamps:
+                for column in TIMESTAMP_COLUMNS:
+                    claim(entity.name, column, "a column of timestamps: true", "")
+            if entity.soft_delete:
+                claim(entity.name, SOFT_DELETE_COLUMN, "the column of soft_delete: true", "")
+            for field in entity.fields:
+                claim(
+                    entity.name, field.name, f"field {field.name!r}", f"{where}.fields.{field.name}"
+                )
+        for entity in self.spec.entities:
+            base = f"entities.{entity.name}.relations"
+            for relation in entity.relations:
+                where = f"{base}.{relation.name}"
+                claim(entity.name, relation.name, f"relation {relation.name!r}", where)
+                if relation.kind in ("many_to_one", "one_to_one"):
+                    column = naming.fk_column(relation.name)
+                    claim(
+                        entity.name,
+                        column,
+                        f"foreign-key column {column!r} of relation {relation.name!r}",
+                        where,
+                    )
+        for entity in self.spec.entities:
+            base = f"entities.{entity.name}.relations"
+            for relation in entity.relations:
+                where = f"{base}.{relation.name}"
+                if relation.kind == "one_to_many":
+                    column = naming.fk_column(relation.inverse or naming.snake_case(entity.name))
+                    claim(
+                        relation.target,
+                        column,
+                        f"foreign-key column {column!r} of {entity.name}.{relation.name}",
+                        where,
+                    )
+                if relation.inverse is not None:
+                    if relation.target == entity.name and relation.inverse == relation.name:
+                        raise self.fail(
+                            f"{where}.inverse", "must differ from the relation's own name"
+                        )
+                    claim(
+                        relation.target,
+                        relation.inverse,
+                        f"inverse {relation.inverse!r} of {entity.name}.{relation.name}",
+                        f"{where}.inverse",
+                    )
+
+    def link_tables(self) -> None:
+        tables = {entity.table: f"entity {entity.name}" for entity in self.spec.entities}
+        for entity in self.spec.entities:
+            for relation in entity.relations:
+                if relation.kind != "many_to_many":
+                    continue
+                target = self.by_name[relation.target]
+                name = relation.link_table or naming.link_table(entity.table, target.table)
+                where = f"entities.{entity.name}.relations.{relation.name}"
+                if name in tables:
+                    raise self.fail(
+                        f"{where}.link_table" if relation.link_table else where,
+                        f"link table {name!r} is already used by {tables[name]}"
+                        + ("" if relation.link_table else "; set link_table"),
+                    )
+                tables[name] = f"{entity.name}.{relation.name}"
+
+    def enum_classes(self) -> None:
+        classes = set(self.by_name)
+        for entity in self.spec.entities:
+            for field in entity.fields:
+                if field.type != "enum":
+                    continue
+                name = naming.enum_class(entity.name, field.name)
+                if name in classes or name in RESERVED_CLASSES:
+                    raise self.fail(
+                        f"entities.{entity.name}.fields.{field.name}",
+                        f"its enum class {name} clashes with another class; rename the field",
+                    )
+                classes.add(name)
+
+    def required_fk_cycles(self) -> None:
+        """Non-nullable foreign keys that form a cycle make the first row impossible to insert."""
+        edges: dict[str, list[tuple[str, str]]] = {e.name: [] for e in self.spec.entities}
+        for entity in self.spec.entities:
+            for relation in entity.relations:
+                if relation.nullable:
+                    continue
+                place = f"entities.{entity.name}.relations.{relation.name}"
+                if relation.kind in ("many_to_one", "one_to_one"):
+                    edges[entity.name].append((relation.target, place))
+                elif relation.kind == "one_to_many":
+                    edges[relation.target].append((entity.name, place))
+        state: dict[str, int] = {}
+        path: list[str] = []
+        places: list[str] = []
+
+        def visit(node: str) -> None:
+            state[node] = 1
+            path.append(node)
+            for target, place in edges[node]:
+                if state.get(target) == 1:
+                    cycle = [*places[path.index(target) :], place]
+                    raise self.fail(
+                        place,
+                        "required foreign keys form a cycle, so no first row could ever be "
+                        f"inserted ({' -> '.join(cycle)}); make one of them nullable: true",
+                    )
+                if target not in state:
+                    places.append(place)
+                    visit(target)
+                    places.pop()
+            path.pop()
+            state[node] = 2
+
+        for name in edges:
+            if name not in state:
+                visit(name)

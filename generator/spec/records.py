@@ -1,0 +1,134 @@
+"""The spec records: what `forge.yaml` describes, as frozen Pydantic models.
+
+The reader (reader.py) builds them after checking every value by hand, so that each
+mistake names its place; later stages trust them. evolve.py stores a Spec as JSON
+(`model_dump`) and reads it back (`model_validate`).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+FieldType = Literal[
+    "str",
+    "text",
+    "int",
+    "bigint",
+    "float",
+    "decimal",
+    "bool",
+    "date",
+    "datetime",
+    "time",
+    "uuid",
+    "json",
+    "bytes",
+    "enum",
+]
+FIELD_TYPES: tuple[str, ...] = FieldType.__args__  # type: ignore[attr-defined]
+RelationKind = Literal["many_to_one", "one_to_many", "one_to_one", "many_to_many"]
+RELATION_KINDS: tuple[str, ...] = RelationKind.__args__  # type: ignore[attr-defined]
+OnDelete = Literal["cascade", "set_null", "restrict"]
+ON_DELETE: tuple[str, ...] = OnDelete.__args__  # type: ignore[attr-defined]
+DATABASES = ("sqlite", "postgresql", "mysql")
+ORMS = ("sqlmodel", "sqlalchemy")
+
+DEFAULT_STR_LENGTH = 255
+DEFAULT_PRECISION = 10
+DEFAULT_SCALE = 2
+TIMESTAMP_COLUMNS = ("created_at", "updated_at")
+SOFT_DELETE_COLUMN = "deleted_at"
+
+# Names the generated modules import or that SQLModel/Pydantic own: a field, relation
+# or inverse with one of these names would shadow them inside the generated class.
+RESERVED_ATTRIBUTES = frozenset(
+    {"id", "dt", "sa", "uuid4", "metadata", "registry"}
+    | {name for name in dir(BaseModel) if not name.startswith("_")}
+)
+# Class names the generated modules import, and suffixes of generated classes.
+RESERVED_CLASSES = frozenset(
+    {
+        "Any",
+        "Optional",
+        "TYPE_CHECKING",
+        "Decimal",
+        "UUID",
+        "Enum",
+        "Field",
+        "Relationship",
+        "SQLModel",
+        "BaseModel",
+        "ConfigDict",
+        "AsyncSession",
+        "BaseRepository",
+        "BaseCRUD",
+    }
+)
+# Classes forge generates for every entity: <Entity><suffix>.
+GENERATED_SUFFIXES = ("Create", "Read", "Update", "CRUD", "Repository", "Link")
+
+
+class FieldSpec(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    type: FieldType
+    nullable: bool = False
+    unique: bool = False
+    index: bool = False
+    default: Any = None
+    has_default: bool = False
+    max_length: int | None = None
+    precision: int | None = None
+    scale: int | None = None
+    values: tuple[str, ...] = ()
+    description: str | None = None
+    searchable: bool = False  # `?search=` of the list route looks in it (str, text)
+
+
+class RelationSpec(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    kind: RelationKind
+    target: str
+    inverse: str | None = None
+    nullable: bool = False
+    on_delete: OnDelete | None = None
+    link_table: str | None = None
+
+
+class EntitySpec(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    table: str
+    route: str
+    timestamps: bool = False  # created_at, updated_at kept up to date
+    soft_delete: bool = False  # deleted_at; delete() sets it, queries leave such rows out
+    fields: tuple[FieldSpec, ...] = ()
+    relations: tuple[RelationSpec, ...] = ()
+
+
+class ProjectSpec(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    database: Literal["sqlite", "postgresql", "mysql"] = "sqlite"
+    orm: Literal["sqlmodel", "sqlalchemy"] = "sqlmodel"
+    docker: bool = False  # docker-compose.yml, Dockerfile; default: not for SQLite
+
+
+class Spec(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    project: ProjectSpec
+    entities: tuple[EntitySpec, ...] = ()
+
+    def entity(self, name: str) -> EntitySpec:
+        for entity in self.entities:
+            if entity.name == name:
+                return entity
+        raise KeyError(name)
