@@ -223,6 +223,11 @@ CASES: list[tuple[str, str, list[str]]] = [
         ["entities.Post.fields.title.type: ", "missing", f"allowed: {FIELD_TYPES}"],
     ),
     (
+        "field-type-null",
+        fields("Post", "      title: {type: null, max_length: 40}\n"),
+        ["entities.Post.fields.title.type: ", "missing", f"allowed: {FIELD_TYPES}"],
+    ),
+    (
         "field-neither-type-nor-mapping",
         fields("Post", "      title: 5\n"),
         ["entities.Post.fields.title: ", "a type name (e.g. str) or a mapping", "got a number"],
@@ -399,6 +404,12 @@ CASES: list[tuple[str, str, list[str]]] = [
     (
         "relation-missing-kind",
         f"{P}entities:\n  User: {{}}\n  Post:\n    relations:\n      author: {{target: User}}\n",
+        ["entities.Post.relations.author.kind: ", "missing", f"allowed: {KINDS}"],
+    ),
+    (
+        "relation-kind-null",
+        f"{P}entities:\n  User: {{}}\n  Post:\n    relations:\n"
+        "      author: {kind: null, target: User}\n",
         ["entities.Post.relations.author.kind: ", "missing", f"allowed: {KINDS}"],
     ),
     (

@@ -83,7 +83,7 @@ def _yaml_constructor() -> type[Any]:
     from ruamel.yaml.constructor import ConstructorError, SafeConstructor
     from ruamel.yaml.nodes import ScalarNode
 
-    class Constructor(SafeConstructor):  # type: ignore[misc,unused-ignore]
+    class Constructor(SafeConstructor):
         def construct_object(self, node: Any, deep: bool = False) -> Any:
             try:
                 return super().construct_object(node, deep)

@@ -14,7 +14,7 @@ import math
 import re
 import uuid
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from generator import naming
 from generator.errors import SpecError
@@ -37,6 +37,7 @@ from generator.spec.records import (
     Spec,
 )
 
+_Choice = TypeVar("_Choice", bound=str)  # one of the allowed values of an option
 MAX_JSON_DEPTH = 50  # a json default nested deeper is refused (and would not be readable)
 
 FIELD_OPTIONS = (
@@ -102,8 +103,8 @@ class _SpecReader:
         return value
 
     def choice(
-        self, data: Mapping[Any, Any], key: str, where: str, allowed: tuple[str, ...]
-    ) -> str | None:
+        self, data: Mapping[Any, Any], key: str, where: str, allowed: tuple[_Choice, ...]
+    ) -> _Choice | None:
         value = data.get(key)
         if value is None:
             return None
@@ -111,6 +112,14 @@ class _SpecReader:
             raise self.fail(
                 _join(where, key), f"unknown value {value!r} (allowed: {_allowed(allowed)})"
             )
+        return allowed[allowed.index(value)]  # the allowed value itself: typed as its Literal
+
+    def required_choice(
+        self, data: Mapping[Any, Any], key: str, where: str, allowed: tuple[_Choice, ...]
+    ) -> _Choice:
+        value = self.choice(data, key, where, allowed)
+        if value is None:  # not given, or given as null
+            raise self.fail(_join(where, key), f"missing (allowed: {_allowed(allowed)})")
         return value
 
     def positive_int(self, data: Mapping[Any, Any], key: str, where: str) -> int | None:
@@ -181,8 +190,8 @@ class _SpecReader:
         docker = self.boolean(data, "docker", "project") if "docker" in data else None
         return ProjectSpec(
             name=name,
-            database=database,  # type: ignore[arg-type]
-            orm=orm,  # type: ignore[arg-type]
+            database=database,
+            orm=orm,
             docker=database != "sqlite" if docker is None else docker,
         )
 
@@ -260,10 +269,7 @@ class _SpecReader:
             )
         data = self.mapping(value, where, "a field")
         self.check_keys(data, FIELD_OPTIONS, where)
-        if "type" not in data:
-            raise self.fail(f"{where}.type", f"missing (allowed: {_allowed(FIELD_TYPES)})")
-        ftype = self.choice(data, "type", where, FIELD_TYPES)
-        assert ftype is not None
+        ftype = self.required_choice(data, "type", where, FIELD_TYPES)
         nullable = self.boolean(data, "nullable", where)
         unique = self.boolean(data, "unique", where)
         index = self.boolean(data, "index", where)
@@ -322,7 +328,7 @@ class _SpecReader:
         )
         return FieldSpec(
             name=name,
-            type=ftype,  # type: ignore[arg-type]
+            type=ftype,
             nullable=nullable,
             unique=unique,
             index=index,
@@ -467,9 +473,7 @@ class _SpecReader:
         self.identifier(name, where, "relation")
         data = self.mapping(value, where, "a relation")
         self.check_keys(data, RELATION_OPTIONS, where)
-        if "kind" not in data:
-            raise self.fail(f"{where}.kind", f"missing (allowed: {_allowed(RELATION_KINDS)})")
-        kind = self.choice(data, "kind", where, RELATION_KINDS)
+        kind = self.required_choice(data, "kind", where, RELATION_KINDS)
         target = data.get("target")
         if target is None:
             raise self.fail(f"{where}.target", "missing (the name of an entity)")
@@ -510,11 +514,11 @@ class _SpecReader:
             )
         return RelationSpec(
             name=name,
-            kind=kind,  # type: ignore[arg-type]
+            kind=kind,
             target=target,
             inverse=inverse,
             nullable=nullable,
-            on_delete=on_delete,  # type: ignore[arg-type]
+            on_delete=on_delete,
             link_table=link_table,
         )
 

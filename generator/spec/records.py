@@ -7,7 +7,7 @@ mistake names its place; later stages trust them. evolve.py stores a Spec as JSO
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict
 
@@ -27,13 +27,15 @@ FieldType = Literal[
     "bytes",
     "enum",
 ]
-FIELD_TYPES: tuple[str, ...] = FieldType.__args__  # type: ignore[attr-defined]
+FIELD_TYPES: tuple[FieldType, ...] = get_args(FieldType)
 RelationKind = Literal["many_to_one", "one_to_many", "one_to_one", "many_to_many"]
-RELATION_KINDS: tuple[str, ...] = RelationKind.__args__  # type: ignore[attr-defined]
+RELATION_KINDS: tuple[RelationKind, ...] = get_args(RelationKind)
 OnDelete = Literal["cascade", "set_null", "restrict"]
-ON_DELETE: tuple[str, ...] = OnDelete.__args__  # type: ignore[attr-defined]
-DATABASES = ("sqlite", "postgresql", "mysql")
-ORMS = ("sqlmodel", "sqlalchemy")
+ON_DELETE: tuple[OnDelete, ...] = get_args(OnDelete)
+Database = Literal["sqlite", "postgresql", "mysql"]
+DATABASES: tuple[Database, ...] = get_args(Database)
+Orm = Literal["sqlmodel", "sqlalchemy"]
+ORMS: tuple[Orm, ...] = get_args(Orm)
 
 DEFAULT_STR_LENGTH = 255
 DEFAULT_PRECISION = 10
@@ -116,8 +118,8 @@ class ProjectSpec(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     name: str
-    database: Literal["sqlite", "postgresql", "mysql"] = "sqlite"
-    orm: Literal["sqlmodel", "sqlalchemy"] = "sqlmodel"
+    database: Database = "sqlite"
+    orm: Orm = "sqlmodel"
     docker: bool = False  # docker-compose.yml, Dockerfile; default: not for SQLite
 
 
