@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from generator.change import EntityChange
 from generator.errors import ForgeError
+from generator.spec import EntityChange
 
 FIELD_MODIFIERS = ("nullable", "unique", "index")
 RELATION_FLAGS = ("nullable",)

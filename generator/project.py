@@ -12,10 +12,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from generator.change import EntityChange, check_change, remove_entity
 from generator.errors import ProjectError, SpecError
 from generator.reconcile import SKELETON_DIR, Plan, reconcile
-from generator.spec import Spec, load_spec, parse_spec, read_yaml
+from generator.spec import (
+    EntityChange,
+    Spec,
+    check_change,
+    load_spec,
+    parse_spec,
+    read_yaml,
+    remove_entity,
+    set_project_keys,
+)
 from generator.write import write_files
 
 SPEC_FILE = "forge.yaml"
@@ -254,7 +262,7 @@ def _initial_spec(
         if "name" not in values and not (isinstance(data, dict) and _has_project_name(data)):
             values["name"] = _default_name(path)
         if values and (data is None or isinstance(data, dict)):
-            text = _set_project_keys(text, values)
+            text = set_project_keys(text, values)
             data = read_yaml(text, source)
         return text, parse_spec(data, source=source)
     project = {"name": name or _default_name(path), "database": database or "sqlite"}
@@ -297,38 +305,11 @@ def _fresh_spec_text(project: dict[str, str]) -> str:
     )
 
 
-def _set_project_keys(text: str, values: dict[str, str]) -> str:
-    """Set keys of the `project:` section, keeping the file's comments and order."""
-    import io
-
-    from ruamel.yaml import YAML
-    from ruamel.yaml.comments import CommentedMap
-
-    yaml = YAML()
-    yaml.preserve_quotes = True
-    data = yaml.load(text)
-    if data is None:
-        data = CommentedMap()
-    if not isinstance(data, CommentedMap):
-        raise SpecError("", "the spec must be a mapping with project: and entities:")
-    project = data.get("project")
-    if project is None:
-        project = CommentedMap()
-        data.insert(0, "project", project)
-    elif not isinstance(project, CommentedMap):
-        return text  # not a mapping: left for the validator to report
-    for key, value in values.items():
-        project[key] = value
-    out = io.StringIO()
-    yaml.dump(data, out)
-    return out.getvalue()
-
-
 def _with_project(text: str, answers: dict[str, Any]) -> tuple[str, Spec]:
     values = {"name": answers["project_name"], "database": answers["database"]}
     values["orm"] = answers["orm"]
     values["docker"] = bool(answers["docker"])
-    text = _set_project_keys(text, values)
+    text = set_project_keys(text, values)
     return text, parse_spec(read_yaml(text))
 
 

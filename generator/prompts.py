@@ -21,8 +21,7 @@ import questionary
 from prompt_toolkit.key_binding import KeyBindings
 
 from generator import naming
-from generator.change import EntityChange, problem
-from generator.spec import FIELD_TYPES, Spec
+from generator.spec import FIELD_TYPES, EntityChange, Spec, problem
 
 RELATION = "relation"
 NONE = "none"

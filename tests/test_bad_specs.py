@@ -1087,7 +1087,7 @@ def test_yaml_merge_keys_still_override() -> None:
 
 def test_make_entity_does_not_edit_through_a_yaml_alias() -> None:
     """`Article: *base` shares Post's mapping; adding a field to Article copies it first."""
-    from generator.change import EntityChange, check_change
+    from generator.spec import EntityChange, check_change
 
     text = (
         "project: {name: x}\nentities:\n  Post: &base\n    fields:\n      title: str\n"
