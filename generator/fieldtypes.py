@@ -268,6 +268,8 @@ def _check_json(value: Any, parents: tuple[int, ...] = ()) -> None:
 
 # ------------------------------------------------------------------- emitting defaults
 
+_CORE_TYPES = "app.core.types"  # the runtime's column types and helpers
+UTCNOW = Code("utcnow", (Import(_CORE_TYPES, "utcnow"),))
 _DECIMAL = Import("decimal", "Decimal")
 _UUID = Import("uuid", "UUID")
 _UUID4 = Import("uuid", "uuid4")
@@ -418,7 +420,7 @@ TYPES: tuple[FieldType, ...] = (
         options=("precision", "scale"),
         annotation=Source("Decimal", (_DECIMAL,)),
         column=Source(
-            "ExactDecimal({o.precision}, {o.scale})", (Import("app.core.types", "ExactDecimal"),)
+            "ExactDecimal({o.precision}, {o.scale})", (Import(_CORE_TYPES, "ExactDecimal"),)
         ),
         constraints=("max_digits={o.precision}", "decimal_places={o.scale}"),
         api_input=Source(
@@ -467,7 +469,7 @@ TYPES: tuple[FieldType, ...] = (
         api_input=_api("UTCDateTime"),
         api_output=_api("StoredDateTime"),
         read_default=_temporal_reader("datetime", "an ISO datetime (2024-01-31T12:00:00)"),
-        emit_default=_temporal_default("datetime", Code("lambda: dt.datetime.now(dt.UTC)", (DT,))),
+        emit_default=_temporal_default("datetime", UTCNOW),
         sample=Source("dt.datetime(2024, 1, 1, tzinfo=dt.UTC) + dt.timedelta(minutes=n)", (DT,)),
         diagram="datetime",
         row_bytes=_fixed(8),
@@ -483,7 +485,7 @@ TYPES: tuple[FieldType, ...] = (
         api_output=_api("StoredTime"),
         read_default=_temporal_reader("time", "an ISO time (12:30:00)"),
         emit_default=_temporal_default(
-            "time", Code("lambda: dt.datetime.now(dt.UTC).time()", (DT,))
+            "time", Code("utcnow_time", (Import(_CORE_TYPES, "utcnow_time"),))
         ),
         sample=Source("dt.time(n % 24, n % 60)", (DT,)),
         diagram="time",

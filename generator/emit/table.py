@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from generator import fieldtypes, naming
-from generator.emit.source import DT, Code, Import, Imports, Line, literal
+from generator.emit.source import Code, Import, Imports, Line, literal
 from generator.fieldtypes import Default, Options
 from generator.model import Entity, LinkTable, RelationEnd
 from generator.spec import FieldSpec
@@ -129,9 +129,6 @@ def table(entity: Entity) -> Table:
     return result
 
 
-_NOW = Code("lambda: dt.datetime.now(dt.UTC)", (DT,))
-
-
 def bookkeeping(entity: Entity) -> list[Column]:
     """created_at / updated_at (timestamps: true) and deleted_at (soft_delete: true)."""
     record = fieldtypes.DATETIME
@@ -146,8 +143,8 @@ def bookkeeping(entity: Entity) -> list[Column]:
                     name=name,
                     annotation=annotation,
                     column_type=column_type,
-                    default=Default(_NOW, factory=True),
-                    on_update=_NOW if on_update else None,
+                    default=Default(fieldtypes.UTCNOW, factory=True),
+                    on_update=fieldtypes.UTCNOW if on_update else None,
                 )
             )
     if entity.spec.soft_delete:
