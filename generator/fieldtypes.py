@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import ipaddress
 import math
 import uuid
 from collections.abc import Callable
@@ -235,6 +236,13 @@ def _read_bytes(value: Any, options: Options) -> Any:
     if not isinstance(value, str):
         raise NotA("a string (stored as its UTF-8 bytes)")
     return value
+
+
+def _read_ip(value: Any, options: Options) -> Any:
+    try:
+        return str(ipaddress.ip_address(value if isinstance(value, str) else ""))
+    except ValueError:
+        raise NotA('an IPv4 or IPv6 address such as "192.0.2.1" or "2001:db8::1"') from None
 
 
 def _read_json(value: Any, options: Options) -> Any:
@@ -502,6 +510,27 @@ TYPES: tuple[FieldType, ...] = (
         sample=Source("uuid4()", (_UUID4,)),
         diagram="uuid",
         row_bytes=_fixed(32 * 4 + 1),
+    ),
+    FieldType(
+        name="ipaddress",
+        annotation=Source("str"),  # stored as text, in its compressed form (str(address))
+        column=Source("sa.String(45)", (SA,)),  # the longest: an IPv4-mapped IPv6 address
+        api_input=Source(
+            "Annotated[IPvAnyAddress, PlainSerializer(str, return_type=str)]",
+            (
+                Import("typing", "Annotated"),
+                Import("pydantic", "IPvAnyAddress"),
+                Import("pydantic", "PlainSerializer"),
+            ),
+        ),
+        api_output=_api("Str"),
+        read_default=_read_ip,
+        emit_default=_plain,
+        sample=Source('f"10.{{n // 65536 % 256}}.{{n // 256 % 256}}.{{n % 256}}"'),
+        diagram="ipaddress",
+        row_bytes=_fixed(4 * 45 + 2),
+        guess=(6, r"(^|_)ip(_address)?$"),
+        aliases=("ip", "inet", "ip_address"),
     ),
     FieldType(
         name="json",
