@@ -130,7 +130,7 @@ class ProjectSpec(BaseModel):
 
     name: str
     database: Literal["sqlite", "postgresql", "mysql"] = "sqlite"
-    orm: Literal["sqlmodel", "sqlalchemy"] = "sqlmodel"
+    orm: str = "sqlmodel"  # one of generator.emit.ORMS
     docker: bool = False  # docker-compose.yml, Dockerfile; default: not for SQLite
 
 
