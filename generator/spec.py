@@ -375,7 +375,7 @@ class _SpecReader:
         return ProjectSpec(
             name=name,
             database=database,  # type: ignore[arg-type]
-            orm=orm,  # type: ignore[arg-type]
+            orm=orm,
             docker=database != "sqlite" if docker is None else docker,
         )
 
