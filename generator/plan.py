@@ -1,4 +1,4 @@
-"""The plan: which files the data layer consists of, each with its template and context.
+"""Which files the data layer consists of, each with its template and context.
 
 Spec -> Model -> [FileJob]. Nothing is rendered or written here.
 """
@@ -24,7 +24,7 @@ class FileJob:
     context: dict[str, Any] = field(hash=False, compare=False)
 
 
-def plan(spec: Spec) -> list[FileJob]:
+def file_jobs(spec: Spec) -> list[FileJob]:
     """Every data-layer file of a project, in a stable order."""
     model = build_model(spec)
     orm = emitter(spec.project.orm)

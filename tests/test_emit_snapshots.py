@@ -25,7 +25,7 @@ import pytest
 
 from generator import fieldtypes
 from generator.emit import ORMS
-from generator.plan import plan
+from generator.plan import file_jobs
 from generator.render import render
 from generator.spec import parse_spec
 
@@ -122,7 +122,7 @@ def rendered(entities: dict[str, Any], orm: str) -> str:
     """The case's data-layer files, rendered (not formatted), one after the other."""
     spec = parse_spec({"project": {"name": "snap", "orm": orm}, "entities": entities})
     parts = []
-    for job in plan(spec):
+    for job in file_jobs(spec):
         if job.path.startswith(RENDERED) and not job.path.endswith(SKIPPED):
             parts.append(f"# ==== {job.path}\n{render(job)}")
     return "\n".join(parts)
