@@ -26,7 +26,7 @@ from generator.emit.source import DT, SA, Code, Import, literal
 
 MAX_JSON_DEPTH = 50  # a json default nested deeper is refused (and would not be readable)
 
-_TYPES_MODULE = "app.schemas.types"  # the API's value types in a generated project
+TYPES_MODULE = "app.schemas.types"  # the API's value types in a generated project
 
 
 @dataclass(frozen=True)
@@ -326,7 +326,7 @@ def _fixed(size: int) -> Callable[[Options], int]:
 
 
 def _types(name: str) -> Import:
-    return Import(_TYPES_MODULE, name)
+    return Import(TYPES_MODULE, name)
 
 
 def _api(name: str) -> Source:

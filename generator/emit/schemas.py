@@ -13,7 +13,7 @@ from generator.emit.source import Imports, Line, attribute, literal
 from generator.emit.table import default_of, field_options
 from generator.model import Entity
 
-_TYPES_MODULE = "app.schemas.types"
+_TYPES_MODULE = fieldtypes.TYPES_MODULE
 
 
 @dataclass
