@@ -5,14 +5,12 @@ from __future__ import annotations
 from generator.emit import SupportModule
 from generator.emit.source import Imports, Line, attribute, literal
 from generator.emit.table import (
-    CLASS_VAR,
-    SOFT_DELETE,
     Column,
     ModelCode,
     link_columns,
+    model_code,
     relationship_options,
     relationship_target,
-    table,
 )
 from generator.model import Entity, LinkTable, RelationEnd
 
@@ -26,18 +24,8 @@ class SQLModelEmitter:
     def model(self, entity: Entity) -> ModelCode:
         imports = Imports()
         imports.add("sqlmodel", "Field", "SQLModel")
-        code = ModelCode(imports=imports, base=self.table_base)
-        code.columns.append(Line("id", "int | None", "Field(default=None, primary_key=True)"))
-        described = table(entity)
-        if described.enums:
-            imports.add("enum", "StrEnum")
-        code.enums = described.enums
-        code.columns += [column_line(column, imports) for column in described.columns]
-        if described.soft_delete:
-            imports.need(CLASS_VAR)
-            code.columns.append(SOFT_DELETE)
-        code.relations = [_relationship(entity, end, imports) for end in entity.relations]
-        return code
+        id_line = Line("id", "int | None", "Field(default=None, primary_key=True)")
+        return model_code(entity, imports, self.table_base, id_line, column_line, _relationship)
 
     def links(self, links: list[LinkTable]) -> tuple[Imports, list[tuple[LinkTable, list[Line]]]]:
         imports = Imports()

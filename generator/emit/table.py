@@ -7,6 +7,7 @@ values here (a `Default` knows whether it is a factory), never code to rewrite l
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from generator import fieldtypes, naming
@@ -62,6 +63,26 @@ class Table:
     enums: list[EnumClass]
     columns: list[Column]  # the fields, the foreign keys, then the bookkeeping columns
     soft_delete: bool
+
+
+def model_code(
+    entity: Entity,
+    imports: Imports,
+    base: str,
+    id_line: Line,
+    spell_column: Callable[[Column, Imports], Line],
+    spell_relationship: Callable[[Entity, RelationEnd, Imports], Line],
+) -> ModelCode:
+    """The table class of one entity, each column and relationship spelled by an ORM."""
+    described = table(entity)
+    if described.enums:
+        imports.add("enum", "StrEnum")
+    columns = [id_line] + [spell_column(column, imports) for column in described.columns]
+    if described.soft_delete:
+        imports.need(CLASS_VAR)
+        columns.append(SOFT_DELETE)
+    relations = [spell_relationship(entity, end, imports) for end in entity.relations]
+    return ModelCode(imports, base, described.enums, columns, relations)
 
 
 def field_options(entity: Entity, spec: FieldSpec) -> Options:
