@@ -63,12 +63,7 @@ def column_line(column: Column, imports: Imports) -> Line:
         args.append(imports.code(column.column_type))
     if column.default is not None:
         args.append(f"default={imports.code(column.default.code)}")
-    if column.primary_key:
-        args.append("primary_key=True")
-    if column.unique:
-        args.append("unique=True")
-    if column.index:
-        args.append("index=True")
+    args += column.flags()
     if column.on_update is not None:
         args.append(f"onupdate={imports.code(column.on_update)}")
     if column.description is not None:

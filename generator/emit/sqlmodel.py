@@ -38,7 +38,7 @@ class SQLModelEmitter:
 
 
 def column_line(column: Column, imports: Imports) -> Line:
-    """`name: annotation = Field(...)`; the arguments in the order SQLModel documents them."""
+    """`name: annotation = Field(...)`, its arguments always in the same order."""
     args: list[str] = []
     if column.default is not None:
         keyword = "default_factory" if column.default.factory else "default"
@@ -47,12 +47,7 @@ def column_line(column: Column, imports: Imports) -> Line:
         args.append("default=None")
     if column.foreign_key is not None:
         args.append(f"foreign_key={literal(column.foreign_key)}")
-    if column.primary_key:
-        args.append("primary_key=True")
-    if column.unique:
-        args.append("unique=True")
-    if column.index:
-        args.append("index=True")
+    args += column.flags()
     if column.on_delete is not None:
         args.append(f"ondelete={literal(column.on_delete)}")
     args += column.constraints

@@ -38,6 +38,11 @@ class Column:
     constraints: tuple[str, ...] = ()  # Pydantic arguments (SQLModel's Field)
     description: str | None = None
 
+    def flags(self) -> list[str]:
+        """primary_key / unique / index, spelled the same by both ORMs."""
+        names = [("primary_key", self.primary_key), ("unique", self.unique), ("index", self.index)]
+        return [f"{name}=True" for name, on in names if on]
+
 
 @dataclass
 class EnumClass:
