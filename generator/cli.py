@@ -16,7 +16,7 @@ import typer
 from generator.errors import ForgeError
 
 if TYPE_CHECKING:
-    from generator.reconcile import Plan
+    from generator.reconcile import WritePlan
 
 # Plain (click) help: typer's rich help shows `<bool>` beside flags such as --check, which
 # reads as if they took a value (`--check true` then fails).
@@ -182,14 +182,14 @@ def generate(
         raise typer.Exit(1)
 
 
-def _report_marked(plan: Plan) -> None:
+def _report_marked(plan: WritePlan) -> None:
     if plan.marked:
         typer.echo("unresolved conflict markers (resolve the <<<<<<< / >>>>>>> blocks):", err=True)
         for path in plan.marked:
             typer.echo(f"  {path}", err=True)
 
 
-def _report(plan: Plan) -> None:
+def _report(plan: WritePlan) -> None:
     """Tell what a run did, file by file, conflicts last."""
     lines = [
         *(f"created   {p}" for p in plan.created),

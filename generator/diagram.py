@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from generator import fieldtypes
 from generator.model import Entity, EntityRef, ForeignKey, LinkTable, Model, build_model
 from generator.spec import FieldSpec, Spec
 from generator.write import write_files
@@ -17,23 +18,6 @@ from generator.write import write_files
 MARKDOWN_PATH = "docs/database_schema.md"
 MERMAID_PATH = "docs/database_schema.mmd"
 
-# The Mermaid type word of each field type: one token (no spaces, parentheses or commas).
-TYPE_WORDS: dict[str, str] = {
-    "str": "varchar",
-    "text": "text",
-    "int": "int",
-    "bigint": "bigint",
-    "float": "float",
-    "decimal": "decimal",
-    "bool": "boolean",
-    "date": "date",
-    "datetime": "datetime",
-    "time": "time",
-    "uuid": "uuid",
-    "json": "json",
-    "bytes": "blob",
-    "enum": "enum",
-}
 ID_TYPE = "int"
 
 # (unique, nullable) of a foreign key -> its cardinality, read from the table holding it:
@@ -108,17 +92,17 @@ def _entity_columns(entity: Entity) -> list[str]:
 
 
 def _field_column(field: FieldSpec) -> str:
+    record = fieldtypes.get(field.type)
     notes: list[str] = []
-    if field.type == "str" and field.max_length is not None:
-        notes.append(f"max {field.max_length}")
-    if field.type == "decimal":
-        notes.append(f"precision {field.precision}, scale {field.scale}")
-    if field.type == "enum":
-        notes.append("one of " + " | ".join(field.values))
+    if record.diagram_note is not None:
+        options = fieldtypes.Options(
+            field.name, field.max_length, field.precision, field.scale, field.values
+        )
+        notes.append(fieldtypes.render(record.diagram_note, options))
     if field.nullable:
         notes.append("nullable")
     keys = "UK" if field.unique else ""
-    return _column(TYPE_WORDS[field.type], field.name, keys, "; ".join(notes))
+    return _column(record.diagram, field.name, keys, "; ".join(notes))
 
 
 def _fk_column(fk: ForeignKey) -> str:

@@ -29,6 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from generator import fieldtypes
 from generator.errors import SpecError
 from generator.spec import Spec
 
@@ -96,23 +97,6 @@ LIMITS = {
         named_fks=True,
         named_enums=False,
     ),
-}
-
-# Bytes a column takes in a MySQL/MariaDB row (variable-length types count their length
-# prefix; text, json and blob columns are stored off the row and count their pointer).
-_ROW_BYTES = {
-    "text": 12,
-    "json": 12,
-    "bytes": 12,
-    "int": 4,
-    "bigint": 8,
-    "float": 8,
-    "bool": 1,
-    "date": 3,
-    "datetime": 8,
-    "time": 6,
-    "uuid": 32 * 4 + 1,
-    "enum": 2,
 }
 
 
@@ -317,12 +301,8 @@ def _row_size(limits: Limits, entity: object, where: str, fail: Fail) -> None:
     total += 8 if entity.spec.soft_delete else 0
     widest = None
     for field in entity.fields:
-        if field.type == "str":
-            size = 4 * (field.max_length or 0) + 2
-        elif field.type == "decimal":
-            size = (field.precision or 0) // 2 + 1
-        else:
-            size = _ROW_BYTES[field.type]
+        options = fieldtypes.Options(field.name, field.max_length, field.precision, field.scale)
+        size = fieldtypes.get(field.type).row_bytes(options)
         total += size
         if widest is None or size > widest[1]:
             widest = (field.name, size)

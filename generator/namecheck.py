@@ -59,10 +59,10 @@ def check(spec: Spec, fail: Fail) -> None:
 
 
 def _render(spec: Spec) -> list[tuple[str, str]]:
-    from generator.plan import plan
+    from generator.plan import file_jobs
     from generator.render import render
 
-    return [(job.path, render(job)) for job in plan(spec)]
+    return [(job.path, render(job)) for job in file_jobs(spec)]
 
 
 @lru_cache(maxsize=1)

@@ -1,4 +1,4 @@
-"""The plan: which files the data layer consists of, each with its template and context.
+"""Which files the data layer consists of, each with its template and context.
 
 Spec -> Model -> [FileJob]. Nothing is rendered or written here.
 """
@@ -8,7 +8,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from generator import naming, pycode
+from generator import fieldtypes
+from generator.emit import Emitter, emitter
+from generator.emit.schemas import schema_code
+from generator.emit.source import Code, Imports, literal
+from generator.emit.table import field_options
 from generator.model import LINKS_MODULE, Entity, Model, build_model
 from generator.spec import FieldSpec, Spec
 
@@ -20,18 +24,18 @@ class FileJob:
     context: dict[str, Any] = field(hash=False, compare=False)
 
 
-def plan(spec: Spec) -> list[FileJob]:
+def file_jobs(spec: Spec) -> list[FileJob]:
     """Every data-layer file of a project, in a stable order."""
     model = build_model(spec)
+    orm = emitter(spec.project.orm)
     jobs: list[FileJob] = []
     for entity in model.entities:
-        jobs.extend(_entity_jobs(entity, spec.project.orm))
+        jobs.extend(_entity_jobs(entity, orm))
     modules = [(e.module, e.class_name) for e in model.entities]
     if model.link_tables:
         links = ", ".join(link.class_name for link in model.link_tables)
         modules.append((LINKS_MODULE, links))
-    if spec.project.orm == "sqlalchemy":
-        modules.append(("_base", "Base"))
+    modules += [(support.module, support.names) for support in orm.support_modules]
     names = [e.class_name for e in model.entities] + [link.class_name for link in model.link_tables]
     jobs.append(
         FileJob(
@@ -41,16 +45,15 @@ def plan(spec: Spec) -> list[FileJob]:
                 "summary": "Every table model, imported so that Alembic sees all tables.",
                 "modules": sorted(modules),
                 "names": sorted(names),
-                "orm": spec.project.orm,
+                "metadata_import": orm.metadata_import,
+                "metadata_owner": orm.metadata_owner,
             },
         )
     )
-    if spec.project.orm == "sqlalchemy":
+    for support in orm.support_modules:
         jobs.append(
             FileJob(
-                "app/models/_base.py",
-                "models_base.py.jinja",
-                {"summary": "The declarative base of the table classes."},
+                f"app/models/{support.module}.py", support.template, {"summary": support.summary}
             )
         )
     jobs.append(
@@ -64,10 +67,7 @@ def plan(spec: Spec) -> list[FileJob]:
         )
     )
     if model.link_tables:
-        emit_links = (
-            pycode.link_code if spec.project.orm == "sqlmodel" else pycode.sqlalchemy_link_code
-        )
-        imports, classes = emit_links(model.link_tables)
+        imports, classes = orm.links(model.link_tables)
         jobs.append(
             FileJob(
                 f"app/models/{LINKS_MODULE}.py",
@@ -76,7 +76,7 @@ def plan(spec: Spec) -> list[FileJob]:
                     "summary": "Link tables of the many_to_many relations.",
                     "imports": imports,
                     "classes": classes,
-                    "base": "SQLModel, table=True" if spec.project.orm == "sqlmodel" else "Base",
+                    "base": orm.table_base,
                 },
             )
         )
@@ -86,15 +86,14 @@ def plan(spec: Spec) -> list[FileJob]:
     return jobs
 
 
-def _entity_jobs(entity: Entity, orm: str) -> list[FileJob]:
+def _entity_jobs(entity: Entity, orm: Emitter) -> list[FileJob]:
     name, module = entity.class_name, entity.module
     context = {"entity": entity}
-    emit = pycode.model_code if orm == "sqlmodel" else pycode.sqlalchemy_model_code
     return [
         FileJob(
             f"app/models/{module}.py",
             "model.py.jinja",
-            {**context, "summary": f"The {name} table.", "code": emit(entity)},
+            {**context, "summary": f"The {name} table.", "code": orm.model(entity)},
         ),
         FileJob(
             f"app/schemas/{module}.py",
@@ -102,7 +101,7 @@ def _entity_jobs(entity: Entity, orm: str) -> list[FileJob]:
             {
                 **context,
                 "summary": f"Pydantic schemas of {name}: create, read and partial update.",
-                "code": pycode.schema_code(entity),
+                "code": schema_code(entity),
             },
         ),
         FileJob(
@@ -143,7 +142,9 @@ class Factory:
 
 def _factory(entity: Entity) -> Factory:
     module = entity.module
-    values = [(spec.name, sample(entity, spec)) for spec in entity.fields if not spec.has_default]
+    values = [
+        (spec.name, sample(entity, spec).text) for spec in entity.fields if not spec.has_default
+    ]
     parents = [
         (fk.column, f"make_{fk.target.module}") for fk in entity.foreign_keys if not fk.nullable
     ]
@@ -156,51 +157,18 @@ def _factory(entity: Entity) -> Factory:
     )
 
 
-def sample(entity: Entity, spec: FieldSpec) -> str:
+def sample(entity: Entity, spec: FieldSpec) -> Code:
     """An expression (in terms of the counter `n`) giving a valid, unique-per-n value."""
-    label = pycode.literal(spec.name)
-    if spec.type == "str":
-        return f"text({label}, n, {spec.max_length})"
-    if spec.type == "text":
-        return f'f"{spec.name} {{n}}"'
-    if spec.type in ("int", "bigint"):
-        return "n"
-    if spec.type == "float":
-        return "n + 0.5"
-    if spec.type == "decimal":
-        assert spec.precision is not None and spec.scale is not None
-        return f"Decimal(n % {10 ** (spec.precision - spec.scale)})"
-    if spec.type == "bool":
-        return "n % 2 == 0"
-    if spec.type == "date":
-        return "dt.date(2024, 1, 1) + dt.timedelta(days=n)"
-    if spec.type == "datetime":
-        return "dt.datetime(2024, 1, 1, tzinfo=dt.UTC) + dt.timedelta(minutes=n)"
-    if spec.type == "time":
-        return "dt.time(n % 24, n % 60)"
-    if spec.type == "uuid":
-        return "uuid4()"
-    if spec.type == "json":
-        return '{"n": n}'
-    if spec.type == "bytes":
-        return 'f"bytes-{n}".encode()'
-    if spec.type == "enum":
-        enum_class = naming.enum_class(entity.class_name, spec.name)
-        return f"list({enum_class})[n % {len(spec.values)}]"
-    raise AssertionError(spec.type)  # pragma: no cover
+    return fieldtypes.get(spec.type).sample.code(field_options(entity, spec))
 
 
 def _update_probe(entity: Entity) -> str:
-    """A valid partial update for the generated test, as a dict literal."""
+    """A valid partial update for the generated test, as a dict literal: a new value of the
+    first field whose type offers one and that is not unique."""
     for spec in entity.fields:
-        if spec.type == "str" and not spec.unique:
-            return (
-                f"{{{pycode.literal(spec.name)}: {pycode.literal('changed'[: spec.max_length])}}}"
-            )
-        if spec.type == "text":
-            return f"{{{pycode.literal(spec.name)}: 'changed'}}"
-        if spec.type in ("int", "bigint") and not spec.unique:
-            return f"{{{pycode.literal(spec.name)}: 424242}}"
+        probe = fieldtypes.get(spec.type).update_probe
+        if probe is not None and not spec.unique:
+            return f"{{{literal(spec.name)}: {probe.code(field_options(entity, spec)).text}}}"
     return "{}"
 
 
@@ -209,14 +177,14 @@ def _conflict(entity: Entity) -> str:
     (a dict literal), the same unique values twice ("{}"), or not at all ("None")."""
     for fk in entity.foreign_keys:
         if not fk.nullable:
-            return f"{{{pycode.literal(fk.column)}: 2147483647}}"
+            return f"{{{literal(fk.column)}: 2147483647}}"
     if any(spec.unique and not spec.has_default for spec in entity.fields):
         return "{}"
     return "None"
 
 
 def _tests_job(model: Model) -> FileJob:
-    imports = pycode.Imports()
+    imports = Imports()
     cases = []
     for entity in model.entities:
         name, module = entity.class_name, entity.module
@@ -262,7 +230,7 @@ def _factories_jobs(model: Model) -> list[FileJob]:
     ]
     for entity in model.entities:
         factory = _factory(entity)
-        imports = pycode.Imports()
+        imports = Imports()
         imports.add("typing", "Any")
         imports.add("sqlalchemy.ext.asyncio", "AsyncSession")
         imports.add("app.models", entity.class_name)
@@ -274,21 +242,8 @@ def _factories_jobs(model: Model) -> list[FileJob]:
             if not fk.nullable and fk.target.class_name != entity.class_name:
                 imports.add(f"tests.factories.{fk.target.module}", f"make_{fk.target.module}")
         for spec in entity.fields:
-            if spec.has_default:
-                continue
-            if spec.type == "str":
-                imports.add("tests.factories._support", "text")
-            elif spec.type == "decimal":
-                imports.add("decimal", "Decimal")
-            elif spec.type in ("date", "datetime", "time"):
-                imports.module("import datetime as dt")
-            elif spec.type == "uuid":
-                imports.add("uuid", "uuid4")
-            elif spec.type == "enum":
-                imports.add(
-                    f"app.models.{entity.module}",
-                    naming.enum_class(entity.class_name, spec.name),
-                )
+            if not spec.has_default:
+                imports.need(*sample(entity, spec).imports)
         jobs.append(
             FileJob(
                 f"tests/factories/{entity.module}.py",

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.errors import ProjectError, SpecError
-from generator.reconcile import SKELETON_DIR, Plan, reconcile
+from generator.reconcile import SKELETON_DIR, WritePlan, reconcile
 from generator.spec import (
     EntityChange,
     Spec,
@@ -32,18 +32,18 @@ SPEC_FILE = "forge.yaml"
 @dataclass
 class Result:
     project: Path
-    plan: Plan
+    plan: WritePlan
 
 
 def render_data_layer(spec: Spec) -> dict[str, str]:
     """Every data-layer file, rendered but not formatted (nothing is written)."""
-    from generator.plan import plan
+    from generator.plan import file_jobs
     from generator.render import render
 
-    return {job.path: render(job) for job in plan(spec)}
+    return {job.path: render(job) for job in file_jobs(spec)}
 
 
-def build(root: Path, spec: Spec, moves: dict[str, str] | None = None) -> Plan:
+def build(root: Path, spec: Spec, moves: dict[str, str] | None = None) -> WritePlan:
     """Render, format (skipping unchanged renders) and reconcile with the files in root.
 
     The format cache is the last write of the plan: if a run stops half-way, the cache
@@ -92,7 +92,7 @@ def generate(project: Path, spec_path: Path | None = None, dry_run: bool = False
     return Result(project, plan)
 
 
-def file_diffs(project: Path, plan: Plan) -> str:
+def file_diffs(project: Path, plan: WritePlan) -> str:
     """The unified diff that applying `plan` would make to the project's files."""
     import difflib
 
@@ -113,13 +113,13 @@ def file_diffs(project: Path, plan: Plan) -> str:
 
 
 @dataclass
-class EntityPlan:
+class PendingChange:
     """What `forge make entity` would do: the spec before and after, and the files."""
 
     project: Path
     old_spec: str
     new_spec: str
-    plan: Plan
+    plan: WritePlan
 
     def spec_diff(self) -> str:
         import difflib
@@ -142,22 +142,22 @@ def _spec_text(project: Path) -> str:
         raise ProjectError(f"cannot read {spec_file}: {exc}") from None
 
 
-def plan_entity(project: Path, change: EntityChange) -> EntityPlan:
+def plan_entity(project: Path, change: EntityChange) -> PendingChange:
     """Apply a change to the spec and plan the files, writing nothing."""
     old = _spec_text(project)
     new, spec = check_change(old, change)
-    return EntityPlan(project, old, new, build(project, spec))
+    return PendingChange(project, old, new, build(project, spec))
 
 
-def plan_destroy(project: Path, entity: str) -> tuple[EntityPlan, list[str]]:
+def plan_destroy(project: Path, entity: str) -> tuple[PendingChange, list[str]]:
     """Remove an entity (and the relations pointing to it) from the spec; plan the files."""
     old = _spec_text(project)
     new, removed = remove_entity(old, entity)
     spec = parse_spec(read_yaml(new))
-    return EntityPlan(project, old, new, build(project, spec)), removed
+    return PendingChange(project, old, new, build(project, spec)), removed
 
 
-def apply_entity(entity_plan: EntityPlan) -> None:
+def apply_entity(entity_plan: PendingChange) -> None:
     """Write the new spec and the files in one all-or-nothing step."""
     writes = {SPEC_FILE: entity_plan.new_spec, **entity_plan.plan.writes}
     write_files(entity_plan.project, writes, entity_plan.plan.deletions)

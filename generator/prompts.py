@@ -20,12 +20,12 @@ from typing import Any
 import questionary
 from prompt_toolkit.key_binding import KeyBindings
 
-from generator import naming
-from generator.spec import FIELD_TYPES, EntityChange, Spec, problem
+from generator import fieldtypes, naming
+from generator.spec import EntityChange, Spec, problem
 
 RELATION = "relation"
 NONE = "none"
-TYPE_CHOICES = (*FIELD_TYPES, RELATION)
+TYPE_CHOICES = (*fieldtypes.NAMES, RELATION)
 
 KIND_SENTENCES = {
     "many_to_one": "Each {s} relates to one {t}; each {t} can have many {s} objects",
@@ -36,15 +36,10 @@ KIND_SENTENCES = {
 
 
 def guess_type(name: str) -> str:
-    """A sensible default type for a field name (`published_at` -> datetime)."""
-    rules = (
-        (r"_at$", "datetime"),
-        (r"(_on|_date)$", "date"),
-        (r"^(is|has)_", "bool"),
-        (r"(_id|_count)$", "int"),
-        (r"^(email|name|title)$|_(name|title|email)$", "str"),
-    )
-    for pattern, ftype in rules:
+    """A sensible default type for a field name (`published_at` -> datetime): the type
+    registry's guesses, tried in their rank order."""
+    rules = sorted((t.guess, t.name) for t in fieldtypes.TYPES if t.guess is not None)
+    for (_, pattern), ftype in rules:
         if re.search(pattern, name):
             return ftype
     return "str"
@@ -57,12 +52,7 @@ def inverse_default(entity: str, kind: str) -> str:
 
 
 # What people type for a type forge spells differently (a typo is matched by closeness).
-TYPE_ALIASES = {
-    "string": "str", "varchar": "str", "char": "str", "integer": "int", "smallint": "int",
-    "long": "bigint", "double": "float", "real": "float", "numeric": "decimal",
-    "boolean": "bool", "timestamp": "datetime", "dict": "json", "list": "json",
-    "bytea": "bytes", "blob": "bytes", "binary": "bytes", "str_": "str",
-}  # fmt: skip
+TYPE_ALIASES = {alias: t.name for t in fieldtypes.TYPES for alias in t.aliases}
 
 
 def suggest_type(value: str) -> str | None:
@@ -277,11 +267,12 @@ class Asker:
             candidate.fields[name] = {**spec, **more}
             return self._check(candidate)
 
-        if ftype == "str":
+        options = fieldtypes.get(ftype).options
+        if "max_length" in options:
             spec["max_length"] = self._number(
                 "Field length:", 255, 1, lambda n: check(max_length=n)
             )
-        elif ftype == "decimal":
+        if "precision" in options:
             spec["precision"] = self._number(
                 "Precision (total digits):", 10, 1, lambda n: check(precision=n, scale=0)
             )
@@ -291,7 +282,7 @@ class Asker:
                 0,
                 lambda n: check(scale=n),
             )
-        elif ftype == "enum":
+        if "values" in options:
 
             def valid_values(value: str) -> str | bool:
                 values = [v.strip() for v in value.split(",") if v.strip()]
@@ -304,7 +295,7 @@ class Asker:
         spec["nullable"] = self._confirm(
             "Can this field be null in the database (nullable)?", False
         )
-        if ftype not in ("json", "text", "bytes"):
+        if fieldtypes.get(ftype).indexable:
             spec["unique"] = self._confirm("Must its values be unique?", False)
             if not spec["unique"]:
                 spec["index"] = self._confirm("Add an index on it?", False)

@@ -33,7 +33,7 @@ def base_path(relative: str, store: str = BASE_DIR) -> str:
 
 
 @dataclass
-class Plan:
+class WritePlan:
     """What a run would do: the writes, deletions, and what to tell the user."""
 
     writes: dict[str, str] = field(default_factory=dict)  # project files and bases
@@ -81,12 +81,12 @@ def reconcile(
     rendered: dict[str, str],
     store: str = BASE_DIR,
     moves: dict[str, str] | None = None,
-) -> Plan:
+) -> WritePlan:
     """Plan the writes for `rendered`, against the bases kept in `store`.
 
     `moves` maps a new path to the old one it replaces (`forge rename entity`): the old
     file and its base stand for the new path, so the user's edits move with it."""
-    plan = Plan()
+    plan = WritePlan()
     moves = moves or {}
     for relative, new in rendered.items():
         source = moves.get(relative, relative)
@@ -144,7 +144,7 @@ def common_lines(one: str, other: str) -> str:
     )
 
 
-def _merge(plan: Plan, relative: str, base: str, disk: str, new: str) -> None:
+def _merge(plan: WritePlan, relative: str, base: str, disk: str, new: str) -> None:
     result = merge3(base, disk, new, label=relative)
     plan.writes[relative] = result.text
     if result.conflicts:

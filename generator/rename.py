@@ -27,7 +27,7 @@ from generator.evolve import (
     read_pending,
 )
 from generator.model import build_model
-from generator.project import SPEC_FILE, EntityPlan, _spec_text, build, render_data_layer
+from generator.project import SPEC_FILE, PendingChange, _spec_text, build, render_data_layer
 from generator.reconcile import known_bases
 from generator.spec import Spec, parse_spec, read_yaml, rename_in_spec
 
@@ -36,7 +36,7 @@ KINDS = ("entity", "field", "relation")
 
 @dataclass
 class RenamePlan:
-    entity_plan: EntityPlan
+    entity_plan: PendingChange
     renames: list[Rename]  # new physical renames (tables, columns)
     pending: str  # the new content of .forge/renames.json
 
@@ -89,7 +89,7 @@ def plan_rename(root: Path, kind: str, entity: str, old: str, new: str) -> Renam
     renames = physical_renames(build_model(before), build_model(after), entities, members)
     plan = build(root, after, moves=_moves(root, before, after, entities))
     pending = merge_pending(read_pending(root), renames)
-    return RenamePlan(EntityPlan(root, text, new_text, plan), renames, pending_text(pending))
+    return RenamePlan(PendingChange(root, text, new_text, plan), renames, pending_text(pending))
 
 
 def apply_rename(rename_plan: RenamePlan) -> None:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import jinja2
 
+from generator.emit.source import literal
 from generator.plan import FileJob
-from generator.pycode import literal
 from generator.resources import data_templates
 
 

@@ -18,13 +18,14 @@ from pathlib import Path
 
 import pytest
 
+from generator import fieldtypes
 from generator.errors import SpecError
 from generator.spec import parse_spec, read_yaml
 from tests.helpers import forge, tree_digest
 
 P = "project: {name: shop}\n"  # a valid project section, for cases about entities
 
-FIELD_TYPES = "str, text, int, bigint, float, decimal, bool, date, datetime, time, uuid, json, "
+FIELD_TYPES = ", ".join(fieldtypes.NAMES)
 FIELD_OPTIONS = "type, nullable, unique, index, default, max_length, precision, scale, values"
 KINDS = "many_to_one, one_to_many, one_to_one, many_to_many"
 

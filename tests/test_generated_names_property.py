@@ -31,6 +31,7 @@ from hypothesis import HealthCheck, Phase, event, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
+from generator import fieldtypes
 from generator import project as projects
 from generator.errors import SpecError
 from generator.spec import parse_spec, read_yaml
@@ -51,8 +52,7 @@ FIELD_POOL = [
     "metadata", "registry", "sa", "dt", "field", "post_id", "tag_id", "deleted_at",
     "created_at", "x" * 58, "x" * 59, "x" * 63, "x" * 64, "Title", "a_b", "a__b",
 ]  # fmt: skip
-TYPES = ["str", "text", "int", "bigint", "float", "decimal", "bool", "date", "datetime",
-         "time", "uuid", "json", "bytes", "enum"]  # fmt: skip
+TYPES = list(fieldtypes.NAMES)
 KINDS = ["many_to_one", "one_to_many", "one_to_one", "many_to_many"]
 ENUM_VALUES = ["a", "b c", "v" * 63, "v" * 64, "é" * 32, "read", "class"]
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from generator import naming, project
+from generator.emit.source import Imports, literal
 from generator.errors import GenerationError
-from generator.pycode import Imports, literal
 from tests.helpers import forge, in_project, run, tree_digest
 
 HOSTILE = [

@@ -10,6 +10,7 @@ Every mistake a user can make in a spec is raised here as a `SpecError` naming i
 and what is allowed. Later stages trust the Spec.
 """
 
+from generator.fieldtypes import MAX_JSON_DEPTH
 from generator.spec.editor import (
     FIELD_ORDER,
     RELATION_ORDER,
@@ -26,7 +27,6 @@ from generator.spec.loading import load_spec, read_yaml
 from generator.spec.reader import (
     ENTITY_OPTIONS,
     FIELD_OPTIONS,
-    MAX_JSON_DEPTH,
     PROJECT_OPTIONS,
     RELATION_OPTIONS,
     TOP_LEVEL,

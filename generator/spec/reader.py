@@ -7,16 +7,12 @@ whole spec are in checks.py.
 
 from __future__ import annotations
 
-import datetime as dt
-import decimal
 import keyword
-import math
 import re
-import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any, TypeVar
 
-from generator import naming
+from generator import fieldtypes, naming
 from generator.errors import SpecError
 from generator.spec import checks
 from generator.spec.records import (
@@ -38,7 +34,6 @@ from generator.spec.records import (
 )
 
 _Choice = TypeVar("_Choice", bound=str)  # one of the allowed values of an option
-MAX_JSON_DEPTH = 50  # a json default nested deeper is refused (and would not be readable)
 
 FIELD_OPTIONS = (
     "type",
@@ -57,8 +52,6 @@ RELATION_OPTIONS = ("kind", "target", "inverse", "nullable", "on_delete", "link_
 ENTITY_OPTIONS = ("table", "route", "timestamps", "soft_delete", "fields", "relations")
 PROJECT_OPTIONS = ("name", "database", "orm", "docker")
 TOP_LEVEL = ("project", "entities")
-_NOW_TYPES = ("date", "datetime", "time")
-_NO_INDEX_TYPES = ("json", "bytes", "text")
 _MAX_SQL_NAME = 63
 
 
@@ -287,16 +280,17 @@ class _SpecReader:
                     f"only applies to type {' or '.join(types)} (this field is {ftype})",
                 )
 
-        only_for("max_length", ("str",))
-        only_for("precision", ("decimal",))
-        only_for("scale", ("decimal",))
-        only_for("values", ("enum",))
-        if searchable and ftype not in ("str", "text"):
+        for option in ("max_length", "precision", "scale", "values"):
+            only_for(option, fieldtypes.taking(option))
+        record = fieldtypes.get(ftype)
+        if searchable and not record.searchable:
+            searchable_types = [t.name for t in fieldtypes.TYPES if t.searchable]
             raise self.fail(
                 f"{where}.searchable",
-                f"only str and text fields can be searchable (this field is {ftype})",
+                f"only {' and '.join(searchable_types)} fields can be searchable "
+                f"(this field is {ftype})",
             )
-        if (unique or index) and ftype in _NO_INDEX_TYPES:
+        if (unique or index) and not record.indexable:
             raise self.fail(
                 f"{where}.{'unique' if unique else 'index'}",
                 f"a {ftype} field cannot be unique or indexed (use str with max_length)",
@@ -376,96 +370,14 @@ class _SpecReader:
         where: str,
     ) -> Any:
         place = f"{where}.default"
-
-        def wrong(expected: str) -> SpecError:
-            return self.fail(place, f"{_show(value)} is not {expected} (the field is {ftype})")
-
-        if ftype in ("str", "text"):
-            if not isinstance(value, str):
-                raise wrong("a string")
-            if max_length is not None and len(value) > max_length:
-                raise self.fail(place, f"longer than max_length {max_length}")
-            return value
-        if ftype in ("int", "bigint"):
-            if isinstance(value, bool) or not isinstance(value, int):
-                raise wrong("an integer")
-            bits = 31 if ftype == "int" else 63
-            if not -(2**bits) <= value < 2**bits:
-                raise self.fail(
-                    place, f"{value} does not fit a {bits + 1}-bit {ftype} column (use bigint)"
-                )
-            return value
-        if ftype == "float":
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise wrong("a number")
-            if not math.isfinite(value):
-                raise wrong("a finite number")
-            return float(value)
-        if ftype == "bool":
-            if not isinstance(value, bool):
-                raise wrong("true or false")
-            return value
-        if ftype == "decimal":
-            if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-                raise wrong('a decimal number such as "0.00"')
-            try:
-                number = decimal.Decimal(str(value))
-            except decimal.InvalidOperation:
-                raise wrong('a decimal number such as "0.00"') from None
-            if not number.is_finite():
-                raise wrong("a finite decimal number")
-            assert precision is not None and scale is not None
-            quantized = number.quantize(decimal.Decimal(1).scaleb(-scale))
-            if quantized != number or len(quantized.as_tuple().digits) > precision:
-                raise self.fail(place, f"{value!r} does not fit decimal({precision}, {scale})")
-            return str(quantized)
-        if ftype == "enum":
-            if value not in values:
-                raise self.fail(
-                    place, f"{_show(value)} is not one of the values ({_allowed(values)})"
-                )
-            return value
-        if ftype in _NOW_TYPES:
-            if value == "now":
-                return "now"
-            return self.read_temporal(value, ftype, place)
-        if ftype == "uuid":
-            if value == "uuid4":
-                return "uuid4"
-            try:
-                return str(uuid.UUID(str(value)))
-            except ValueError:
-                raise wrong("a UUID or uuid4") from None
-        if ftype == "bytes":
-            if not isinstance(value, str):
-                raise wrong("a string (stored as its UTF-8 bytes)")
-            return value
-        if ftype == "json":
-            _check_json(value, place, self)
-            return value
-        raise AssertionError(ftype)  # pragma: no cover
-
-    def read_temporal(self, value: Any, ftype: str, place: str) -> str:
-        expected = {
-            "date": "an ISO date (2024-01-31) or now",
-            "datetime": "an ISO datetime (2024-01-31T12:00:00) or now",
-            "time": "an ISO time (12:30:00) or now",
-        }[ftype]
-        if ftype == "datetime" and isinstance(value, dt.datetime):
-            return value.isoformat()
-        if ftype == "date" and isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-            return value.isoformat()
-        if isinstance(value, str):
-            parsers: dict[str, Callable[[str], dt.date | dt.time]] = {
-                "date": dt.date.fromisoformat,
-                "datetime": dt.datetime.fromisoformat,
-                "time": dt.time.fromisoformat,
-            }
-            try:
-                return parsers[ftype](value).isoformat()
-            except ValueError:
-                pass
-        raise self.fail(place, f"{_show(value)} is not {expected} (the field is {ftype})")
+        options = fieldtypes.Options("", max_length, precision, scale, values)
+        try:
+            return fieldtypes.get(ftype).read_default(value, options)
+        except fieldtypes.NotA as expected:
+            shown = fieldtypes.show(value)
+            raise self.fail(place, f"{shown} is not {expected} (the field is {ftype})") from None
+        except fieldtypes.Refused as reason:
+            raise self.fail(place, str(reason)) from None
 
     # ---- relations
 
@@ -526,39 +438,8 @@ class _SpecReader:
 _ROUTE = re.compile(r"\A/?[a-z0-9][a-z0-9_\-]*(/[a-z0-9][a-z0-9_\-]*)*/?\Z")
 
 
-def _check_json(value: Any, place: str, reader: _SpecReader, parents: tuple[int, ...] = ()) -> None:
-    if value is None or isinstance(value, (str, bool, int)):
-        return
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise reader.fail(place, f"{value!r} cannot be stored as JSON (not a finite number)")
-        return
-    if isinstance(value, (list, dict)):
-        if id(value) in parents:
-            raise reader.fail(
-                place, "contains itself (a recursive YAML alias), so it cannot be stored as JSON"
-            )
-        if len(parents) >= MAX_JSON_DEPTH:
-            raise reader.fail(place, f"nested more than {MAX_JSON_DEPTH} levels deep")
-        inner = (*parents, id(value))
-        items = value.items() if isinstance(value, dict) else enumerate(value)
-        for key, item in items:
-            if isinstance(value, dict) and not isinstance(key, str):
-                raise reader.fail(place, f"JSON object keys must be strings, got {key!r}")
-            _check_json(item, place, reader, inner)
-        return
-    raise reader.fail(place, f"{_show(value)} cannot be stored as JSON")
-
-
 def _join(where: str, key: str) -> str:
     return f"{where}.{key}" if where else key
-
-
-def _show(value: Any) -> str:
-    """A value as the user wrote it; YAML reads an unquoted 2024-01-31 as a date."""
-    if isinstance(value, (dt.date, dt.datetime)):
-        return f"{value.isoformat()} (unquoted, so YAML read it as a date)"
-    return repr(value)
 
 
 def _describe(value: Any) -> str:

@@ -11,31 +11,18 @@ from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict
 
-FieldType = Literal[
-    "str",
-    "text",
-    "int",
-    "bigint",
-    "float",
-    "decimal",
-    "bool",
-    "date",
-    "datetime",
-    "time",
-    "uuid",
-    "json",
-    "bytes",
-    "enum",
-]
-FIELD_TYPES: tuple[FieldType, ...] = get_args(FieldType)
+from generator import emit, fieldtypes
+
+FieldType = str  # a name of generator.fieldtypes, the one list of field types
+FIELD_TYPES: tuple[str, ...] = fieldtypes.NAMES
 RelationKind = Literal["many_to_one", "one_to_many", "one_to_one", "many_to_many"]
 RELATION_KINDS: tuple[RelationKind, ...] = get_args(RelationKind)
 OnDelete = Literal["cascade", "set_null", "restrict"]
 ON_DELETE: tuple[OnDelete, ...] = get_args(OnDelete)
 Database = Literal["sqlite", "postgresql", "mysql"]
 DATABASES: tuple[Database, ...] = get_args(Database)
-Orm = Literal["sqlmodel", "sqlalchemy"]
-ORMS: tuple[Orm, ...] = get_args(Orm)
+Orm = str  # a name of generator.emit.ORMS, the one table of ORMs
+ORMS: tuple[str, ...] = emit.ORMS
 
 DEFAULT_STR_LENGTH = 255
 DEFAULT_PRECISION = 10

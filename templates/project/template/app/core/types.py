@@ -8,6 +8,7 @@ scale of 2): exact, and compared and ordered as numbers. That holds up to 18 dig
 compared for equality, but ordered as text.
 """
 
+import datetime as dt
 from decimal import Context, Decimal
 from typing import Any
 
@@ -16,6 +17,17 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 MAX_SCALED_PRECISION = 18
+
+
+def utcnow() -> dt.datetime:
+    """The current time in UTC: the default of `created_at`, `updated_at` and of datetime
+    fields with `default: now`."""
+    return dt.datetime.now(dt.UTC)
+
+
+def utcnow_time() -> dt.time:
+    """The current time of day in UTC: the default of time fields with `default: now`."""
+    return utcnow().time()
 
 
 class ExactDecimal(TypeDecorator[Decimal]):

@@ -1,0 +1,81 @@
+"""The Create / Read / Update Pydantic schemas of one entity (the same for every ORM).
+
+Their field types are the API's value types (app/schemas/types.py of a generated project),
+which state every limit in the OpenAPI document; the registry says which type is which.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from generator import fieldtypes
+from generator.emit.source import Imports, Line, attribute, literal
+from generator.emit.table import default_of, field_options
+from generator.model import Entity
+
+_TYPES_MODULE = fieldtypes.TYPES_MODULE
+
+
+@dataclass
+class SchemaCode:
+    imports: Imports
+    create: list[Line]
+    read: list[Line]
+    update: list[Line]
+    non_nullable: list[str]
+
+
+def schema_code(entity: Entity) -> SchemaCode:
+    """The Create / Read / Update Pydantic models of one entity. A non-nullable field of
+    the Update model may be left out but its type has no null: the OpenAPI document says
+    what the route accepts."""
+    imports = Imports()
+    imports.add("pydantic", "BaseModel", "ConfigDict")
+    imports.add("app.schemas.base", "CreateSchema", "UpdateSchema")
+    imports.add(_TYPES_MODULE, "Id")
+    create: list[Line] = []
+    read: list[Line] = [Line("id", "Id")]
+    update: list[Line] = []
+    for spec in entity.fields:
+        record = fieldtypes.get(spec.type)
+        options = field_options(entity, spec)
+        base = imports.code(record.api_input.code(options))
+        annotation = f"{base} | None" if spec.nullable else base
+        constraints = [fieldtypes.render(text, options) for text in record.api_constraints]
+        if spec.description is not None:
+            constraints.append(f"description={literal(spec.description)}")
+        default = default_of(entity, spec)
+        create_args: list[str] = []
+        if default is not None:
+            keyword = "default_factory" if default.factory else "default"
+            create_args.append(f"{keyword}={imports.code(default.code)}")
+        elif spec.nullable:
+            create_args.append("default=None")
+        create_args += constraints
+        if create_args:
+            imports.add("pydantic", "Field")
+        create.append(
+            attribute(spec.name, annotation, "Field", create_args)
+            if create_args
+            else Line(spec.name, annotation)
+        )
+        out = imports.code(record.output().code(options))
+        read.append(Line(spec.name, f"{out} | None" if spec.nullable else out))
+        imports.add("pydantic", "Field")
+        update.append(attribute(spec.name, annotation, "Field", ["default=None", *constraints]))
+    if entity.spec.timestamps or entity.spec.soft_delete:
+        imports.add(_TYPES_MODULE, "StoredDateTime")
+    if entity.spec.timestamps:
+        read += [Line("created_at", "StoredDateTime"), Line("updated_at", "StoredDateTime")]
+    if entity.spec.soft_delete:
+        read.append(Line("deleted_at", "StoredDateTime | None"))
+    for fk in entity.foreign_keys:
+        annotation = "Id | None" if fk.nullable else "Id"
+        create.append(Line(fk.column, annotation, "None" if fk.nullable else None))
+        read.append(Line(fk.column, annotation))
+        if fk.nullable:
+            update.append(Line(fk.column, annotation, "None"))
+        else:
+            imports.add("pydantic", "Field")
+            update.append(Line(fk.column, annotation, "Field(default=None)"))
+    return SchemaCode(imports, create, read, update, [])

@@ -1,0 +1,73 @@
+"""SQLModel's spelling of a table class: `name: type = Field(...)` and `Relationship(...)`."""
+
+from __future__ import annotations
+
+from generator.emit import SupportModule
+from generator.emit.source import Imports, Line, attribute, literal
+from generator.emit.table import (
+    Column,
+    ModelCode,
+    link_columns,
+    model_code,
+    relationship_options,
+    relationship_target,
+)
+from generator.model import Entity, LinkTable, RelationEnd
+
+
+class SQLModelEmitter:
+    table_base = "SQLModel, table=True"
+    metadata_owner = "SQLModel"
+    metadata_import: str | None = "from sqlmodel import SQLModel"
+    support_modules: tuple[SupportModule, ...] = ()
+
+    def model(self, entity: Entity) -> ModelCode:
+        imports = Imports()
+        imports.add("sqlmodel", "Field", "SQLModel")
+        id_line = Line("id", "int | None", "Field(default=None, primary_key=True)")
+        return model_code(entity, imports, self.table_base, id_line, column_line, _relationship)
+
+    def links(self, links: list[LinkTable]) -> tuple[Imports, list[tuple[LinkTable, list[Line]]]]:
+        imports = Imports()
+        imports.add("sqlmodel", "Field", "SQLModel")
+        classes = [
+            (link, [column_line(column, imports) for column in link_columns(link)])
+            for link in links
+        ]
+        return imports, classes
+
+
+def column_line(column: Column, imports: Imports) -> Line:
+    """`name: annotation = Field(...)`, its arguments always in the same order."""
+    args: list[str] = []
+    if column.default is not None:
+        keyword = "default_factory" if column.default.factory else "default"
+        args.append(f"{keyword}={imports.code(column.default.code)}")
+    elif column.nullable:
+        args.append("default=None")
+    if column.foreign_key is not None:
+        args.append(f"foreign_key={literal(column.foreign_key)}")
+    args += column.flags()
+    if column.on_delete is not None:
+        args.append(f"ondelete={literal(column.on_delete)}")
+    args += column.constraints
+    if column.description is not None:
+        args.append(f"description={literal(column.description)}")
+    if column.column_type is not None and not column.inferred:
+        args.append(f"sa_type={imports.code(column.column_type)}")
+    if column.on_update is not None:
+        args.append(f'sa_column_kwargs={{"onupdate": {imports.code(column.on_update)}}}')
+    return attribute(column.name, imports.code(column.annotation), "Field", args)
+
+
+def _relationship(entity: Entity, end: RelationEnd, imports: Imports) -> Line:
+    imports.add("sqlmodel", "Relationship")
+    args = [f"back_populates={literal(end.back_populates)}"] if end.back_populates else []
+    options = relationship_options(entity, end)
+    rendered = ", ".join(f"{literal(key)}: {value}" for key, value in options.items())
+    args.append(f"sa_relationship_kwargs={{{rendered}}}")
+    annotation = relationship_target(entity, end, imports)
+    return attribute(end.name, annotation, "Relationship", args)
+
+
+EMITTER = SQLModelEmitter()

@@ -1,0 +1,601 @@
+"""Every field type forge knows, one record each: the one place to add a type.
+
+A record says how the spec writes the type and which options it takes, how a default is
+read from the spec and written back as code, the Python annotation, the column type (for
+each ORM, with per-database variants), the API types, the factory sample of the generated
+tests, the word in the diagram, the prompt's guess, and the limits that concern it.
+
+Source text in a record is a `str.format` template over the field's `Options` (`{o.name}`,
+`{o.max_length}`, `{o.enum}` ...; a literal brace is doubled), or a function of them. The
+emitters (generator/emit/) and every other module ask this table; none names a type.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import ipaddress
+import math
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from generator import naming
+from generator.emit.source import DT, SA, Code, Import, literal
+
+MAX_JSON_DEPTH = 50  # a json default nested deeper is refused (and would not be readable)
+
+TYPES_MODULE = "app.schemas.types"  # the API's value types in a generated project
+
+
+@dataclass(frozen=True)
+class Options:
+    """What a type's templates may read about one field."""
+
+    name: str
+    max_length: int | None = None
+    precision: int | None = None
+    scale: int | None = None
+    values: tuple[str, ...] = ()
+    enum: str = ""  # the Python enum class of an enum field
+    enum_type: str = ""  # the database's name of an enum type (a literal)
+    module: str = ""  # the entity's module (app.models.<module>)
+
+    @property
+    def label(self) -> str:
+        return literal(self.name)
+
+    @property
+    def whole_digits_bound(self) -> int:
+        assert self.precision is not None and self.scale is not None
+        return int(10 ** (self.precision - self.scale))
+
+
+Text = str | Callable[[Options], str]
+
+
+@dataclass(frozen=True)
+class Source:
+    """Source text and its imports; module and name of an import may be templates too."""
+
+    text: Text
+    imports: tuple[Import, ...] = ()
+
+    def code(self, options: Options) -> Code:
+        text = self.text(options) if callable(self.text) else self.text.format(o=options)
+        imports = tuple(
+            Import(item.module.format(o=options), item.name.format(o=options), item.alias)
+            for item in self.imports
+        )
+        return Code(text, imports)
+
+
+@dataclass(frozen=True)
+class Default:
+    """A default as code: a value, or a callable that makes one (`factory`)."""
+
+    code: Code
+    factory: bool = False
+
+
+class NotA(ValueError):
+    """A default of the wrong kind; the message is what was expected ("an integer")."""
+
+
+class Refused(ValueError):
+    """A default refused for the reason given (the whole message)."""
+
+
+@dataclass(frozen=True)
+class Variant:
+    """The column type used instead on some databases."""
+
+    databases: tuple[str, ...]
+    column: Source
+
+
+@dataclass(frozen=True)
+class FieldType:
+    name: str
+    annotation: Source  # the Python type of the attribute (without `| None`)
+    column: Source  # the SQLAlchemy column type
+    api_input: Source  # what a client may send (app/schemas/types.py)
+    sample: Source  # a valid value in the generated factories, unique per counter `n`
+    diagram: str  # the Mermaid type word: one token
+    read_default: Callable[[Any, Options], Any]  # spec value -> stored default, or raise
+    emit_default: Callable[[Any, Options], Default]  # stored default -> code
+    # Bytes in a MySQL/MariaDB row (variable-length types count their length prefix; text,
+    # json and blob columns are stored off the row and count their pointer).
+    row_bytes: Callable[[Options], int]
+    options: tuple[str, ...] = ()  # the spec options of this type only
+    api_output: Source | None = None  # what a stored value is returned as (default: input)
+    variants: tuple[Variant, ...] = ()  # per-database column types
+    sqlmodel_infers: bool = False  # SQLModel derives the column from the annotation
+    constraints: tuple[str, ...] = ()  # Pydantic arguments of the table model's Field
+    api_constraints: tuple[str, ...] = ()  # Pydantic arguments of the schemas' Field
+    update_probe: Source | None = None  # a changed value for the generated update test
+    diagram_note: Text | None = None
+    indexable: bool = True  # may be unique or indexed
+    searchable: bool = False  # `?search=` of the list route may look in it
+    python_enum: bool = False  # the model module defines an enum class of its values
+    guess: tuple[int, str] | None = None  # (rank, regex): a field name that suggests it
+    aliases: tuple[str, ...] = ()  # what people type for it in the prompt
+
+    def column_code(self, options: Options) -> Code:
+        """The column type with its per-database variants."""
+        code = self.column.code(options)
+        text, imports = code.text, list(code.imports)
+        for variant in self.variants:
+            other = variant.column.code(options)
+            databases = ", ".join(literal(name) for name in variant.databases)
+            text += f".with_variant({other.text}, {databases})"
+            imports += other.imports
+        return Code(text, tuple(imports))
+
+    def output(self) -> Source:
+        return self.api_output or self.api_input
+
+
+# ------------------------------------------------------------------- reading defaults
+
+
+def show(value: Any) -> str:
+    """A value as the user wrote it; YAML reads an unquoted 2024-01-31 as a date."""
+    if isinstance(value, (dt.date, dt.datetime)):
+        return f"{value.isoformat()} (unquoted, so YAML read it as a date)"
+    return repr(value)
+
+
+def _read_text(value: Any, options: Options) -> Any:
+    if not isinstance(value, str):
+        raise NotA("a string")
+    if options.max_length is not None and len(value) > options.max_length:
+        raise Refused(f"longer than max_length {options.max_length}")
+    return value
+
+
+def _integer_reader(bits: int, name: str) -> Callable[[Any, Options], Any]:
+    def read(value: Any, options: Options) -> Any:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise NotA("an integer")
+        if not -(2**bits) <= value < 2**bits:
+            raise Refused(f"{value} does not fit a {bits + 1}-bit {name} column (use bigint)")
+        return value
+
+    return read
+
+
+def _read_float(value: Any, options: Options) -> Any:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise NotA("a number")
+    if not math.isfinite(value):
+        raise NotA("a finite number")
+    return float(value)
+
+
+def _read_bool(value: Any, options: Options) -> Any:
+    if not isinstance(value, bool):
+        raise NotA("true or false")
+    return value
+
+
+def _read_decimal(value: Any, options: Options) -> Any:
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise NotA('a decimal number such as "0.00"')
+    try:
+        number = decimal.Decimal(str(value))
+    except decimal.InvalidOperation:
+        raise NotA('a decimal number such as "0.00"') from None
+    if not number.is_finite():
+        raise NotA("a finite decimal number")
+    precision, scale = options.precision, options.scale
+    assert precision is not None and scale is not None
+    quantized = number.quantize(decimal.Decimal(1).scaleb(-scale))
+    if quantized != number or len(quantized.as_tuple().digits) > precision:
+        raise Refused(f"{value!r} does not fit decimal({precision}, {scale})")
+    return str(quantized)
+
+
+def _read_enum(value: Any, options: Options) -> Any:
+    if value not in options.values:
+        raise Refused(f"{show(value)} is not one of the values ({', '.join(options.values)})")
+    return value
+
+
+def _temporal_reader(kind: str, expected: str) -> Callable[[Any, Options], Any]:
+    parse: Callable[[str], dt.date | dt.time] = getattr(dt, kind).fromisoformat
+
+    def read(value: Any, options: Options) -> Any:
+        if value == "now":
+            return "now"
+        if kind == "datetime" and isinstance(value, dt.datetime):
+            return value.isoformat()
+        if kind == "date" and isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+            return value.isoformat()
+        if isinstance(value, str):
+            try:
+                return parse(value).isoformat()
+            except ValueError:
+                pass
+        raise NotA(f"{expected} or now")
+
+    return read
+
+
+def _read_uuid(value: Any, options: Options) -> Any:
+    if value == "uuid4":
+        return "uuid4"
+    try:
+        return str(uuid.UUID(str(value)))
+    except ValueError:
+        raise NotA("a UUID or uuid4") from None
+
+
+def _read_bytes(value: Any, options: Options) -> Any:
+    if not isinstance(value, str):
+        raise NotA("a string (stored as its UTF-8 bytes)")
+    return value
+
+
+def _read_ip(value: Any, options: Options) -> Any:
+    try:
+        return str(ipaddress.ip_address(value if isinstance(value, str) else ""))
+    except ValueError:
+        raise NotA('an IPv4 or IPv6 address such as "192.0.2.1" or "2001:db8::1"') from None
+
+
+def _read_json(value: Any, options: Options) -> Any:
+    _check_json(value)
+    return value
+
+
+def _check_json(value: Any, parents: tuple[int, ...] = ()) -> None:
+    if value is None or isinstance(value, (str, bool, int)):
+        return
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise Refused(f"{value!r} cannot be stored as JSON (not a finite number)")
+        return
+    if isinstance(value, (list, dict)):
+        if id(value) in parents:
+            raise Refused(
+                "contains itself (a recursive YAML alias), so it cannot be stored as JSON"
+            )
+        if len(parents) >= MAX_JSON_DEPTH:
+            raise Refused(f"nested more than {MAX_JSON_DEPTH} levels deep")
+        inner = (*parents, id(value))
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        for key, item in items:
+            if isinstance(value, dict) and not isinstance(key, str):
+                raise Refused(f"JSON object keys must be strings, got {key!r}")
+            _check_json(item, inner)
+        return
+    raise Refused(f"{show(value)} cannot be stored as JSON")
+
+
+# ------------------------------------------------------------------- emitting defaults
+
+_CORE_TYPES = "app.core.types"  # the runtime's column types and helpers
+UTCNOW = Code("utcnow", (Import(_CORE_TYPES, "utcnow"),))
+_DECIMAL = Import("decimal", "Decimal")
+_UUID = Import("uuid", "UUID")
+_UUID4 = Import("uuid", "uuid4")
+_ANY = Import("typing", "Any")
+
+
+def _plain(value: Any, options: Options) -> Default:
+    return Default(Code(literal(value)))
+
+
+def _decimal_default(value: Any, options: Options) -> Default:
+    return Default(Code(f"Decimal({literal(value)})", (_DECIMAL,)))
+
+
+def _enum_default(value: Any, options: Options) -> Default:
+    return Default(Code(f"{options.enum}.{naming.enum_member(value)}"))
+
+
+def _temporal_default(kind: str, now: Code) -> Callable[[Any, Options], Default]:
+    def emit(value: Any, options: Options) -> Default:
+        if value == "now":
+            return Default(now, factory=True)
+        return Default(Code(f"dt.{kind}.fromisoformat({literal(value)})", (DT,)))
+
+    return emit
+
+
+def _uuid_default(value: Any, options: Options) -> Default:
+    if value == "uuid4":
+        return Default(Code("uuid4", (_UUID4,)), factory=True)
+    return Default(Code(f"UUID({literal(value)})", (_UUID,)))
+
+
+def _bytes_default(value: Any, options: Options) -> Default:
+    return Default(Code(literal(value.encode("utf-8"))))
+
+
+def _json_default(value: Any, options: Options) -> Default:
+    if isinstance(value, (list, dict)):  # a fresh copy for every row
+        return Default(Code(f"lambda: {literal(value)}"), factory=True)
+    return Default(Code(literal(value)))
+
+
+def _fixed(size: int) -> Callable[[Options], int]:
+    return lambda options: size
+
+
+def _types(name: str) -> Import:
+    return Import(TYPES_MODULE, name)
+
+
+def _api(name: str) -> Source:
+    return Source(name, (_types(name),))
+
+
+_VARIABLE = 12  # a TEXT/BLOB/JSON column's bytes in a MySQL row (the rest is stored apart)
+_DT_TYPE = Source("sa.DateTime(timezone=True)", (SA,))
+
+# ----------------------------------------------------------------------------- the table
+
+TYPES: tuple[FieldType, ...] = (
+    FieldType(
+        name="str",
+        options=("max_length",),
+        annotation=Source("str"),
+        column=Source("sa.String({o.max_length})", (SA,)),
+        sqlmodel_infers=True,
+        constraints=("max_length={o.max_length}",),
+        api_constraints=("max_length={o.max_length}",),
+        api_input=_api("Str"),
+        read_default=_read_text,
+        emit_default=_plain,
+        sample=Source(
+            "text({o.label}, n, {o.max_length})", (Import("tests.factories._support", "text"),)
+        ),
+        update_probe=Source(lambda o: literal("changed"[: o.max_length])),
+        diagram="varchar",
+        diagram_note="max {o.max_length}",
+        row_bytes=lambda o: 4 * (o.max_length or 0) + 2,
+        searchable=True,
+        guess=(5, r"^(email|name|title)$|_(name|title|email)$"),
+        aliases=("string", "varchar", "char", "str_"),
+    ),
+    FieldType(
+        name="text",
+        annotation=Source("str"),
+        column=Source("sa.Text()", (SA,)),
+        variants=(
+            Variant(
+                ("mysql", "mariadb"),
+                Source("mysql.MEDIUMTEXT()", (Import("sqlalchemy.dialects", "mysql"),)),
+            ),
+        ),
+        api_input=_api("Text"),
+        api_output=_api("Str"),
+        read_default=_read_text,
+        emit_default=_plain,
+        sample=Source('f"{o.name} {{n}}"'),
+        update_probe=Source("'changed'"),
+        diagram="text",
+        row_bytes=_fixed(_VARIABLE),
+        indexable=False,
+        searchable=True,
+    ),
+    FieldType(
+        name="int",
+        annotation=Source("int"),
+        column=Source("sa.Integer", (SA,)),
+        sqlmodel_infers=True,
+        api_input=_api("Int32"),
+        read_default=_integer_reader(31, "int"),
+        emit_default=_plain,
+        sample=Source("n"),
+        update_probe=Source("424242"),
+        diagram="int",
+        row_bytes=_fixed(4),
+        guess=(4, r"(_id|_count)$"),
+        aliases=("integer", "smallint"),
+    ),
+    FieldType(
+        name="bigint",
+        annotation=Source("int"),
+        column=Source("sa.BigInteger", (SA,)),
+        api_input=_api("Int64"),
+        api_output=Source("int"),  # a row written by other code may hold any 64-bit value
+        read_default=_integer_reader(63, "bigint"),
+        emit_default=_plain,
+        sample=Source("n"),
+        update_probe=Source("424242"),
+        diagram="bigint",
+        row_bytes=_fixed(8),
+        aliases=("long",),
+    ),
+    FieldType(
+        name="float",
+        annotation=Source("float"),
+        column=Source("sa.Double", (SA,)),
+        api_input=_api("Float"),
+        read_default=_read_float,
+        emit_default=_plain,
+        sample=Source("n + 0.5"),
+        diagram="float",
+        row_bytes=_fixed(8),
+        aliases=("double", "real"),
+    ),
+    FieldType(
+        name="decimal",
+        options=("precision", "scale"),
+        annotation=Source("Decimal", (_DECIMAL,)),
+        column=Source(
+            "ExactDecimal({o.precision}, {o.scale})", (Import(_CORE_TYPES, "ExactDecimal"),)
+        ),
+        constraints=("max_digits={o.precision}", "decimal_places={o.scale}"),
+        api_input=Source(
+            "Annotated[Decimal, Exact({o.precision}, {o.scale})]",
+            (Import("typing", "Annotated"), _DECIMAL, _types("Exact")),
+        ),
+        read_default=_read_decimal,
+        emit_default=_decimal_default,
+        sample=Source("Decimal(n % {o.whole_digits_bound})", (_DECIMAL,)),
+        diagram="decimal",
+        diagram_note="precision {o.precision}, scale {o.scale}",
+        row_bytes=lambda o: (o.precision or 0) // 2 + 1,
+        aliases=("numeric",),
+    ),
+    FieldType(
+        name="bool",
+        annotation=Source("bool"),
+        column=Source("sa.Boolean", (SA,)),
+        sqlmodel_infers=True,
+        api_input=_api("Bool"),
+        read_default=_read_bool,
+        emit_default=_plain,
+        sample=Source("n % 2 == 0"),
+        diagram="boolean",
+        row_bytes=_fixed(1),
+        guess=(3, r"^(is|has)_"),
+        aliases=("boolean",),
+    ),
+    FieldType(
+        name="date",
+        annotation=Source("dt.date", (DT,)),
+        column=Source("sa.Date", (SA,)),
+        sqlmodel_infers=True,
+        api_input=_api("Date"),
+        read_default=_temporal_reader("date", "an ISO date (2024-01-31)"),
+        emit_default=_temporal_default("date", Code("dt.date.today", (DT,))),
+        sample=Source("dt.date(2024, 1, 1) + dt.timedelta(days=n)", (DT,)),
+        diagram="date",
+        row_bytes=_fixed(3),
+        guess=(2, r"(_on|_date)$"),
+    ),
+    FieldType(
+        name="datetime",
+        annotation=Source("dt.datetime", (DT,)),
+        column=_DT_TYPE,
+        api_input=_api("UTCDateTime"),
+        api_output=_api("StoredDateTime"),
+        read_default=_temporal_reader("datetime", "an ISO datetime (2024-01-31T12:00:00)"),
+        emit_default=_temporal_default("datetime", UTCNOW),
+        sample=Source("dt.datetime(2024, 1, 1, tzinfo=dt.UTC) + dt.timedelta(minutes=n)", (DT,)),
+        diagram="datetime",
+        row_bytes=_fixed(8),
+        guess=(1, r"_at$"),
+        aliases=("timestamp",),
+    ),
+    FieldType(
+        name="time",
+        annotation=Source("dt.time", (DT,)),
+        column=Source("sa.Time", (SA,)),
+        sqlmodel_infers=True,
+        api_input=_api("UTCTime"),
+        api_output=_api("StoredTime"),
+        read_default=_temporal_reader("time", "an ISO time (12:30:00)"),
+        emit_default=_temporal_default(
+            "time", Code("utcnow_time", (Import(_CORE_TYPES, "utcnow_time"),))
+        ),
+        sample=Source("dt.time(n % 24, n % 60)", (DT,)),
+        diagram="time",
+        row_bytes=_fixed(6),
+    ),
+    FieldType(
+        name="uuid",
+        annotation=Source("UUID", (_UUID,)),
+        column=Source("sa.Uuid", (SA,)),
+        sqlmodel_infers=True,
+        api_input=_api("Uuid"),
+        read_default=_read_uuid,
+        emit_default=_uuid_default,
+        sample=Source("uuid4()", (_UUID4,)),
+        diagram="uuid",
+        row_bytes=_fixed(32 * 4 + 1),
+    ),
+    FieldType(
+        name="ipaddress",
+        annotation=Source("str"),  # stored as text, in its compressed form (str(address))
+        column=Source("sa.String(45)", (SA,)),  # the longest: an IPv4-mapped IPv6 address
+        api_input=Source(
+            "Annotated[IPvAnyAddress, PlainSerializer(str, return_type=str)]",
+            (
+                Import("typing", "Annotated"),
+                Import("pydantic", "IPvAnyAddress"),
+                Import("pydantic", "PlainSerializer"),
+            ),
+        ),
+        api_output=_api("Str"),
+        read_default=_read_ip,
+        emit_default=_plain,
+        sample=Source('f"10.{{n // 65536 % 256}}.{{n // 256 % 256}}.{{n % 256}}"'),
+        diagram="ipaddress",
+        row_bytes=_fixed(4 * 45 + 2),
+        guess=(6, r"(^|_)ip(_address)?$"),
+        aliases=("ip", "inet", "ip_address"),
+    ),
+    FieldType(
+        name="json",
+        annotation=Source("dict[str, Any] | list[Any]", (_ANY,)),
+        column=Source("sa.JSON(none_as_null=True)", (SA,)),
+        api_input=_api("Json"),
+        api_output=Source("dict[str, Any] | list[Any]", (_ANY,)),
+        read_default=_read_json,
+        emit_default=_json_default,
+        sample=Source('{{"n": n}}'),
+        diagram="json",
+        row_bytes=_fixed(_VARIABLE),
+        indexable=False,
+        aliases=("dict", "list"),
+    ),
+    FieldType(
+        name="bytes",
+        annotation=Source("bytes"),
+        column=Source("sa.LargeBinary", (SA,)),
+        sqlmodel_infers=True,
+        api_input=_api("Base64"),
+        read_default=_read_bytes,
+        emit_default=_bytes_default,
+        sample=Source('f"bytes-{{n}}".encode()'),
+        diagram="blob",
+        row_bytes=_fixed(_VARIABLE),
+        indexable=False,
+        aliases=("bytea", "blob", "binary"),
+    ),
+    FieldType(
+        name="enum",
+        options=("values",),
+        annotation=Source("{o.enum}"),
+        column=Source(
+            "sa.Enum({o.enum}, name={o.enum_type}, "
+            "values_callable=lambda members: [member.value for member in members])",
+            (SA,),
+        ),
+        python_enum=True,
+        api_input=Source("{o.enum}", (Import("app.models.{o.module}", "{o.enum}"),)),
+        read_default=_read_enum,
+        emit_default=_enum_default,
+        sample=Source(
+            lambda o: f"list({o.enum})[n % {len(o.values)}]",
+            (Import("app.models.{o.module}", "{o.enum}"),),
+        ),
+        diagram="enum",
+        diagram_note=lambda o: "one of " + " | ".join(o.values),
+        row_bytes=_fixed(2),
+    ),
+)
+
+BY_NAME: dict[str, FieldType] = {record.name: record for record in TYPES}
+NAMES: tuple[str, ...] = tuple(BY_NAME)
+DATETIME = BY_NAME["datetime"]  # the bookkeeping columns (created_at, ...) are datetimes
+
+
+def get(name: str) -> FieldType:
+    return BY_NAME[name]
+
+
+def taking(option: str) -> tuple[str, ...]:
+    """The types that accept a type-specific option (`max_length` -> ("str",))."""
+    return tuple(record.name for record in TYPES if option in record.options)
+
+
+def render(text: Text, options: Options) -> str:
+    return text(options) if callable(text) else text.format(o=options)

@@ -1,0 +1,148 @@
+"""Expected-output tests of the emitters: every field type x every ORM, and the options and
+relation kinds that change what a table class says, rendered in-process (no black, no
+disk, no subprocess) and compared with the files committed in tests/snapshots/.
+
+Each case renders the data-layer files of a one- or two-entity spec that the output
+depends on: the table modules (app/models/), the API schemas (app/schemas/) and the test
+factories (tests/factories/). A change to an emitter, the field-type registry or a
+template fails here with a diff, long before the end-to-end tests run a project.
+
+When a change is intended, regenerate the expected files and review their diff:
+
+    FORGE_UPDATE_SNAPSHOTS=1 python -m pytest -n 0 tests/test_emit_snapshots.py
+
+A new field type in generator/fieldtypes.py gets its cases here by itself (they fail until
+its expected files are written the same way).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from generator import fieldtypes
+from generator.emit import ORMS
+from generator.plan import file_jobs
+from generator.render import render
+from generator.spec import parse_spec
+
+SNAPSHOTS = Path(__file__).parent / "snapshots"
+UPDATE = os.environ.get("FORGE_UPDATE_SNAPSHOTS") == "1"
+RENDERED = ("app/models/", "app/schemas/", "tests/factories/")
+SKIPPED = ("__init__.py", "_support.py")
+
+
+def _one_field(field: dict[str, Any], **entity: Any) -> dict[str, Any]:
+    return {"Thing": {"fields": {"value": field}, **entity}}
+
+
+def _type_field(name: str) -> dict[str, Any]:
+    """A field of the type with its own options set where it has any."""
+    field: dict[str, Any] = {"type": name}
+    options = fieldtypes.get(name).options
+    if "max_length" in options:
+        field["max_length"] = 40
+    if "precision" in options:
+        field.update(precision=8, scale=3)
+    if "values" in options:
+        field["values"] = ["draft", "in review", "1st"]
+    return field
+
+
+_DEFAULTS = {
+    "s": {"type": "str", "max_length": 10, "default": 'it\'s "x"'},
+    "n": {"type": "int", "default": -3},
+    "d": {"type": "decimal", "precision": 6, "scale": 2, "default": "1.5"},
+    "on": {"type": "date", "default": "2024-01-31"},
+    "today": {"type": "date", "default": "now"},
+    "at": {"type": "datetime", "default": "now"},
+    "fixed_at": {"type": "datetime", "default": "2024-01-31T12:00:00+00:00"},
+    "clock": {"type": "time", "default": "now"},
+    "key": {"type": "uuid", "default": "uuid4"},
+    "fixed_key": {"type": "uuid", "default": "12345678-1234-5678-1234-567812345678"},
+    "data": {"type": "json", "default": {"a": [1, 2]}},
+    "number": {"type": "json", "default": 5},
+    "raw": {"type": "bytes", "default": "héllo"},
+    "state": {"type": "enum", "values": ["a", "b c"], "default": "b c"},
+    "flag": {"type": "bool", "default": False},
+}
+
+
+def _relation(kind: str, **more: Any) -> dict[str, Any]:
+    relation = {"kind": kind, "target": "Other", "inverse": "things", **more}
+    return {
+        "Thing": {"fields": {"name": "str"}, "relations": {"other": relation}},
+        "Other": {"fields": {"label": "str"}},
+    }
+
+
+CASES: dict[str, dict[str, Any]] = {
+    **{f"type_{name}": _one_field(_type_field(name)) for name in fieldtypes.NAMES},
+    **{
+        f"nullable_{name}": _one_field({**_type_field(name), "nullable": True})
+        for name in fieldtypes.NAMES
+    },
+    "unique_index": {
+        "Thing": {
+            "fields": {
+                "code": {"type": "str", "max_length": 20, "unique": True},
+                "rank": {"type": "int", "index": True},
+                "note": {"type": "str", "nullable": True, "description": 'say "hi"\nit\'s'},
+            }
+        }
+    },
+    "defaults": {"Thing": {"fields": _DEFAULTS}},
+    "timestamps_soft_delete": _one_field("str", timestamps=True, soft_delete=True),
+    "many_to_one": _relation("many_to_one", on_delete="cascade"),
+    "many_to_one_nullable": _relation("many_to_one", nullable=True, on_delete="set_null"),
+    "one_to_many": _relation("one_to_many", on_delete="restrict"),
+    "one_to_one": _relation("one_to_one"),
+    "many_to_many": _relation("many_to_many"),
+    "self_references": {
+        "Thing": {
+            "fields": {"name": "str"},
+            "relations": {
+                "parent": {
+                    "kind": "many_to_one",
+                    "target": "Thing",
+                    "nullable": True,
+                    "inverse": "children",
+                },
+                "peers": {"kind": "many_to_many", "target": "Thing", "inverse": "peered"},
+            },
+        }
+    },
+}
+
+
+def rendered(entities: dict[str, Any], orm: str) -> str:
+    """The case's data-layer files, rendered (not formatted), one after the other."""
+    spec = parse_spec({"project": {"name": "snap", "orm": orm}, "entities": entities})
+    parts = []
+    for job in file_jobs(spec):
+        if job.path.startswith(RENDERED) and not job.path.endswith(SKIPPED):
+            parts.append(f"# ==== {job.path}\n{render(job)}")
+    return "\n".join(parts)
+
+
+@pytest.mark.parametrize("orm", ORMS)
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_emitted_code_matches_the_snapshot(case: str, orm: str) -> None:
+    path = SNAPSHOTS / orm / f"{case}.snap"
+    text = rendered(CASES[case], orm)
+    if UPDATE:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        return
+    assert path.exists(), f"{path} missing: run with FORGE_UPDATE_SNAPSHOTS=1 (see docstring)"
+    assert text == path.read_text(encoding="utf-8")
+
+
+def test_every_snapshot_belongs_to_a_case() -> None:
+    """A removed case (or type) leaves no stale expected file behind."""
+    expected = {f"{orm}/{case}.snap" for orm in ORMS for case in CASES}
+    found = {path.relative_to(SNAPSHOTS).as_posix() for path in SNAPSHOTS.rglob("*.snap")}
+    assert found <= expected, sorted(found - expected)
