@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from generator import naming, pycode
+from generator.layout import Bracket, Item, Operation
 from generator.model import LINKS_MODULE, Entity, Model, build_model
 from generator.spec import FieldSpec, Spec
 
@@ -137,7 +138,7 @@ class Factory:
     class_name: str
     values_function: str
     make_function: str
-    values: list[tuple[str, str]]
+    values: list[tuple[str, Item]]
     parents: list[tuple[str, str]]
 
 
@@ -156,11 +157,11 @@ def _factory(entity: Entity) -> Factory:
     )
 
 
-def sample(entity: Entity, spec: FieldSpec) -> str:
+def sample(entity: Entity, spec: FieldSpec) -> Item:
     """An expression (in terms of the counter `n`) giving a valid, unique-per-n value."""
     label = pycode.literal(spec.name)
     if spec.type == "str":
-        return f"text({label}, n, {spec.max_length})"
+        return Bracket("text", (label, "n", str(spec.max_length)))
     if spec.type == "text":
         return f'f"{spec.name} {{n}}"'
     if spec.type in ("int", "bigint"):
@@ -173,9 +174,9 @@ def sample(entity: Entity, spec: FieldSpec) -> str:
     if spec.type == "bool":
         return "n % 2 == 0"
     if spec.type == "date":
-        return "dt.date(2024, 1, 1) + dt.timedelta(days=n)"
+        return Operation("dt.date(2024, 1, 1)", ("+ dt.timedelta(days=n)",))
     if spec.type == "datetime":
-        return "dt.datetime(2024, 1, 1, tzinfo=dt.UTC) + dt.timedelta(minutes=n)"
+        return Operation("dt.datetime(2024, 1, 1, tzinfo=dt.UTC)", ("+ dt.timedelta(minutes=n)",))
     if spec.type == "time":
         return "dt.time(n % 24, n % 60)"
     if spec.type == "uuid":
@@ -198,7 +199,7 @@ def _update_probe(entity: Entity) -> str:
                 f"{{{pycode.literal(spec.name)}: {pycode.literal('changed'[: spec.max_length])}}}"
             )
         if spec.type == "text":
-            return f"{{{pycode.literal(spec.name)}: 'changed'}}"
+            return f"{{{pycode.literal(spec.name)}: {pycode.literal('changed')}}}"
         if spec.type in ("int", "bigint") and not spec.unique:
             return f"{{{pycode.literal(spec.name)}: 424242}}"
     return "{}"

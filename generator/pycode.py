@@ -7,11 +7,13 @@ which emits a Python literal (`repr`) and can never inject code.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from generator import naming
+from generator.layout import LINE_LENGTH, Bracket, Item, import_from
+from generator.layout import text as layout_text
 from generator.model import Entity, LinkTable, RelationEnd
 from generator.spec import FieldSpec
 
@@ -52,25 +54,41 @@ _ON_DELETE = {"cascade": "CASCADE", "set_null": "SET NULL", "restrict": "RESTRIC
 def literal(value: Any) -> str:
     """A Python literal for a plain value from the spec (str, int, float, bool, None,
     and lists/dicts of those). `repr` escapes quotes, newlines and triple quotes."""
-    if isinstance(value, str) and '"' not in value:
-        # black's preferred quotes, so that formatting has less to rewrite. repr picks double
-        # quotes itself when the value holds a ' (and no "); otherwise the value holds no
-        # quote at all and only the outer quotes change.
-        text = repr(value)
-        return text if text.startswith('"') else '"' + text[1:-1] + '"'
-    if value is None or isinstance(value, (bool, int, str, bytes)):
+    if isinstance(value, (str, bytes)):
+        return _string(value)
+    if value is None or isinstance(value, (bool, int)):
         return repr(value)
     if isinstance(value, float):
         text = repr(value)
         if text in ("nan", "inf", "-inf"):
             raise ValueError(f"{value!r} has no Python literal")
-        return text
+        return text.replace("e+", "e")  # black writes 1e16, not 1e+16
     if isinstance(value, list):
         return "[" + ", ".join(literal(item) for item in value) + "]"
     if isinstance(value, dict):
         items = ", ".join(f"{literal(k)}: {literal(v)}" for k, v in value.items())
         return "{" + items + "}"
     raise TypeError(f"no literal for {type(value).__name__}")
+
+
+def _string(value: str | bytes) -> str:
+    """repr, in black's quotes: double quotes unless they need more escapes than single
+    ones (black's rule, so that black leaves the literal as it is)."""
+    text = repr(value)
+    prefix = "b" if isinstance(value, bytes) else ""
+    quote = text[len(prefix)]
+    if quote == '"':
+        return text  # repr chose double quotes: the value holds a ' and no "
+    if isinstance(value, bytes):
+        singles, doubles = value.count(b"'"), value.count(b'"')
+    else:
+        singles, doubles = value.count("'"), value.count('"')
+    if doubles > singles:
+        return text  # double quotes would need more escapes
+    body = text[len(prefix) + 1 : -1]
+    # in repr's single-quoted body every ' is escaped and no " is
+    body = body.replace("\\'", "'").replace('"', '\\"')
+    return f'{prefix}"{body}"'
 
 
 class Imports:
@@ -103,11 +121,7 @@ class Imports:
             module = statement.split()[1]
             statements.append((self._group(module), module, statement))
         for module, names in self._names.items():
-            ordered = sorted(names, key=_name_key)
-            statement = f"from {module} import {', '.join(ordered)}"
-            if len(statement) > LINE_LENGTH:  # black's layout for a long import
-                body = "".join(f"    {name},\n" for name in ordered)
-                statement = f"from {module} import (\n{body})"
+            statement = import_from(module, sorted(names, key=_name_key))
             statements.append((self._group(module), module, statement))
         statements.sort(key=lambda item: (item[0], item[2].startswith("from"), item[1]))
         lines: list[str] = []
@@ -120,8 +134,8 @@ class Imports:
         return lines
 
     def type_checking_lines(self) -> list[str]:
-        return [
-            f"from {module} import {', '.join(sorted(names, key=_name_key))}"
+        return [  # under `if TYPE_CHECKING:`, so indented by 4
+            import_from(module, sorted(names, key=_name_key), indent=4)
             for module, names in sorted(self._type_checking.items())
         ]
 
@@ -135,9 +149,6 @@ def _name_key(name: str) -> tuple[int, str]:
     return (2, name)
 
 
-LINE_LENGTH = 88  # black's default, which the generated projects use
-
-
 @dataclass
 class Line:
     """One annotated class attribute: `name: annotation = value`."""
@@ -145,12 +156,11 @@ class Line:
     name: str
     annotation: str
     value: str | None = None
-    arguments: list[str] | None = None  # the call's arguments, when value is a call
+    arguments: list[Item] | None = None  # the call's arguments, when value is a call
 
     def text(self, indent: int = 4) -> str:
-        """The attribute in black's layout when it is too long for one line: the call
-        exploded one argument per line with a trailing comma (which black keeps). Black
-        still formats every file; this only spares it most of the work."""
+        """The attribute in black's layout (see generator.layout): when too long for one
+        line, the call exploded one argument per line with a trailing comma."""
         head = f"{self.name}: {self.annotation}"
         if self.value is None:
             return head
@@ -158,9 +168,8 @@ class Line:
         if indent + len(one_line) <= LINE_LENGTH or not self.arguments:
             return one_line
         function = self.value[: self.value.index("(")]
-        pad = " " * (indent + 4)
-        body = "".join(f"{pad}{argument},\n" for argument in self.arguments)
-        return f"{head} = {function}(\n{body}{' ' * indent})"
+        call = Bracket(function, tuple(self.arguments), magic=True)
+        return layout_text(f"{head} = ", call, indent=indent)
 
 
 @dataclass
@@ -178,11 +187,17 @@ class ModelCode:
     relations: list[Line] = field(default_factory=list)
 
 
-def call(function: str, args: Iterable[str]) -> str:
-    return f"{function}({', '.join(args)})"
+def call(function: str, args: Iterable[Item]) -> str:
+    return f"{function}({', '.join(str(arg) for arg in args)})"
 
 
-def attribute(name: str, annotation: str, function: str, args: list[str]) -> Line:
+def _enum_type(head: str, enum_class: str | None, name: str) -> Bracket:
+    """`sa.Enum(Class, name=..., values_callable=...)`, splittable as black splits it."""
+    values = "values_callable=lambda members: [member.value for member in members]"
+    return Bracket(head, (str(enum_class), f"name={literal(name)}", values))
+
+
+def attribute(name: str, annotation: str, function: str, args: Sequence[Item]) -> Line:
     """`name: annotation = function(args)`, remembering the arguments for the layout."""
     return Line(name, annotation, call(function, args), list(args))
 
@@ -303,7 +318,7 @@ def model_code(entity: Entity) -> ModelCode:
     for spec in entity.fields:
         enum_class = None
         _type_imports(spec, imports)
-        args: list[str] = []
+        args: list[Item] = []
         if spec.type == "enum":
             enum = enum_for(entity, spec)
             code.enums.append(enum)
@@ -327,10 +342,7 @@ def model_code(entity: Entity) -> ModelCode:
             imports.add("app.core.types", "ExactDecimal")
             args.append(f"sa_type=ExactDecimal({spec.precision}, {spec.scale})")
         if spec.type == "enum":
-            args.append(
-                f"sa_type=sa.Enum({enum_class}, name={literal(f'{entity.table}_{spec.name}')}, "
-                "values_callable=lambda members: [member.value for member in members])"
-            )
+            args.append(_enum_type("sa_type=sa.Enum", enum_class, f"{entity.table}_{spec.name}"))
         code.columns.append(attribute(spec.name, field_type(spec, enum_class), "Field", args))
     bookkeeping = _bookkeeping(entity, imports, sqlalchemy=False)
     for fk in entity.foreign_keys:
@@ -387,10 +399,12 @@ def _relationship_target(entity: Entity, end: RelationEnd, imports: Imports) -> 
 
 def _relationship(entity: Entity, end: RelationEnd, imports: Imports) -> Line:
     imports.add("sqlmodel", "Relationship")
-    args = [f"back_populates={literal(end.back_populates)}"] if end.back_populates else []
+    args: list[Item] = (
+        [f"back_populates={literal(end.back_populates)}"] if end.back_populates else []
+    )
     options = relationship_options(entity, end)
-    rendered = ", ".join(f"{literal(key)}: {value}" for key, value in options.items())
-    args.append(f"sa_relationship_kwargs={{{rendered}}}")
+    rendered = tuple(f"{literal(key)}: {value}" for key, value in options.items())
+    args.append(Bracket("sa_relationship_kwargs=", rendered, opening="{", display=True))
     annotation = _relationship_target(entity, end, imports)
     return attribute(end.name, annotation, "Relationship", args)
 
@@ -574,10 +588,7 @@ def sqlalchemy_model_code(entity: Entity) -> ModelCode:
             code.enums.append(enum)
             enum_class = enum.name
             imports.add("enum", "StrEnum")
-            column_type = (
-                f"sa.Enum({enum_class}, name={literal(f'{entity.table}_{spec.name}')}, "
-                "values_callable=lambda members: [member.value for member in members])"
-            )
+            column_type: Item = _enum_type("sa.Enum", enum_class, f"{entity.table}_{spec.name}")
         elif spec.type == "str":
             column_type = f"sa.String({spec.max_length})"
         elif spec.type == "decimal":
@@ -587,7 +598,7 @@ def sqlalchemy_model_code(entity: Entity) -> ModelCode:
             column_type = _SA_COLUMN_TYPES[spec.type]
             if spec.type == "text":
                 imports.add("sqlalchemy.dialects", "mysql")
-        args = [column_type]
+        args: list[Item] = [column_type]
         default = _sa_default(spec, enum_class, imports)
         if default:
             args.append(default)
@@ -603,7 +614,7 @@ def sqlalchemy_model_code(entity: Entity) -> ModelCode:
         key = [literal(f"{fk.target.table}.id")]
         if fk.on_delete:
             key.append(f"ondelete={literal(_ON_DELETE[fk.on_delete])}")
-        args = [call("sa.ForeignKey", key), "unique=True" if fk.unique else "index=True"]
+        args = [Bracket("sa.ForeignKey", tuple(key)), "unique=True" if fk.unique else "index=True"]
         annotation = "Mapped[int | None]" if fk.nullable else "Mapped[int]"
         code.columns.append(attribute(fk.column, annotation, "mapped_column", args))
     code.columns.extend(_bookkeeping(entity, imports, sqlalchemy=True))
@@ -631,7 +642,7 @@ def sqlalchemy_link_code(
     for link in links:
         lines = []
         for column, ref in (link.left, link.right):
-            key = call("sa.ForeignKey", [literal(f"{ref.table}.id"), 'ondelete="CASCADE"'])
+            key = Bracket("sa.ForeignKey", (literal(f"{ref.table}.id"), 'ondelete="CASCADE"'))
             lines.append(
                 attribute(column, "Mapped[int]", "mapped_column", [key, "primary_key=True"])
             )

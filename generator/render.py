@@ -7,6 +7,7 @@ from pathlib import Path
 
 import jinja2
 
+from generator import layout
 from generator.plan import FileJob
 from generator.pycode import literal
 from generator.resources import data_templates
@@ -23,7 +24,14 @@ def environment(root: Path | None = None) -> jinja2.Environment:
         autoescape=False,
     )
     env.filters["pyrepr"] = literal
+    env.globals["import_from"] = layout.import_from
+    env.globals["layout"] = layout.text
+    env.globals["call"] = _call
     return env
+
+
+def _call(function: str, args: list[layout.Item]) -> layout.Bracket:
+    return layout.Bracket(function, tuple(args))
 
 
 def render(job: FileJob) -> str:
