@@ -10,13 +10,16 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from generator.change import EntityChange, check_change, remove_entity
 from generator.errors import ProjectError, SpecError
 from generator.reconcile import SKELETON_DIR, Plan, reconcile
 from generator.spec import Spec, load_spec, parse_spec, read_yaml
 from generator.write import write_files
+
+if TYPE_CHECKING:
+    from generator.plan import FileJob
 
 SPEC_FILE = "forge.yaml"
 
@@ -27,24 +30,45 @@ class Result:
     plan: Plan
 
 
-def render_data_layer(spec: Spec) -> dict[str, str]:
-    """Every data-layer file, rendered but not formatted (nothing is written)."""
+PROGRESS_FROM = 100  # files: below this, a run is too short to say what it is doing
+
+
+def render_jobs(spec: Spec) -> list[tuple[FileJob, str]]:
+    """Every data-layer file with its job, rendered but not formatted (nothing is written)."""
     from generator.plan import plan
     from generator.render import render
 
-    return {job.path: render(job) for job in plan(spec)}
+    return [(job, render(job)) for job in plan(spec)]
 
 
-def build(root: Path, spec: Spec, moves: dict[str, str] | None = None) -> Plan:
-    """Render, format (skipping unchanged renders) and reconcile with the files in root.
+def render_data_layer(spec: Spec) -> dict[str, str]:
+    """Every data-layer file, rendered but not formatted (nothing is written)."""
+    return {job.path: source for job, source in render_jobs(spec)}
+
+
+def build(
+    root: Path,
+    spec: Spec,
+    moves: dict[str, str] | None = None,
+    progress: Callable[[str], None] = lambda _message: None,
+) -> Plan:
+    """Render, format (only what black may change, skipping unchanged renders) and
+    reconcile with the files in root.
 
     The format cache is the last write of the plan: if a run stops half-way, the cache
     still describes the bases on disk.
     """
-    from generator.format import CACHE_FILE, FormatCache
+    from generator.format import CACHE_FILE, FormatCache, may_change
+    from generator.plan import plan as plan_files
     from generator.reconcile import base_path
+    from generator.render import render
 
-    sources = render_data_layer(spec)
+    jobs = plan_files(spec)
+    if len(jobs) >= PROGRESS_FROM:
+        progress(f"rendering {len(jobs)} files")
+    rendered = [(job, render(job)) for job in jobs]
+    sources = {job.path: source for job, source in rendered}
+    settled = [job.path for job, source in rendered if not may_change(job.template, source)]
     cache = FormatCache(root)
 
     def base(relative: str) -> str | None:
@@ -53,8 +77,11 @@ def build(root: Path, spec: Spec, moves: dict[str, str] | None = None) -> Plan:
         except OSError:
             return None
 
-    plan = reconcile(root, cache.formatted(sources, base), moves=moves)
+    formatted = cache.formatted(sources, base, settled, progress)
+    plan = reconcile(root, formatted, moves=moves)
     plan.writes[CACHE_FILE] = cache.content(sources)
+    if len(plan.writes) >= PROGRESS_FROM:
+        progress(f"writing {len(plan.writes)} files")
     return plan
 
 
@@ -70,7 +97,12 @@ def find_project(start: Path) -> Path:
     )
 
 
-def generate(project: Path, spec_path: Path | None = None, dry_run: bool = False) -> Result:
+def generate(
+    project: Path,
+    spec_path: Path | None = None,
+    dry_run: bool = False,
+    progress: Callable[[str], None] = lambda _message: None,
+) -> Result:
     """(Re)render the data layer of an existing project from its spec, keeping the user's
     edits (see reconcile). With dry_run, only say what would change."""
     if spec_path is None:
@@ -78,7 +110,7 @@ def generate(project: Path, spec_path: Path | None = None, dry_run: bool = False
     if not (project / "app").is_dir():
         raise ProjectError(f"{project} is not a forge project (it has no app/ folder)")
     spec = load_spec(spec_path)
-    plan = build(project, spec)
+    plan = build(project, spec, progress=progress)
     if not dry_run:
         write_files(project, plan.writes, plan.deletions)
     return Result(project, plan)
@@ -198,8 +230,8 @@ def new_project(
             ".forge/.gitignore": "# derived, rebuilt when missing\ncache.json\n",
         }
         write_files(target, {**skeleton_plan.writes, **extra})
-        progress(f"rendering and formatting the data layer of {len(spec.entities)} entities")
-        plan = build(target, spec)
+        progress(f"building the data layer of {len(spec.entities)} entities")
+        plan = build(target, spec, progress=progress)
         write_files(target, plan.writes, plan.deletions)
         if path.exists():
             path.rmdir()
