@@ -35,10 +35,9 @@ PROGRESS_FROM = 100  # files: below this, a run is too short to say what it is d
 
 def render_jobs(spec: Spec) -> list[tuple[FileJob, str]]:
     """Every data-layer file with its job, rendered but not formatted (nothing is written)."""
-    from generator.plan import plan
-    from generator.render import render
+    from generator.render import render_all
 
-    return [(job, render(job)) for job in plan(spec)]
+    return render_all(spec)
 
 
 def render_data_layer(spec: Spec) -> dict[str, str]:
@@ -59,14 +58,11 @@ def build(
     still describes the bases on disk.
     """
     from generator.format import CACHE_FILE, FormatCache, may_change
-    from generator.plan import plan as plan_files
     from generator.reconcile import base_path
-    from generator.render import render
 
-    jobs = plan_files(spec)
-    if len(jobs) >= PROGRESS_FROM:
-        progress(f"rendering {len(jobs)} files")
-    rendered = [(job, render(job)) for job in jobs]
+    rendered = render_jobs(spec)  # usually done already, when the spec was checked
+    if len(rendered) >= PROGRESS_FROM:
+        progress(f"comparing {len(rendered)} rendered files with the project")
     sources = {job.path: source for job, source in rendered}
     settled = [job.path for job, source in rendered if not may_change(job.template, source)]
     cache = FormatCache(root)
