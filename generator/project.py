@@ -76,9 +76,13 @@ def build(
     formatted = cache.formatted(sources, base, settled, progress)
     plan = reconcile(root, formatted, moves=moves)
     plan.writes[CACHE_FILE] = cache.content(sources)
-    if len(plan.writes) >= PROGRESS_FROM:
-        progress(f"writing {len(plan.writes)} files")
     return plan
+
+
+def _write(project: Path, plan: Plan, progress: Callable[[str], None]) -> None:
+    if len(plan.writes) + len(plan.unchanged) >= PROGRESS_FROM:
+        progress(f"writing {len(plan.writes)} files")
+    write_files(project, plan.writes, plan.deletions)
 
 
 def find_project(start: Path) -> Path:
@@ -108,7 +112,7 @@ def generate(
     spec = load_spec(spec_path)
     plan = build(project, spec, progress=progress)
     if not dry_run:
-        write_files(project, plan.writes, plan.deletions)
+        _write(project, plan, progress)
     return Result(project, plan)
 
 
@@ -228,7 +232,7 @@ def new_project(
         write_files(target, {**skeleton_plan.writes, **extra})
         progress(f"building the data layer of {len(spec.entities)} entities")
         plan = build(target, spec, progress=progress)
-        write_files(target, plan.writes, plan.deletions)
+        _write(target, plan, progress)
         if path.exists():
             path.rmdir()
         target.rename(path)
