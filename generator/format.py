@@ -6,7 +6,7 @@ render one), so:
   stable by construction is not formatted at all: `may_change` is a cheap, conservative
   test of that (a template whose output is proven stable, only ASCII, no line over the
   limit, no trailing comma before a bracket on one line); everything else goes to black.
-  tests/test_black_stable_property.py proves, over random specs, that black leaves every
+  tests/test_black_stable_property.py checks, over random specs, that black leaves every
   render that `may_change` lets through as it is.
 - a file whose unformatted render has the same hash as last time is not formatted again:
   its formatted text is the base forge wrote then. `.forge/cache.json` keeps, per file, the
