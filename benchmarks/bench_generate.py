@@ -6,6 +6,14 @@ project. For N = 100 (issue 4's targets on this machine):
   - again, nothing changed               target < 0.5 s
   - one field added to one entity        target < 0.7 s
 and the no-change run for N = 50, 100, 200, to show it grows at most linearly.
+
+Against the floor (issue 13), in the same run, for N = 100:
+  - the floor: a fresh Python process that loads the spec, renders every file and writes
+    them (what no generator can avoid), and black alone on the same files (the black
+    command line, all cores, empty cache); from scratch must be <= 2.0 x the floor and
+    <= 0.30 x black alone;
+  - `forge make entity` adding one field to the shop example, against `forge generate`
+    with nothing to do in the same project: <= 1.5 x.
 Each figure is the median of --runs runs of the real command line (`python -m generator`).
 
     python benchmarks/bench_generate.py [--runs 3]
@@ -50,16 +58,66 @@ def synthetic_spec(n: int, extra_field: str | None = None) -> str:
     return "\n".join(lines) + "\n"
 
 
+ENV = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}
+
+
 def forge(*args: str, cwd: Path) -> float:
+    return timed([sys.executable, "-m", "generator", *args], cwd)
+
+
+def timed(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> float:
     start = time.perf_counter()
-    subprocess.run(
-        [sys.executable, "-m", "generator", *args],
-        cwd=cwd,
-        check=True,
-        stdout=subprocess.DEVNULL,
-        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
-    )
+    subprocess.run(command, cwd=cwd, check=True, stdout=subprocess.DEVNULL, env=env or ENV)
     return time.perf_counter() - start
+
+
+# The floor, in a fresh process like forge's: load and check the spec, render every file,
+# write them. Nothing else (no formatting, no reconciling with a project, no CLI).
+FLOOR = """
+import sys
+from pathlib import Path
+from generator.project import render_data_layer
+from generator.spec import load_spec
+from generator.write import write_files
+target = Path(sys.argv[1])
+write_files(target, render_data_layer(load_spec(target / "forge.yaml")))
+"""
+
+
+def floor_and_black(n: int, runs: int, folder: Path) -> tuple[float, float, int]:
+    """Median of the floor and of black alone on the files the floor wrote."""
+    floors, blacks = [], []
+    files = 0
+    for run in range(runs):
+        target = folder / f"floor{n}_{run}"
+        target.mkdir()
+        (target / "forge.yaml").write_text(synthetic_spec(n))
+        floors.append(timed([sys.executable, "-c", FLOOR, str(target)], folder))
+        (target / "forge.yaml").unlink()
+        files = sum(1 for _ in target.rglob("*.py"))
+        cache = folder / f"black-cache{run}"  # empty: black formats every file
+        env = {**ENV, "BLACK_CACHE_DIR": str(cache)}
+        command = [sys.executable, "-m", "black", "-q", "--target-version", "py311", "."]
+        blacks.append(timed(command, target, env))
+        shutil.rmtree(target)
+    return statistics.median(floors), statistics.median(blacks), files
+
+
+SHOP = ROOT / "examples" / "shop" / "forge.yaml"
+
+
+def make_entity_vs_no_change(runs: int, folder: Path) -> tuple[float, float]:
+    """`forge make entity` adding one field to the shop example, and `forge generate` with
+    nothing to do, alternated in the same project (medians)."""
+    project = folder / "shop"
+    forge("new", str(project), "--defaults", "--spec", str(SHOP), cwd=folder)
+    make, again = [], []
+    for run in range(runs):
+        again.append(forge("generate", cwd=project))
+        field = f"--field=note_{run}:str:40:nullable"
+        make.append(forge("make", "entity", "Product", field, "--no-input", cwd=project))
+    shutil.rmtree(project)
+    return statistics.median(make), statistics.median(again)
 
 
 def fresh_project(folder: Path, n: int) -> Path:
@@ -91,6 +149,8 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as temp:
         results = {n: measure(n, args.runs, Path(temp)) for n in (50, 100, 200)}
+        floor, black, files = floor_and_black(100, args.runs, Path(temp))
+        make, again = make_entity_vs_no_change(args.runs, Path(temp))
     targets = {"scratch": 3.0, "again": 0.5, "one_field": 0.7}
     labels = {
         "scratch": "from scratch",
@@ -112,6 +172,22 @@ def main() -> None:
     print(
         f"no-change / from scratch at N=100: {results[100]['again'] / results[100]['scratch']:.2f}"
     )
+    scratch = results[100]["scratch"]
+    print()
+    print(f"the floor and black alone, N=100 ({files} files), median of {args.runs}")
+    print(f"{'floor (spec + render + write)':40}{floor:8.2f}s")
+    print(f"{'black alone on the same files':40}{black:8.2f}s")
+    print(f"{'forge generate from scratch':40}{scratch:8.2f}s")
+    ratios = [
+        ("from scratch / floor", scratch / floor, 2.0),
+        ("from scratch / black alone", scratch / black, 0.30),
+        ("make entity (one field) / no-change", make / again, 1.5),
+    ]
+    print(f"{'forge make entity, shop, one field':40}{make:8.2f}s")
+    print(f"{'forge generate, shop, nothing to do':40}{again:8.2f}s")
+    for label, ratio, target in ratios:
+        verdict = "meets" if ratio <= target else "MISSES"
+        print(f"{label:40}{ratio:8.2f}x  <= {target}: {verdict}")
 
 
 if __name__ == "__main__":

@@ -153,7 +153,7 @@ def generate(
 
     try:
         root = project.resolve() if project else projects.find_project(Path.cwd())
-        result = projects.generate(root, spec, dry_run=check or diff)
+        result = projects.generate(root, spec, dry_run=check or diff, progress=_progress)
     except ForgeError as error:
         _fail(error)
     plan = result.plan

@@ -23,6 +23,7 @@ from typing import Any
 
 from generator import naming
 from generator.emit.source import DT, SA, Code, Import, literal
+from generator.layout import Bracket, Item, Operation
 
 MAX_JSON_DEPTH = 50  # a json default nested deeper is refused (and would not be readable)
 
@@ -61,6 +62,8 @@ class Source:
 
     text: Text
     imports: tuple[Import, ...] = ()
+    # the same text as a generator.layout item, for an expression black may split
+    shape: Callable[[Options], Item] | None = None
 
     def code(self, options: Options) -> Code:
         text = self.text(options) if callable(self.text) else self.text.format(o=options)
@@ -68,7 +71,12 @@ class Source:
             Import(item.module.format(o=options), item.name.format(o=options), item.alias)
             for item in self.imports
         )
-        return Code(text, imports)
+        return Code(text, imports, self.shape(options) if self.shape else None)
+
+
+def shaped(shape: Callable[[Options], Item], *imports: Import) -> Source:
+    """A source given by its layout item (its text is the item's one-line text)."""
+    return Source(lambda options: str(shape(options)), imports, shape)
 
 
 @dataclass(frozen=True)
@@ -125,6 +133,8 @@ class FieldType:
     def column_code(self, options: Options) -> Code:
         """The column type with its per-database variants."""
         code = self.column.code(options)
+        if not self.variants:
+            return code
         text, imports = code.text, list(code.imports)
         for variant in self.variants:
             other = variant.column.code(options)
@@ -350,8 +360,9 @@ TYPES: tuple[FieldType, ...] = (
         api_input=_api("Str"),
         read_default=_read_text,
         emit_default=_plain,
-        sample=Source(
-            "text({o.label}, n, {o.max_length})", (Import("tests.factories._support", "text"),)
+        sample=shaped(
+            lambda o: Bracket("text", (o.label, "n", str(o.max_length))),
+            Import("tests.factories._support", "text"),
         ),
         update_probe=Source(lambda o: literal("changed"[: o.max_length])),
         diagram="varchar",
@@ -376,7 +387,7 @@ TYPES: tuple[FieldType, ...] = (
         read_default=_read_text,
         emit_default=_plain,
         sample=Source('f"{o.name} {{n}}"'),
-        update_probe=Source("'changed'"),
+        update_probe=Source(literal("changed")),
         diagram="text",
         row_bytes=_fixed(_VARIABLE),
         indexable=False,
@@ -465,7 +476,7 @@ TYPES: tuple[FieldType, ...] = (
         api_input=_api("Date"),
         read_default=_temporal_reader("date", "an ISO date (2024-01-31)"),
         emit_default=_temporal_default("date", Code("dt.date.today", (DT,))),
-        sample=Source("dt.date(2024, 1, 1) + dt.timedelta(days=n)", (DT,)),
+        sample=shaped(lambda o: Operation("dt.date(2024, 1, 1)", ("+ dt.timedelta(days=n)",)), DT),
         diagram="date",
         row_bytes=_fixed(3),
         guess=(2, r"(_on|_date)$"),
@@ -478,7 +489,12 @@ TYPES: tuple[FieldType, ...] = (
         api_output=_api("StoredDateTime"),
         read_default=_temporal_reader("datetime", "an ISO datetime (2024-01-31T12:00:00)"),
         emit_default=_temporal_default("datetime", UTCNOW),
-        sample=Source("dt.datetime(2024, 1, 1, tzinfo=dt.UTC) + dt.timedelta(minutes=n)", (DT,)),
+        sample=shaped(
+            lambda o: Operation(
+                "dt.datetime(2024, 1, 1, tzinfo=dt.UTC)", ("+ dt.timedelta(minutes=n)",)
+            ),
+            DT,
+        ),
         diagram="datetime",
         row_bytes=_fixed(8),
         guess=(1, r"_at$"),
@@ -564,10 +580,16 @@ TYPES: tuple[FieldType, ...] = (
         name="enum",
         options=("values",),
         annotation=Source("{o.enum}"),
-        column=Source(
-            "sa.Enum({o.enum}, name={o.enum_type}, "
-            "values_callable=lambda members: [member.value for member in members])",
-            (SA,),
+        column=shaped(
+            lambda o: Bracket(
+                "sa.Enum",
+                (
+                    o.enum,
+                    f"name={o.enum_type}",
+                    "values_callable=lambda members: [member.value for member in members]",
+                ),
+            ),
+            SA,
         ),
         python_enum=True,
         api_input=Source("{o.enum}", (Import("app.models.{o.module}", "{o.enum}"),)),

@@ -2,6 +2,12 @@
 
 Formatting dominates the cost of a run (milliseconds per file, against microseconds to
 render one), so:
+- the emitters write what black would write (generator/layout.py), and a render that is
+  stable by construction is not formatted at all: `may_change` is a cheap, conservative
+  test of that (a template whose output is proven stable, only ASCII, no line over the
+  limit, no trailing comma before a bracket on one line); everything else goes to black.
+  tests/test_black_stable_property.py checks, over random specs, that black leaves every
+  render that `may_change` lets through as it is.
 - a file whose unformatted render has the same hash as last time is not formatted again:
   its formatted text is the base forge wrote then. `.forge/cache.json` keeps, per file, the
   hash of the render and the hash of its formatted text (keyed by the black version), and
@@ -17,15 +23,50 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Collection
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from generator.errors import GenerationError
+from generator.layout import LINE_LENGTH
 
 CACHE_FILE = ".forge/cache.json"
 _PARALLEL_FROM = 48  # below this many files, a process pool costs more than it saves
+
+# Templates whose renders black leaves as they are whenever `may_change` says so (checked by
+# tests/test_black_stable_property.py). A template not listed here is always formatted:
+# add one only with the property test covering it.
+STABLE_TEMPLATES = frozenset(
+    {
+        "crud.py.jinja",
+        "factories_init.py.jinja",
+        "factories_support.py.jinja",
+        "factory.py.jinja",
+        "links.py.jinja",
+        "model.py.jinja",
+        "models_base.py.jinja",
+        "models_init.py.jinja",
+        "repository.py.jinja",
+        "routes.py.jinja",
+        "routes_init.py.jinja",
+        "schema.py.jinja",
+        "test_entities.py.jinja",
+    }
+)
+# `(a, b,)` on one line: black explodes it (a magic trailing comma); also matches a
+# one-element tuple, which black keeps, so such a file is formatted for nothing (rare).
+_ONE_LINE_TRAILING_COMMA = re.compile(r",[)\]}]")
+
+
+def may_change(template: str, source: str) -> bool:
+    """Whether black might change this render (False only when it provably would not)."""
+    if template not in STABLE_TEMPLATES or not source.isascii():
+        return True  # a wide or combining character: black measures lines differently
+    if _ONE_LINE_TRAILING_COMMA.search(source):
+        return True
+    return max(map(len, source.split("\n"))) > LINE_LENGTH
 
 
 @lru_cache(maxsize=1)
@@ -81,6 +122,7 @@ class FormatCache:
         self.key = _black_version()
         self.hashes: dict[str, tuple[str, str]] = {}
         self.outputs: dict[str, str] = {}  # formatted text of this run, per file
+        self.settled: set[str] = set()  # files black would leave as they are
         if root is None:
             return
         try:
@@ -97,19 +139,30 @@ class FormatCache:
                 }
 
     def formatted(
-        self, sources: dict[str, str], base: Callable[[str], str | None]
+        self,
+        sources: dict[str, str],
+        base: Callable[[str], str | None],
+        settled: Collection[str] = (),
+        progress: Callable[[str], None] = lambda _message: None,
     ) -> dict[str, str]:
-        """Formatted text of every source: from the base when its render is unchanged and
-        the base on disk is the formatted text recorded with it (checked by hash)."""
+        """Formatted text of every source: the source itself when it is `settled` (black
+        would not change it), from the base when its render is unchanged and the base on
+        disk is the formatted text recorded with it (checked by hash), else black's."""
         result: dict[str, str] = {}
         todo: dict[str, str] = {}
+        self.settled = set(settled)
         for path, source in sources.items():
+            if path in self.settled:
+                result[path] = source
+                continue
             recorded = self.hashes.get(path)
             previous = base(path) if recorded and recorded[0] == digest(source) else None
             if previous is not None and recorded and digest(previous) == recorded[1]:
                 result[path] = previous
             else:
                 todo[path] = source
+        if todo:
+            progress(f"formatting {len(todo)} file{'s' if len(todo) > 1 else ''} with black")
         result.update(format_all(todo))
         self.outputs = {path: result[path] for path in sources}
         return self.outputs
@@ -119,5 +172,6 @@ class FormatCache:
         files = {
             path: [digest(source), digest(self.outputs[path])]
             for path, source in sorted(sources.items())
+            if path not in self.settled  # never formatted: nothing to remember
         }
         return json.dumps({"black": self.key, "files": files}, indent=0, sort_keys=True) + "\n"

@@ -59,10 +59,9 @@ def check(spec: Spec, fail: Fail) -> None:
 
 
 def _render(spec: Spec) -> list[tuple[str, str]]:
-    from generator.plan import file_jobs
-    from generator.render import render
+    from generator.render import render_all
 
-    return [(job.path, render(job)) for job in file_jobs(spec)]
+    return [(job.path, source) for job, source in render_all(spec)]
 
 
 @lru_cache(maxsize=1)

@@ -25,8 +25,23 @@ _UNCOUNTABLE = {"media", "data", "metadata", "staff", "feedback"}
 
 @functools.cache
 def _engine() -> Any:
-    import inflect  # a maintained English inflection library (irregular plurals, -f/-fe, ...)
+    # inflect: a maintained English inflection library (irregular plurals, -f/-fe, ...).
+    # Its functions carry typeguard's @typechecked, which at import re-parses and
+    # recompiles inflect's whole module once per decorated function: 3-5 s of CPU on a
+    # busy machine, most of a `forge generate`. forge passes it plain str words, so the
+    # import is done with @typechecked as a no-op (only that import; restored after).
+    import typeguard
 
+    checked = typeguard.typechecked
+
+    def unchecked(target: Any = None, **_options: Any) -> Any:
+        return target if target is not None else (lambda function: function)
+
+    typeguard.typechecked = unchecked
+    try:
+        import inflect
+    finally:
+        typeguard.typechecked = checked
     return inflect.engine()
 
 

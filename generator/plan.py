@@ -13,6 +13,7 @@ from generator.emit import Emitter, emitter
 from generator.emit.schemas import schema_code
 from generator.emit.source import Code, Imports, literal
 from generator.emit.table import field_options
+from generator.layout import Item
 from generator.model import LINKS_MODULE, Entity, Model, build_model
 from generator.spec import FieldSpec, Spec
 
@@ -136,14 +137,14 @@ class Factory:
     class_name: str
     values_function: str
     make_function: str
-    values: list[tuple[str, str]]
+    values: list[tuple[str, Item]]
     parents: list[tuple[str, str]]
 
 
 def _factory(entity: Entity) -> Factory:
     module = entity.module
     values = [
-        (spec.name, sample(entity, spec).text) for spec in entity.fields if not spec.has_default
+        (spec.name, sample(entity, spec).item) for spec in entity.fields if not spec.has_default
     ]
     parents = [
         (fk.column, f"make_{fk.target.module}") for fk in entity.foreign_keys if not fk.nullable

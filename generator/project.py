@@ -10,7 +10,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from generator.errors import ProjectError, SpecError
 from generator.reconcile import SKELETON_DIR, WritePlan, reconcile
@@ -26,6 +26,9 @@ from generator.spec import (
 )
 from generator.write import write_files
 
+if TYPE_CHECKING:
+    from generator.plan import FileJob
+
 SPEC_FILE = "forge.yaml"
 
 
@@ -35,24 +38,41 @@ class Result:
     plan: WritePlan
 
 
+PROGRESS_FROM = 100  # files: below this, a run is too short to say what it is doing
+
+
+def render_jobs(spec: Spec) -> list[tuple[FileJob, str]]:
+    """Every data-layer file with its job, rendered but not formatted (nothing is written)."""
+    from generator.render import render_all
+
+    return render_all(spec)
+
+
 def render_data_layer(spec: Spec) -> dict[str, str]:
     """Every data-layer file, rendered but not formatted (nothing is written)."""
-    from generator.plan import file_jobs
-    from generator.render import render
-
-    return {job.path: render(job) for job in file_jobs(spec)}
+    return {job.path: source for job, source in render_jobs(spec)}
 
 
-def build(root: Path, spec: Spec, moves: dict[str, str] | None = None) -> WritePlan:
-    """Render, format (skipping unchanged renders) and reconcile with the files in root.
+def build(
+    root: Path,
+    spec: Spec,
+    moves: dict[str, str] | None = None,
+    progress: Callable[[str], None] = lambda _message: None,
+) -> WritePlan:
+    """Render, format (only what black may change, skipping unchanged renders) and
+    reconcile with the files in root.
 
     The format cache is the last write of the plan: if a run stops half-way, the cache
     still describes the bases on disk.
     """
-    from generator.format import CACHE_FILE, FormatCache
+    from generator.format import CACHE_FILE, FormatCache, may_change
     from generator.reconcile import base_path
 
-    sources = render_data_layer(spec)
+    rendered = render_jobs(spec)  # usually done already, when the spec was checked
+    if len(rendered) >= PROGRESS_FROM:
+        progress(f"comparing {len(rendered)} rendered files with the project")
+    sources = {job.path: source for job, source in rendered}
+    settled = [job.path for job, source in rendered if not may_change(job.template, source)]
     cache = FormatCache(root)
 
     def base(relative: str) -> str | None:
@@ -61,9 +81,16 @@ def build(root: Path, spec: Spec, moves: dict[str, str] | None = None) -> WriteP
         except OSError:
             return None
 
-    plan = reconcile(root, cache.formatted(sources, base), moves=moves)
+    formatted = cache.formatted(sources, base, settled, progress)
+    plan = reconcile(root, formatted, moves=moves)
     plan.writes[CACHE_FILE] = cache.content(sources)
     return plan
+
+
+def _write(project: Path, plan: WritePlan, progress: Callable[[str], None]) -> None:
+    if len(plan.writes) + len(plan.unchanged) >= PROGRESS_FROM:
+        progress(f"writing {len(plan.writes)} files")
+    write_files(project, plan.writes, plan.deletions)
 
 
 def find_project(start: Path) -> Path:
@@ -78,7 +105,12 @@ def find_project(start: Path) -> Path:
     )
 
 
-def generate(project: Path, spec_path: Path | None = None, dry_run: bool = False) -> Result:
+def generate(
+    project: Path,
+    spec_path: Path | None = None,
+    dry_run: bool = False,
+    progress: Callable[[str], None] = lambda _message: None,
+) -> Result:
     """(Re)render the data layer of an existing project from its spec, keeping the user's
     edits (see reconcile). With dry_run, only say what would change."""
     if spec_path is None:
@@ -86,9 +118,9 @@ def generate(project: Path, spec_path: Path | None = None, dry_run: bool = False
     if not (project / "app").is_dir():
         raise ProjectError(f"{project} is not a forge project (it has no app/ folder)")
     spec = load_spec(spec_path)
-    plan = build(project, spec)
+    plan = build(project, spec, progress=progress)
     if not dry_run:
-        write_files(project, plan.writes, plan.deletions)
+        _write(project, plan, progress)
     return Result(project, plan)
 
 
@@ -206,9 +238,9 @@ def new_project(
             ".forge/.gitignore": "# derived, rebuilt when missing\ncache.json\n",
         }
         write_files(target, {**skeleton_plan.writes, **extra})
-        progress(f"rendering and formatting the data layer of {len(spec.entities)} entities")
-        plan = build(target, spec)
-        write_files(target, plan.writes, plan.deletions)
+        progress(f"building the data layer of {len(spec.entities)} entities")
+        plan = build(target, spec, progress=progress)
+        _write(target, plan, progress)
         if path.exists():
             path.rmdir()
         target.rename(path)

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import jinja2
 
+from generator import layout
 from generator.emit.source import literal
 from generator.plan import FileJob
+
+if TYPE_CHECKING:
+    from generator.spec import Spec
 from generator.resources import data_templates
 
 
@@ -23,8 +28,31 @@ def environment(root: Path | None = None) -> jinja2.Environment:
         autoescape=False,
     )
     env.filters["pyrepr"] = literal
+    env.globals["import_from"] = layout.import_from
+    env.globals["layout"] = layout.text
+    env.globals["call"] = _call
     return env
+
+
+def _call(function: str, args: list[layout.Item]) -> layout.Bracket:
+    return layout.Bracket(function, tuple(args))
 
 
 def render(job: FileJob) -> str:
     return environment().get_template(job.template).render(**job.context)
+
+
+_last: list[tuple[Spec, list[tuple[FileJob, str]]]] = []
+
+
+def render_all(spec: Spec) -> list[tuple[FileJob, str]]:
+    """Every data-layer file of the spec, with its render. The renders of the last spec
+    are kept (a Spec is frozen; matched by identity): checking a spec renders it
+    (generator/namecheck.py), and the build then uses the same renders."""
+    from generator.plan import file_jobs
+
+    if _last and _last[0][0] is spec:
+        return _last[0][1]
+    rendered = [(job, render(job)) for job in file_jobs(spec)]
+    _last[:] = [(spec, rendered)]
+    return rendered

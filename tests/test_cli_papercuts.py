@@ -64,8 +64,47 @@ def test_new_shows_progress_on_a_terminal_only(tmp_path: Path) -> None:
         timeout=60,
     )
     child.expect("rendering the project skeleton")
-    child.expect("rendering and formatting the data layer")
+    child.expect("building the data layer")
     child.expect("created ")
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
+
+
+def _many_entities(count: int, description: str) -> str:
+    lines = ["project: {name: many}", "entities:"]
+    for i in range(count):
+        lines.append(f"  Thing{i}:")
+        lines.append(f"    fields: {{title: {{type: str, description: {description!r}}}}}")
+    return "\n".join(lines) + "\n"
+
+
+def test_generate_shows_progress_on_a_terminal_only(tmp_path: Path) -> None:
+    """A long generate says what it does on stderr (rendered files compared, files black
+    formats, files written) to a person at a terminal, and nothing otherwise."""
+    spec = tmp_path / "many.yaml"
+    spec.write_text(_many_entities(20, "short"))
+    quiet = forge("new", "many", "--defaults", "--spec", str(spec), cwd=tmp_path)
+    assert quiet.stderr == ""
+    project = tmp_path / "many"
+    # a description too long for one line: black formats those files
+    (project / "forge.yaml").write_text(_many_entities(20, "word " * 20))
+    pexpect = pytest.importorskip("pexpect")
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "generator", "generate"],
+        cwd=str(project),
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        encoding="utf-8",
+        timeout=120,
+    )
+    child.expect(r"comparing 1\d\d rendered files with the project")
+    child.expect(r"formatting \d+ files with black")
+    child.expect(r"writing \d+ files")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    (project / "forge.yaml").write_text(_many_entities(20, "other " * 20))
+    again = forge("generate", cwd=project)
+    assert again.stderr == ""  # not a terminal: no progress
+    assert "other other" in (project / "app" / "models" / "thing0.py").read_text()

@@ -13,6 +13,7 @@ import pytest
 from generator import naming, project
 from generator.emit.source import Imports, literal
 from generator.errors import GenerationError
+from generator.plan import FileJob
 from tests.helpers import forge, in_project, run, tree_digest
 
 HOSTILE = [
@@ -178,18 +179,18 @@ def test_failure_while_rendering_writes_nothing(
 ) -> None:
     (empty_project / "forge.yaml").write_text(SMALL_SPEC, encoding="utf-8")
     before = tree_digest(empty_project)
-    import generator.format as fmt
+    import generator.render as rendering
 
-    real = fmt.format_python
+    real = rendering.render
     calls = {"n": 0}
 
-    def failing(source: str, path: str) -> str:
+    def failing(job: FileJob) -> str:
         calls["n"] += 1
         if calls["n"] == 5:
-            raise GenerationError(f"{path}: injected failure")
-        return real(source, path)
+            raise GenerationError(f"{job.path}: injected failure")
+        return real(job)
 
-    monkeypatch.setattr(fmt, "format_python", failing)
+    monkeypatch.setattr(rendering, "render", failing)
     with pytest.raises(GenerationError, match="injected"):
         project.generate(empty_project)
     assert calls["n"] == 5

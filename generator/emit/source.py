@@ -8,9 +8,12 @@ it needs, so whoever uses it also imports what it names.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from generator.layout import LINE_LENGTH, Bracket, Item, import_from
+from generator.layout import text as layout_text
 
 _LOCAL = ("app", "tests")
 
@@ -34,33 +37,55 @@ class Code:
 
     text: str
     imports: tuple[Import, ...] = ()
+    shape: Item | None = None  # the same expression, splittable as black splits it
 
     def __str__(self) -> str:
         return self.text
+
+    @property
+    def item(self) -> Item:
+        """The expression for generator.layout: its shape, else its text."""
+        return self.text if self.shape is None else self.shape
 
 
 def literal(value: Any) -> str:
     """A Python literal for a plain value from the spec (str, int, float, bool, None,
     and lists/dicts of those). `repr` escapes quotes, newlines and triple quotes."""
-    if isinstance(value, str) and '"' not in value:
-        # black's preferred quotes, so that formatting has less to rewrite. repr picks double
-        # quotes itself when the value holds a ' (and no "); otherwise the value holds no
-        # quote at all and only the outer quotes change.
-        text = repr(value)
-        return text if text.startswith('"') else '"' + text[1:-1] + '"'
-    if value is None or isinstance(value, (bool, int, str, bytes)):
+    if isinstance(value, (str, bytes)):
+        return _string(value)
+    if value is None or isinstance(value, (bool, int)):
         return repr(value)
     if isinstance(value, float):
         text = repr(value)
         if text in ("nan", "inf", "-inf"):
             raise ValueError(f"{value!r} has no Python literal")
-        return text
+        return text.replace("e+", "e")  # black writes 1e16, not 1e+16
     if isinstance(value, list):
         return "[" + ", ".join(literal(item) for item in value) + "]"
     if isinstance(value, dict):
         items = ", ".join(f"{literal(k)}: {literal(v)}" for k, v in value.items())
         return "{" + items + "}"
     raise TypeError(f"no literal for {type(value).__name__}")
+
+
+def _string(value: str | bytes) -> str:
+    """repr, in black's quotes: double quotes unless they need more escapes than single
+    ones (black's rule, so that black leaves the literal as it is)."""
+    text = repr(value)
+    prefix = "b" if isinstance(value, bytes) else ""
+    quote = text[len(prefix)]
+    if quote == '"':
+        return text  # repr chose double quotes: the value holds a ' and no "
+    if isinstance(value, bytes):
+        singles, doubles = value.count(b"'"), value.count(b'"')
+    else:
+        singles, doubles = value.count("'"), value.count('"')
+    if doubles > singles:
+        return text  # double quotes would need more escapes
+    body = text[len(prefix) + 1 : -1]
+    # in repr's single-quoted body every ' is escaped and no " is
+    body = body.replace("\\'", "'").replace('"', '\\"')
+    return f'{prefix}"{body}"'
 
 
 class Imports:
@@ -92,6 +117,11 @@ class Imports:
         self.need(*code.imports)
         return code.text
 
+    def item(self, code: Code) -> Item:
+        """`code` as a layout item (its shape when it has one), its imports added here."""
+        self.need(*code.imports)
+        return code.item
+
     def type_checking(self, module: str, *names: str) -> None:
         self._type_checking.setdefault(module, set()).update(names)
         self.add("typing", "TYPE_CHECKING")
@@ -107,11 +137,7 @@ class Imports:
             module = statement.split()[1]
             statements.append((self._group(module), module, statement))
         for module, names in self._names.items():
-            ordered = sorted(names, key=_name_key)
-            statement = f"from {module} import {', '.join(ordered)}"
-            if len(statement) > LINE_LENGTH:  # black's layout for a long import
-                body = "".join(f"    {name},\n" for name in ordered)
-                statement = f"from {module} import (\n{body})"
+            statement = import_from(module, sorted(names, key=_name_key))
             statements.append((self._group(module), module, statement))
         statements.sort(key=lambda item: (item[0], item[2].startswith("from"), item[1]))
         lines: list[str] = []
@@ -124,8 +150,8 @@ class Imports:
         return lines
 
     def type_checking_lines(self) -> list[str]:
-        return [
-            f"from {module} import {', '.join(sorted(names, key=_name_key))}"
+        return [  # under `if TYPE_CHECKING:`, so indented by 4
+            import_from(module, sorted(names, key=_name_key), indent=4)
             for module, names in sorted(self._type_checking.items())
         ]
 
@@ -139,9 +165,6 @@ def _name_key(name: str) -> tuple[int, str]:
     return (2, name)
 
 
-LINE_LENGTH = 88  # black's default, which the generated projects use
-
-
 @dataclass
 class Line:
     """One annotated class attribute: `name: annotation = value`."""
@@ -149,12 +172,11 @@ class Line:
     name: str
     annotation: str
     value: str | None = None
-    arguments: list[str] | None = None  # the call's arguments, when value is a call
+    arguments: list[Item] | None = None  # the call's arguments, when value is a call
 
     def text(self, indent: int = 4) -> str:
-        """The attribute in black's layout when it is too long for one line: the call
-        exploded one argument per line with a trailing comma (which black keeps). Black
-        still formats every file; this only spares it most of the work."""
+        """The attribute in black's layout (see generator.layout): when too long for one
+        line, the call exploded one argument per line with a trailing comma."""
         head = f"{self.name}: {self.annotation}"
         if self.value is None:
             return head
@@ -162,15 +184,14 @@ class Line:
         if indent + len(one_line) <= LINE_LENGTH or not self.arguments:
             return one_line
         function = self.value[: self.value.index("(")]
-        pad = " " * (indent + 4)
-        body = "".join(f"{pad}{argument},\n" for argument in self.arguments)
-        return f"{head} = {function}(\n{body}{' ' * indent})"
+        call = Bracket(function, tuple(self.arguments), magic=True)
+        return layout_text(f"{head} = ", call, indent=indent)
 
 
-def call(function: str, args: Iterable[str]) -> str:
-    return f"{function}({', '.join(args)})"
+def call(function: str, args: Iterable[Item]) -> str:
+    return f"{function}({', '.join(str(arg) for arg in args)})"
 
 
-def attribute(name: str, annotation: str, function: str, args: list[str]) -> Line:
+def attribute(name: str, annotation: str, function: str, args: Sequence[Item]) -> Line:
     """`name: annotation = function(args)`, remembering the arguments for the layout."""
     return Line(name, annotation, call(function, args), list(args))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from generator.emit import SupportModule
-from generator.emit.source import SA, Imports, Line, attribute, call, literal
+from generator.emit.source import SA, Imports, Line, attribute, literal
 from generator.emit.table import (
     Column,
     ModelCode,
@@ -12,6 +12,7 @@ from generator.emit.table import (
     relationship_options,
     relationship_target,
 )
+from generator.layout import Bracket, Item
 from generator.model import Entity, LinkTable, RelationEnd
 
 _BASE = SupportModule(
@@ -53,14 +54,14 @@ class SQLAlchemyEmitter:
 def column_line(column: Column, imports: Imports) -> Line:
     """`name: Mapped[annotation] = mapped_column(...)`: the type (or the foreign key) first;
     a default is passed as is, a value or a callable alike."""
-    args: list[str] = []
+    args: list[Item] = []
     if column.foreign_key is not None:
         key = [literal(column.foreign_key)]
         if column.on_delete is not None:
             key.append(f"ondelete={literal(column.on_delete)}")
-        args.append(call("sa.ForeignKey", key))
+        args.append(Bracket("sa.ForeignKey", tuple(key)))
     elif column.column_type is not None:
-        args.append(imports.code(column.column_type))
+        args.append(imports.item(column.column_type))
     if column.default is not None:
         args.append(f"default={imports.code(column.default.code)}")
     args += column.flags()
@@ -74,7 +75,9 @@ def column_line(column: Column, imports: Imports) -> Line:
 
 def _relationship(entity: Entity, end: RelationEnd, imports: Imports) -> Line:
     imports.add("sqlalchemy.orm", "relationship")
-    args = [f"back_populates={literal(end.back_populates)}"] if end.back_populates else []
+    args: list[Item] = (
+        [f"back_populates={literal(end.back_populates)}"] if end.back_populates else []
+    )
     args += [f"{key}={value}" for key, value in relationship_options(entity, end).items()]
     annotation = f"Mapped[{relationship_target(entity, end, imports)}]"
     return attribute(end.name, annotation, "relationship", args)

@@ -12,6 +12,7 @@ from generator.emit.table import (
     relationship_options,
     relationship_target,
 )
+from generator.layout import Bracket, Item, prefixed
 from generator.model import Entity, LinkTable, RelationEnd
 
 
@@ -39,7 +40,7 @@ class SQLModelEmitter:
 
 def column_line(column: Column, imports: Imports) -> Line:
     """`name: annotation = Field(...)`, its arguments always in the same order."""
-    args: list[str] = []
+    args: list[Item] = []
     if column.default is not None:
         keyword = "default_factory" if column.default.factory else "default"
         args.append(f"{keyword}={imports.code(column.default.code)}")
@@ -54,7 +55,7 @@ def column_line(column: Column, imports: Imports) -> Line:
     if column.description is not None:
         args.append(f"description={literal(column.description)}")
     if column.column_type is not None and not column.inferred:
-        args.append(f"sa_type={imports.code(column.column_type)}")
+        args.append(prefixed("sa_type=", imports.item(column.column_type)))
     if column.on_update is not None:
         args.append(f'sa_column_kwargs={{"onupdate": {imports.code(column.on_update)}}}')
     return attribute(column.name, imports.code(column.annotation), "Field", args)
@@ -62,10 +63,12 @@ def column_line(column: Column, imports: Imports) -> Line:
 
 def _relationship(entity: Entity, end: RelationEnd, imports: Imports) -> Line:
     imports.add("sqlmodel", "Relationship")
-    args = [f"back_populates={literal(end.back_populates)}"] if end.back_populates else []
+    args: list[Item] = (
+        [f"back_populates={literal(end.back_populates)}"] if end.back_populates else []
+    )
     options = relationship_options(entity, end)
-    rendered = ", ".join(f"{literal(key)}: {value}" for key, value in options.items())
-    args.append(f"sa_relationship_kwargs={{{rendered}}}")
+    rendered = tuple(f"{literal(key)}: {value}" for key, value in options.items())
+    args.append(Bracket("sa_relationship_kwargs=", rendered, opening="{", display=True))
     annotation = relationship_target(entity, end, imports)
     return attribute(end.name, annotation, "Relationship", args)
 
