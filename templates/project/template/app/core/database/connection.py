@@ -115,20 +115,17 @@ class DatabaseConnectionManager:
         self._engine = engine
         self._sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
 
-    def _manager(self, kind: type[DriverManager]) -> Any:
-        return self.driver if isinstance(self.driver, kind) else None
-
     @property
     def postgresql_manager(self) -> PostgreSQLManager | None:
-        return self._manager(PostgreSQLManager)
+        return self.driver if isinstance(self.driver, PostgreSQLManager) else None
 
     @property
     def mysql_manager(self) -> MySQLManager | None:
-        return self._manager(MySQLManager)
+        return self.driver if isinstance(self.driver, MySQLManager) else None
 
     @property
     def sqlite_manager(self) -> SQLiteManager | None:
-        return self._manager(SQLiteManager)
+        return self.driver if isinstance(self.driver, SQLiteManager) else None
 
     @property
     def engine(self) -> AsyncEngine:

@@ -1,13 +1,17 @@
 """What the runtime knows about a mapped class: its columns, relations, primary key and
 soft delete. Read once per class with `sqlalchemy.inspect`, so it works for any mapped
-class (SQLModel table models and SQLAlchemy declarative models alike)."""
+class (SQLModel table models and SQLAlchemy declarative models alike).
+
+Soft delete, the one rule: a class that sets `__soft_delete__ = True` (it then has a
+`deleted_at` column) keeps a deleted row and sets its `deleted_at`; a row is live while
+its `deleted_at` is NULL, and reads see live rows only unless asked `with_deleted`.
+"""
 
 import datetime as dt
-from typing import Any, NamedTuple
+from typing import Any
 
 from sqlalchemy import and_, inspect
 from sqlalchemy.exc import NoInspectionAvailable
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapper, selectinload
 from sqlalchemy.sql import ClauseElement, ColumnElement
 
@@ -23,14 +27,9 @@ class UnknownFieldError(QueryError):
     """A criteria key, field, order_by or relation name that the entity does not have."""
 
 
-class UnknownOperatorError(QueryError):
-    """An operator that is not in the allow-list."""
-
-
-class Relation(NamedTuple):
-    attribute: Any  # the relationship's class attribute, e.g. Album.tracks
-    target: type[Any]  # the related class
-    uselist: bool  # a collection (one_to_many, many_to_many) or a single object
+def utcnow() -> dt.datetime:
+    """Now, timezone-aware, in UTC: what soft delete writes into `deleted_at`."""
+    return dt.datetime.now(dt.UTC)
 
 
 def plain_value(value: Any) -> Any:
@@ -43,34 +42,19 @@ def plain_value(value: Any) -> Any:
     return value
 
 
-async def is_deleted(session: AsyncSession, entity: Any) -> bool:
-    """Whether a loaded entity (of a class with soft delete) is soft-deleted; an
-    expired `deleted_at` is loaded again, never lazily."""
-    state = inspect(entity)
-    if SOFT_DELETE_COLUMN not in state.dict:
-        await session.refresh(entity, [SOFT_DELETE_COLUMN])
-    return state.dict.get(SOFT_DELETE_COLUMN) is not None
+# The `deleted_at` column of every table whose class has soft delete.
+_SOFT_DELETE: dict[Any, Any] = {}
 
 
-def utcnow() -> dt.datetime:
-    """Now, timezone-aware, in UTC: what soft delete writes into `deleted_at`."""
-    return dt.datetime.now(dt.UTC)
+def live(table: Any) -> tuple[ColumnElement[bool], ...]:
+    """The conditions that keep out a table's soft-deleted rows (none without soft
+    delete)."""
+    column = _SOFT_DELETE.get(table)
+    return () if column is None else (column.is_(None),)
 
 
 class EntityInfo:
     """The mapper of one class, digested for quick checks; one per class, cached."""
-
-    __slots__ = (
-        "model",
-        "name",
-        "columns",
-        "relations",
-        "primary_key",
-        "soft_delete",
-        "live",
-        "deleted",
-        "_loads",
-    )
 
     def __init__(self, model: type[Any]) -> None:
         try:
@@ -79,33 +63,27 @@ class EntityInfo:
             raise TypeError(f"{model!r} is not a mapped class") from None
         if not isinstance(mapper, Mapper):
             raise TypeError(f"{model!r} is not a mapped class")
+        for other in mapper.registry.mappers:  # every class of the model's registry
+            if getattr(other.class_, "__soft_delete__", False):  # needs deleted_at
+                _SOFT_DELETE[other.local_table] = other.columns[SOFT_DELETE_COLUMN]
         self.model = model
         self.name: str = model.__name__
+        self.table: Any = mapper.local_table
         self.columns: dict[str, Any] = {
             key: getattr(model, key) for key in mapper.column_attrs.keys()
         }
-        self.relations: dict[str, Relation] = {
-            key: Relation(getattr(model, key), prop.mapper.class_, bool(prop.uselist))
+        # Each relationship's class attribute (Album.tracks) and the related class.
+        self.relations: dict[str, tuple[Any, type[Any]]] = {
+            key: (getattr(model, key), prop.mapper.class_)
             for key, prop in mapper.relationships.items()
         }
         self.primary_key: tuple[Any, ...] = tuple(
             getattr(model, mapper.get_property_by_column(column).key)
             for column in mapper.primary_key
         )
-        # The soft-delete column (None without soft delete) and the conditions that
-        # keep out, or keep only, the soft-deleted rows.
-        self.soft_delete: Any = None
-        self.live: tuple[ColumnElement[bool], ...] = ()
-        self.deleted: tuple[ColumnElement[bool], ...] = ()
-        if getattr(model, "__soft_delete__", False):
-            if SOFT_DELETE_COLUMN not in self.columns:
-                raise TypeError(
-                    f"{self.name} sets __soft_delete__ but has no "
-                    f"{SOFT_DELETE_COLUMN} column"
-                )
-            self.soft_delete = self.columns[SOFT_DELETE_COLUMN]
-            self.live = (self.soft_delete.is_(None),)
-            self.deleted = (self.soft_delete.is_not(None),)
+        # The soft-delete column (None without soft delete) and the live condition.
+        self.live = live(self.table)
+        self.soft_delete: Any = self.columns[SOFT_DELETE_COLUMN] if self.live else None
         self._loads: dict[tuple[str, bool], Any] = {}
 
     def column(self, name: str) -> Any:
@@ -118,7 +96,7 @@ class EntityInfo:
             )
         return column
 
-    def relation(self, name: str) -> Relation:
+    def relation(self, name: str) -> tuple[Any, type[Any]]:
         """A relationship by name; UnknownFieldError for any other name."""
         relation = self.relations.get(name) if isinstance(name, str) else None
         if relation is None:
@@ -142,9 +120,10 @@ class EntityInfo:
         )
 
     def load(self, path: str, with_deleted: bool = False) -> Any:
-        """A selectinload option for a relation, or a dotted path of them
-        ("album.artist"), checked at each step. Soft-deleted related rows are left out
-        unless with_deleted. Options are immutable, so each is built once."""
+        """A selectinload option (one more SELECT for all the rows, never one per row)
+        for a relation, or a dotted path of them ("album.artist"), checked at each
+        step. Soft-deleted related rows are left out unless with_deleted. Options are
+        immutable, so each is built once."""
         if not isinstance(path, str):
             raise UnknownFieldError(f"{self.name} has no relation {path!r}")
         option = self._loads.get((path, with_deleted))
@@ -152,9 +131,8 @@ class EntityInfo:
             return option
         current = self
         for name in path.split("."):
-            relation = current.relation(name)
-            current = entity_info(relation.target)
-            attribute = relation.attribute
+            attribute, target = current.relation(name)
+            current = entity_info(target)
             if current.live and not with_deleted:
                 attribute = attribute.and_(*current.live)
             option = (
@@ -171,8 +149,5 @@ _INFO: dict[type[Any], EntityInfo] = {}
 
 
 def entity_info(model: type[Any]) -> EntityInfo:
-    """The cached EntityInfo of a mapped class."""
-    info = _INFO.get(model)
-    if info is None:
-        info = _INFO[model] = EntityInfo(model)
-    return info
+    """The EntityInfo of a mapped class, read once."""
+    return _INFO.get(model) or _INFO.setdefault(model, EntityInfo(model))
