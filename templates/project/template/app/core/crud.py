@@ -15,8 +15,6 @@ __all__ = ["BaseCRUD", "Conflict"]
 
 
 class BaseCRUD(BaseRepository[ModelT], Generic[ModelT, CreateT, UpdateT]):
-    """Create, read, update (partial) and delete rows of one entity; each write commits.
-    For an entity with soft delete, delete() sets `deleted_at`, the reads leave
-    soft-deleted rows out, and the on_delete rules of the rows that refer to it apply:
-    cascade soft-deletes (or deletes) them, set_null clears their reference, restrict
-    refuses while live rows refer to it."""
+    """Create, read, update (partial) and delete rows of one entity; each write
+    commits. BaseRepository does the work: see its methods for soft delete and
+    on_delete."""

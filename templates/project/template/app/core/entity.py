@@ -11,7 +11,6 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import and_, inspect
-from sqlalchemy.exc import NoInspectionAvailable
 from sqlalchemy.orm import Mapper, selectinload
 from sqlalchemy.sql import ClauseElement, ColumnElement
 
@@ -47,8 +46,7 @@ _SOFT_DELETE: dict[Any, Any] = {}
 
 
 def live(table: Any) -> tuple[ColumnElement[bool], ...]:
-    """The conditions that keep out a table's soft-deleted rows (none without soft
-    delete)."""
+    """The conditions that keep out a table's soft-deleted rows (none without)."""
     column = _SOFT_DELETE.get(table)
     return () if column is None else (column.is_(None),)
 
@@ -57,10 +55,7 @@ class EntityInfo:
     """The mapper of one class, digested for quick checks; one per class, cached."""
 
     def __init__(self, model: type[Any]) -> None:
-        try:
-            mapper = inspect(model)
-        except NoInspectionAvailable:
-            raise TypeError(f"{model!r} is not a mapped class") from None
+        mapper = inspect(model, raiseerr=False)
         if not isinstance(mapper, Mapper):
             raise TypeError(f"{model!r} is not a mapped class")
         for other in mapper.registry.mappers:  # every class of the model's registry

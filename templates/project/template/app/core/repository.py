@@ -1,14 +1,13 @@
 """The base of every generated repository: reads and writes of one entity.
 
 Reads see live rows only unless `with_deleted=True` (soft delete: app.core.entity).
-Criteria keys are checked against the entity's columns: an unknown key raises
-UnknownFieldError and never reaches SQL; values are always bound parameters.
+Criteria keys are checked against the entity's columns (UnknownFieldError, before any
+SQL); values are always bound parameters.
 
-Each write commits, in the fewest statements that do so before the caller answers (the
-project's README, "Round trips"): one INSERT, UPDATE or DELETE, RETURNING the row where
-the database can. Checked before a write is only what the database cannot see (a
-reference to a soft-deleted row); a write it refuses is rolled back, and the checks
-then name the field (Conflict).
+Each write is one INSERT, UPDATE or DELETE (RETURNING the row where the database can),
+then COMMIT: the README's "Round trips". Checked before it is only what the database
+cannot see (a reference to a soft-deleted row); a refused write is rolled back, and the
+checks then name the field (Conflict).
 """
 
 from collections.abc import Mapping, Sequence
@@ -179,9 +178,7 @@ class BaseRepository(Generic[ModelT]):
     async def count(
         self, criteria: Criteria | None = None, *, with_deleted: bool = False
     ) -> int:
-        return await self._count(*self._conditions(criteria, with_deleted))
-
-    async def _count(self, *conditions: ColumnElement[bool]) -> int:
+        conditions = self._conditions(criteria, with_deleted)
         statement = select(func.count()).select_from(self.model).where(*conditions)
         return int(await self.session.scalar(statement) or 0)
 
@@ -196,18 +193,21 @@ class BaseRepository(Generic[ModelT]):
         skip: int = 0,
         limit: int = 100,
     ) -> tuple[list[ModelT], int]:
-        """Live rows matching every condition of `where`, in `order_by` order and then
-        by primary key (so pages never overlap), and how many match in all: one query
-        (a `count(*) OVER ()` column); only a page past the end costs a COUNT."""
-        statement = self._select().where(*where).order_by(*order_by)
-        statement = statement.order_by(*self.info.primary_key).offset(skip).limit(limit)
-        result = await self.session.execute(statement.add_columns(func.count().over()))
+        """get_all(), and how many rows match in all, in one query: the count is an
+        uncorrelated subquery, run once (a `count(*) OVER ()` window is as cheap on
+        PostgreSQL but ~50x dearer on SQLite). A page past the end has no row to carry
+        it: only then a second query counts."""
+        count = select(func.count()).select_from(self.model)
+        count = count.where(*self.info.live, *where)
+        statement = self._select(None, None, limit, skip).where(*where)
+        statement = statement.order_by(*order_by, *self.info.primary_key)
+        result = await self.session.execute(
+            statement.add_columns(count.scalar_subquery())
+        )
         rows = result.all()
-        if rows:
-            return [row[0] for row in rows], int(rows[0][1])
-        return [], (await self._count(*self.info.live, *where) if skip else 0)
-
-    # -- writes
+        if rows or not skip:
+            return [row[0] for row in rows], int(rows[0][1]) if rows else 0
+        return [], int(await self.session.scalar(count) or 0)
 
     get_by_id = find
 
@@ -222,6 +222,8 @@ class BaseRepository(Generic[ModelT]):
         by primary key."""
         statement = self._select(None, None, limit, skip).where(*where)
         return await self._all(statement.order_by(*order_by, *self.info.primary_key))
+
+    # -- writes
 
     async def create(self, data: Data) -> ModelT:
         """Insert a row and commit; the row as stored, database defaults included."""
@@ -301,8 +303,6 @@ class BaseRepository(Generic[ModelT]):
         await self.session.rollback()
         await self.check(values, id)  # a Conflict naming the field, when it is found
         raise error
-
-    # -- the checks
 
     async def _exists(self, table: Table, *conditions: ColumnElement[bool]) -> bool:
         statement = select(select(table).where(*conditions).exists())
