@@ -83,23 +83,21 @@ class EntityInfo:
 
     def column(self, name: str) -> Any:
         """The class attribute of a column; UnknownFieldError for any other name."""
-        column = self.columns.get(name) if isinstance(name, str) else None
-        if column is None:
-            raise UnknownFieldError(
-                f"{self.name} has no column {name!r} "
-                f"(columns: {', '.join(self.columns)})"
-            )
-        return column
+        return self._named("column", self.columns, name)
 
     def relation(self, name: str) -> tuple[Any, type[Any]]:
-        """A relationship by name; UnknownFieldError for any other name."""
-        relation = self.relations.get(name) if isinstance(name, str) else None
-        if relation is None:
+        """A relationship and its class; UnknownFieldError for any other name."""
+        found: tuple[Any, type[Any]] = self._named("relation", self.relations, name)
+        return found
+
+    def _named(self, kind: str, known: dict[str, Any], name: str) -> Any:
+        found = known.get(name) if isinstance(name, str) else None
+        if found is None:
+            allowed = ", ".join(known) or "none"
             raise UnknownFieldError(
-                f"{self.name} has no relation {name!r} "
-                f"(relations: {', '.join(self.relations) or 'none'})"
+                f"{self.name} has no {kind} {name!r} ({kind}s: {allowed})"
             )
-        return relation
+        return found
 
     def where_id(self, id: Any) -> ColumnElement[bool]:
         """`primary key = id` (a tuple of values for a composite key)."""
