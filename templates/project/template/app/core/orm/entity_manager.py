@@ -58,9 +58,8 @@ class EntityManager:
     ) -> T | None:
         """The entity with this primary key, or None (also for a soft-deleted one,
         unless with_deleted). No SQL when the session already holds it."""
-        return await BaseRepository[T](self.session, model).find(
-            id, with_deleted=with_deleted
-        )
+        repository: BaseRepository[T] = BaseRepository(self.session, model)
+        return await repository.find(id, with_deleted=with_deleted)
 
     async def delete(self, entity: Any, *, force: bool = False) -> None:
         """Delete on flush; an entity with soft delete gets `deleted_at` set instead
