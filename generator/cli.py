@@ -826,6 +826,28 @@ def db_restore(
     _in_project(project, work)
 
 
+@db_app.command("load")
+def db_load(
+    source: Annotated[
+        str, typer.Argument(help="The database to copy from (sqlite:///file.db, postgresql://...).")
+    ],
+    append: Annotated[
+        bool, typer.Option("--append", help="Add the rows to tables that already have rows.")
+    ] = False,
+    project: ProjectOption = None,
+) -> None:
+    """Copy every row of another database into the project's, in foreign-key order,
+    verified by row counts and checksums (PostgreSQL sequences are advanced)."""
+    from generator.importer import _described, source_target
+    from generator.load import load
+
+    def work(_root: Path, target: Any) -> None:
+        result = load(target, source, append)
+        typer.echo(result.summary(_described(source_target(source)), target))
+
+    _in_project(project, work)
+
+
 @db_app.command("clear-migration")
 def db_clear_migration(
     hard: Annotated[
