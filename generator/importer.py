@@ -457,10 +457,17 @@ def import_schema(
             )
         chosen = [t for t in chosen if table_name(t) not in existing_tables]
 
+    existing_classes = set(taken_classes)
     # entities: every chosen table but the pure link tables
     classes: dict[str, str] = {}  # source table -> class
     for t in chosen:
         name = class_name(t)
+        if existing is not None and name in existing_classes:
+            raise ImportRefused(
+                f"table {t} would become entity {name}, which forge.yaml already has (table "
+                f"{existing.entity(name).table}); nothing was written (leave {t} out with "
+                "--exclude, or rename the entity)"
+            )
         while name in taken_classes:
             name = f"{name}Table"
         classes[t] = name
