@@ -267,12 +267,13 @@ def field_type(
         return {"type": "bytes"}
     if isinstance(kind, types.String):
         length = getattr(kind, "length", None)
-        if isinstance(kind, types.Text) or (length is None and schema.kind != "mysql"):
-            if _json_checked(table, column["name"]):
+        long_text = (types.Text, mysql.TINYTEXT, mysql.TEXT, mysql.MEDIUMTEXT, mysql.LONGTEXT)
+        if isinstance(kind, long_text) or (length is None and schema.kind != "mysql"):
+            if _json_checked(table, column["name"]) or _mariadb_json(kind):
                 return {"type": "json"}
             if schema.kind == "mysql" and shown != "MEDIUMTEXT":
                 note(shown, "imported as text (MEDIUMTEXT)")
-            elif not isinstance(kind, types.Text):
+            elif not isinstance(kind, long_text):
                 note(f"{shown} without a length", "imported as text")
             return {"type": "text"}
         if length is None:
@@ -300,6 +301,14 @@ def _shown(kind: Any, dialect: str) -> str:
         return str(kind.compile(dialect=modules[dialect].dialect()))
     except Exception:  # a type the dialect cannot compile: its class name
         return type(kind).__name__.upper()
+
+
+def _mariadb_json(kind: Any) -> bool:
+    """MariaDB's JSON is an alias of LONGTEXT in utf8mb4_bin (its json_valid CHECK is not
+    reflected)."""
+    from sqlalchemy.dialects import mysql
+
+    return isinstance(kind, mysql.LONGTEXT) and getattr(kind, "collation", None) == "utf8mb4_bin"
 
 
 def _json_checked(table: Table, column: str) -> bool:
@@ -628,8 +637,15 @@ def _entity(
             continue
         relation_columns[constrained[0]] = fk
 
+    # A unique index is forge's `unique: true, index: true` only under forge's index name;
+    # otherwise it is a unique constraint (MySQL reports those as indexes too).
     uniques = {u[0] for u in table.unique_sets() if len(u) == 1}
-    indexed = {tuple(i["column_names"])[0] for i in table.indexes if len(i["column_names"]) == 1}
+    indexed = {
+        i["column_names"][0]
+        for i in table.indexes
+        if len(i["column_names"]) == 1
+        and (not i.get("unique") or i["name"] == f"ix_{table.name}_{i['column_names'][0]}")
+    }
     names = {c["name"] for c in table.columns}
     timestamps = _has_timestamps(schema, table)
     if timestamps:

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+import sys
 from contextlib import closing
 from pathlib import Path
 
 import pytest
 
 from generator.spec import load_spec
-from tests.helpers import SHARED, forge, in_project, project_with_database, sql
+from tests.helpers import SHARED, forge, project_env, project_with_database, run, sql
 
 CHINOOK = SHARED / "data" / "chinook" / "Chinook_Sqlite.sqlite"
 
@@ -39,7 +40,8 @@ entities:
       status: {type: enum, values: [new, known], default: new}
       visits: {type: bigint, default: 0}
     relations:
-      mentor: {kind: many_to_one, target: Author, nullable: true, inverse: mentees, on_delete: set_null}
+      mentor:
+        {kind: many_to_one, target: Author, nullable: true, inverse: mentees, on_delete: set_null}
   Book:
     soft_delete: true
     fields:
@@ -107,7 +109,16 @@ def test_round_trip_finds_nothing_to_do(tmp_path: Path, kind: str) -> None:
             assert (price.type, price.precision, price.scale) == ("decimal", 10, 2)
 
         copy = tmp_path / "copy"
-        forge("new", str(copy), "--spec", str(imported), "--database", kind, "--defaults", cwd=tmp_path)
+        forge(
+            "new",
+            str(copy),
+            "--spec",
+            str(imported),
+            "--database",
+            kind,
+            "--defaults",
+            cwd=tmp_path,
+        )
         check = forge("db", "check", cwd=copy, env=env, check=False)
         assert check.returncode == 0, check.stdout + check.stderr
         assert "matches the spec" in check.stdout
@@ -176,7 +187,9 @@ def test_chinook_load_into_postgresql(tmp_path: Path, chinook: Path) -> None:
             "    await manager.close()\n"
             "asyncio.run(main())\n"
         )
-        created = in_project(project, "python", "-c", insert, DATABASE_URL=url)
+        created = run(
+            [sys.executable, "-c", insert], project, project_env(project, DATABASE_URL=url)
+        )
         assert created.stdout.split() == ["276", "276"]
 
 
@@ -186,7 +199,9 @@ def test_import_into_a_project_adds_the_new_tables(tmp_path: Path, chinook: Path
     forge("new", "shop", "--spec", "two.yaml", "--defaults", cwd=tmp_path)
     project = tmp_path / "shop"
     before = (project / "forge.yaml").read_text()
-    refused = forge("import", url, "--project", str(project), "--tables", "Album", cwd=tmp_path, check=False)
+    refused = forge(
+        "import", url, "--project", str(project), "--tables", "Album", cwd=tmp_path, check=False
+    )
     assert refused.returncode == 1
     assert refused.stderr.strip().splitlines() == [
         "error: table Album is already described by entity Album in forge.yaml; nothing was "
