@@ -838,8 +838,10 @@ def db_load(
 ) -> None:
     """Copy every row of another database into the project's, in foreign-key order,
     verified by row counts and checksums (PostgreSQL sequences are advanced)."""
-    from generator.importer import _described, source_target
+    from generator.importer import _described, absolute, source_target
     from generator.load import load
+
+    source = absolute(source)  # a relative SQLite path: from here, not from the project
 
     def work(_root: Path, target: Any) -> None:
         result = load(target, source, append)

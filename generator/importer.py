@@ -116,6 +116,23 @@ def source_target(url_text: str) -> Target:
     return Target(url)
 
 
+def absolute(url_text: str) -> str:
+    """The URL with a relative SQLite path made absolute (from the current folder), for
+    commands that run inside the project folder."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        url = make_url(url_text)
+    except Exception:
+        return url_text  # source_target() words the error
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return url_text
+    path = Path(url.database)
+    if path.is_absolute():
+        return url_text
+    return url.set(database=str(path.resolve())).render_as_string(hide_password=False)
+
+
 def reflect(db: Target) -> Schema:
     """Every table of the database (alembic_version left out), as the inspector sees it."""
 
@@ -913,8 +930,7 @@ def spec_text(
         stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
         document.yaml_set_start_comment(
             f"imported by `forge import` from {described} on {stamp}\n"
-            "what forge.yaml cannot express yet is listed in comments above each entity\n"
-            "and at the end of this file"
+            "what forge.yaml cannot express yet is in the `not expressed` comments"
         )
     else:
         document = yaml.load(existing_text)
@@ -990,8 +1006,12 @@ class ImportResult:
         entities = len(self.imported.entities)
         relations = sum(len(d.get("relations", {})) for d in self.imported.entities.values())
         verb = "added to" if self.added else "wrote"
+        shown = (
+            self.path.relative_to(Path.cwd()) if self.path.is_relative_to(Path.cwd()) else self.path
+        )
         lines = [
-            f"{verb} {self.path}: {entities} entities, {relations} relations "
+            f"{verb} {shown}: {_count(entities, 'entity', 'entities')}, "
+            f"{_count(relations, 'relation', 'relations')} "
             f"({len(self.imported.links)} many_to_many) from {self.described}; "
             "the spec loads with forge's reader"
         ]
@@ -1002,6 +1022,10 @@ class ImportResult:
             )
             lines += [f"  {note}" for note in self.imported.notes]
         return lines
+
+
+def _count(number: int, one: str, many: str) -> str:
+    return f"{number} {one if number == 1 else many}"
 
 
 def import_database(
