@@ -148,13 +148,16 @@ def reflect(db: Target) -> Schema:
                 checks = inspector.get_check_constraints(name)
             except NotImplementedError:
                 checks = []
+            foreign_keys = list(inspector.get_foreign_keys(name))
+            if sync.dialect.name == "sqlite":
+                _sqlite_rules(sync, name, foreign_keys)
             tables[name] = Table(
                 name=name,
                 columns=list(inspector.get_columns(name)),
                 primary_key=list(
                     inspector.get_pk_constraint(name).get("constrained_columns") or []
                 ),
-                foreign_keys=list(inspector.get_foreign_keys(name)),
+                foreign_keys=foreign_keys,
                 indexes=[
                     i for i in inspector.get_indexes(name) if not i.get("duplicates_constraint")
                 ],
@@ -176,6 +179,25 @@ def reflect(db: Target) -> Schema:
             await engine.dispose()
 
     return run(db, work)
+
+
+def _sqlite_rules(sync: Any, table: str, foreign_keys: list[dict[str, Any]]) -> None:
+    """SQLAlchemy reads SQLite's ON DELETE / ON UPDATE only from table-level FOREIGN KEY
+    clauses; `PRAGMA foreign_key_list` knows those of inline REFERENCES too."""
+    quoted = sync.dialect.identifier_preparer.quote(table)
+    rows = sync.exec_driver_sql(f"PRAGMA foreign_key_list({quoted})").all()
+    rules: dict[tuple[str, str], dict[str, str]] = {}
+    for row in rows:
+        found = {
+            key: rule
+            for key, rule in (("onupdate", row[5]), ("ondelete", row[6]))
+            if rule and rule.upper() != "NO ACTION"
+        }
+        rules[(row[3], row[2])] = found
+    for fk in foreign_keys:
+        if len(fk["constrained_columns"]) == 1:
+            found = rules.get((fk["constrained_columns"][0], fk["referred_table"]), {})
+            fk["options"] = {**found, **(fk.get("options") or {})}
 
 
 # ------------------------------------------------------------------------- naming
@@ -730,9 +752,10 @@ def _entity(
                 Note(place, f"column name {name}", f"named {attribute} (no column: option yet)")
             )
         values = dict(spec_type)
-        if column["nullable"]:
+        natural_key = key == [name]  # a key forge cannot keep: a unique, required field
+        if column["nullable"] and not natural_key:
             values["nullable"] = True
-        if name in uniques:
+        if name in uniques or natural_key:
             values["unique"] = True
         if name in indexed and values["type"] not in ("json", "bytes", "text"):
             values["index"] = True

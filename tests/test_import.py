@@ -242,3 +242,110 @@ def test_bad_input_is_one_line_and_writes_nothing(
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(message), result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+SAKILA_LIKE = """
+CREATE TABLE store (
+    store_id INTEGER PRIMARY KEY,
+    manager_staff_id INTEGER REFERENCES staff (staff_id),
+    last_update TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP
+);
+CREATE TABLE staff (
+    staff_id INTEGER PRIMARY KEY,
+    store_id INTEGER REFERENCES store (store_id) ON DELETE CASCADE,
+    username VARCHAR(16) NOT NULL,
+    active SMALLINT NOT NULL DEFAULT 1,
+    UNIQUE (store_id, username)
+);
+CREATE TABLE film (
+    film_id INTEGER PRIMARY KEY,
+    title VARCHAR(128) NOT NULL,
+    rating CHAR(5) DEFAULT 'G',
+    length INTEGER CHECK (length > 0)
+);
+CREATE INDEX idx_title_rating ON film (title, rating);
+CREATE TABLE language (code VARCHAR(2) PRIMARY KEY, name VARCHAR(20) NOT NULL);
+CREATE TABLE film_actor (
+    actor_id INTEGER NOT NULL REFERENCES staff (staff_id),
+    film_id INTEGER NOT NULL REFERENCES film (film_id),
+    last_update TIMESTAMP,
+    PRIMARY KEY (actor_id, film_id)
+);
+CREATE TABLE film_language (
+    film_id INTEGER NOT NULL REFERENCES film (film_id) ON DELETE CASCADE,
+    language_code VARCHAR(2) NOT NULL REFERENCES language (code)
+);
+"""
+
+
+def test_import_names_each_item_it_cannot_express(tmp_path: Path) -> None:
+    """A Sakila-like schema: a foreign-key cycle, composite keys, unique and index, CHECK,
+    SMALLINT, a natural (text) key and a link table with an extra column."""
+    source = tmp_path / "sakila.db"
+    with closing(sqlite3.connect(source)) as connection:
+        connection.executescript(SAKILA_LIKE)
+    result = forge("import", sqlite_url(source), cwd=tmp_path)
+    out = result.stdout
+    for line in (
+        "store.store_id: primary key not named id; forge names it id",
+        "staff: unique (store_id, username); not kept (no composite unique yet)",
+        "staff.active: SMALLINT; imported as int (INTEGER)",
+        "staff.active: server default 1; kept as `default: 1`",
+        "film: index idx_title_rating (title, rating); not kept (no composite index yet)",
+        "film: CHECK (length > 0); not kept (no checks yet)",
+        "film.rating: CHAR(5); imported as str: VARCHAR(5)",
+        "language: primary key (code); forge adds an integer id primary key and keeps these "
+        "columns as fields",
+        "film_language.language_code: foreign key to language, which is not imported or has "
+        "no integer key; kept as a plain field",
+        "film_actor: primary key (actor_id, film_id); forge adds an integer id primary key",
+        "Staff <-> Store: foreign keys form a cycle",
+    ):
+        assert f"  {line}" in out, line
+    spec = load_spec(tmp_path / "forge.yaml")
+    assert {e.name for e in spec.entities} == {
+        "Store",
+        "Staff",
+        "Film",
+        "Language",
+        "FilmActor",
+        "FilmLanguage",
+    }
+    film_actor = {r.name: r for r in spec.entity("FilmActor").relations}
+    assert film_actor["actor"].target == "Staff" and film_actor["film"].target == "Film"
+    staff = {f.name: f for f in spec.entity("Staff").fields}
+    assert staff["active"].default == 1
+    store = spec.entity("Staff").relations[0]  # ON DELETE of an inline REFERENCES, too
+    assert (store.name, store.on_delete, store.nullable) == ("store", "cascade", True)
+    code = {f.name: f for f in spec.entity("Language").fields}["code"]
+    assert code.unique and not code.nullable  # the natural key, kept as a unique field
+
+
+def test_load_appends_only_when_asked(tmp_path: Path) -> None:
+    spec_text = (
+        "project: {name: tags}\nentities:\n  Tag:\n    fields:\n"
+        "      label: {type: str, max_length: 30}\n"
+    )
+    source = tmp_path / "source.db"
+    with closing(sqlite3.connect(source)) as connection:
+        connection.executescript(
+            "CREATE TABLE tag (id INTEGER PRIMARY KEY, label VARCHAR(30) NOT NULL);"
+            "INSERT INTO tag VALUES (10, 'ten'), (11, 'eleven');"
+        )
+    with project_with_database(tmp_path, "i14_append", spec_text, "sqlite") as (project, url):
+        env = {"DATABASE_URL": url}
+        forge("db", "migrate", "-m", "initial", cwd=project, env=env)
+        forge("db", "upgrade", cwd=project, env=env)
+        sql(url, "INSERT INTO tag (id, label) VALUES (1, 'one')")
+        refused = forge("db", "load", sqlite_url(source), cwd=project, env=env, check=False)
+        assert refused.returncode == 1
+        assert len(refused.stderr.strip().splitlines()) == 1
+        assert "(table tag has 1 rows)" in refused.stderr and "--append" in refused.stderr
+        assert sql(url, "SELECT count(*) FROM tag") == [(1,)]
+        appended = forge("db", "load", sqlite_url(source), "--append", cwd=project, env=env)
+        assert appended.stdout.startswith("appended 2 rows of 1 tables from sqlite database")
+        assert sql(url, "SELECT id, label FROM tag ORDER BY id") == [
+            (1, "one"),
+            (10, "ten"),
+            (11, "eleven"),
+        ]
