@@ -994,11 +994,11 @@ def spec_text(
     return text
 
 
-def validate(text: str, default_name: str) -> Any:
+def validate(text: str, default_name: str, source: str = "forge.yaml") -> Any:
     """The spec the text describes, read by forge's own reader."""
     from generator.spec import parse_spec, read_yaml
 
-    return parse_spec(read_yaml(text), default_name=default_name)
+    return parse_spec(read_yaml(text, source), source=source, default_name=default_name)
 
 
 def _drop_default(imported: Imported, error: SpecError) -> bool:
@@ -1088,7 +1088,7 @@ def import_database(
     for _ in range(100):
         text = spec_text(imported, _described(db), project_values, existing_text)
         try:
-            spec = validate(text, name)
+            spec = validate(text, name, output.name)
         except SpecError as error:
             if _drop_default(imported, error):
                 continue

@@ -230,12 +230,21 @@ def test_import_into_a_project_adds_the_new_tables(tmp_path: Path, chinook: Path
         (["sqlite:///missing.db"], "error: no SQLite database file 'missing.db'"),
         (["CHINOOK", "--tables", "Nope"], "error: no table 'Nope' in the database (tables: "),
         (["not a url"], "error: 'not a url' is not a database URL"),
+        (
+            ["RESERVED"],
+            "error: the imported spec would not load (forge.yaml: entities.Field: entity name "
+            "'Field' is reserved",
+        ),
     ],
 )
 def test_bad_input_is_one_line_and_writes_nothing(
     tmp_path: Path, chinook: Path, args: list[str], message: str
 ) -> None:
-    args = [sqlite_url(chinook) if a == "CHINOOK" else a for a in args]
+    reserved = tmp_path / "reserved.db"  # a table whose entity name forge refuses
+    with closing(sqlite3.connect(reserved)) as connection:
+        connection.execute("CREATE TABLE field (id INTEGER PRIMARY KEY, name VARCHAR(10))")
+    named = {"CHINOOK": sqlite_url(chinook), "RESERVED": sqlite_url(reserved)}
+    args = [named.get(a, a) for a in args]
     before = sorted(p.name for p in tmp_path.iterdir())
     result = forge("import", *args, cwd=tmp_path, check=False)
     assert result.returncode != 0
