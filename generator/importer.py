@@ -521,7 +521,13 @@ def import_schema(
         classes[t] = name
         taken_classes.add(name)
     entity_tables = set(classes)
-    links = [t for t in chosen if _is_link(schema, schema.tables[t], entity_tables)]
+    linkable = entity_tables | {t for t in schema.tables if table_name(t) in existing_tables}
+    links = [
+        t
+        for t in chosen
+        if _is_link(schema, schema.tables[t], linkable)
+        and any(fk["referred_table"] in entity_tables for fk in schema.tables[t].foreign_keys)
+    ]
     for t in links:
         taken_classes.discard(classes.pop(t))
     # targets of relations: imported entities with an integer key, and existing entities
@@ -563,6 +569,18 @@ def import_schema(
         options["inverse"] = _free(inverse, name, attributes.setdefault(target, set()))
     for t in links:
         _link(schema, schema.tables[t], classes | targets, entities, attributes, mapped, notes)
+    for t in schema.tables:  # an existing entity's foreign key to a new table
+        owner = existing_tables.get(table_name(t)) if t not in classes else None
+        for fk in schema.tables[t].foreign_keys if owner else ():
+            if fk["referred_table"] in classes:
+                notes.append(
+                    Note(
+                        f"{t}.{', '.join(fk['constrained_columns'])}",
+                        f"foreign key to the new table {fk['referred_table']}",
+                        f"not added to entity {owner}, which forge.yaml already has (add the "
+                        "relation with `forge make entity`)",
+                    )
+                )
     _cycles(entities, notes)
     order = {t: i for i, t in enumerate(known)}
     notes.sort(key=lambda n: (order.get(n.place.split(".")[0], -1), n.place))
