@@ -863,10 +863,10 @@ def _link(
     if left not in entities:  # declared on an existing entity: use the other side
         first, second, left, right = second, first, right, left
     left_table = entities[left].get("table", naming.table_name(left))
-    right_table = (
-        entities.get(right, {}).get("table", naming.table_name(right))
+    right_table = (  # an existing entity's table is the snake_case of the source table
+        entities[right].get("table", naming.table_name(right))
         if right in entities
-        else mapped_table(mapped, second["referred_table"], right)
+        else table_name(second["referred_table"])
     )
     relation = naming.plural(_relation_name(second["constrained_columns"][0]))
     relation = _free(relation, "with", attributes.setdefault(left, set()))
@@ -907,12 +907,6 @@ def _link(
     entities[left].setdefault("relations", {})[relation] = options
     mapped[table.name] = Mapped(spec_table, columns, list(columns))
     notes.append(Note(table.name, "link table", f"imported as {left}.{relation} (many_to_many)"))
-
-
-def mapped_table(mapped: dict[str, Mapped], source: str, cls: str) -> str:
-    if source in mapped:
-        return mapped[source].table
-    return naming.table_name(cls)
 
 
 def _cycles(entities: dict[str, dict[str, Any]], notes: list[Note]) -> None:
