@@ -13,8 +13,6 @@ from sqlalchemy import and_, inspect
 from sqlalchemy.orm import Mapper, selectinload
 from sqlalchemy.sql import ClauseElement, ColumnElement
 
-from app.core.types import utcnow  # what soft delete writes into `deleted_at`
-
 SOFT_DELETE_COLUMN = "deleted_at"
 
 

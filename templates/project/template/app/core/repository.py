@@ -27,8 +27,8 @@ from app.core.entity import (
     entity_info,
     live,
     plain_value,
-    utcnow,
 )
+from app.core.types import utcnow
 
 if TYPE_CHECKING:
     from app.core.orm.query import QueryBuilder

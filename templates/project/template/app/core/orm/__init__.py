@@ -8,10 +8,10 @@ from app.core.entity import (
     QueryError,
     UnknownFieldError,
     entity_info,
-    utcnow,
 )
 from app.core.orm.entity_manager import EntityManager, Transaction, repository_class
 from app.core.orm.query import OPERATORS, QueryBuilder, UnknownOperatorError
+from app.core.types import utcnow
 
 __all__ = [
     "OPERATORS",

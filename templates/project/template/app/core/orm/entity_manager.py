@@ -25,9 +25,10 @@ from typing import Any, TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction
 
 from app.core.crud import BaseCRUD
-from app.core.entity import SOFT_DELETE_COLUMN, entity_info, utcnow
+from app.core.entity import SOFT_DELETE_COLUMN, entity_info
 from app.core.orm.query import QueryBuilder
 from app.core.repository import BaseRepository
+from app.core.types import utcnow
 
 REPOSITORIES_PACKAGE = "app.repositories"
 
