@@ -43,8 +43,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+from collections.abc import Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -111,23 +111,12 @@ def generate(folder: Path, database: str) -> Path:
     return project
 
 
-def migrate(project: Path, urls: Sequence[str]) -> None:
-    """Make the migration against the first database, then apply it to every one (in
-    parallel: the generated app's database and the hand-written app's)."""
-    env = {**os.environ, "PYTHONPATH": str(project), "DATABASE_URL": urls[0]}
+def migrate(project: Path, url: str) -> None:
+    """Make the first migration against the database, and apply it."""
+    env = {**os.environ, "PYTHONPATH": str(project), "DATABASE_URL": url}
     alembic = [sys.executable, "-m", "alembic"]
     run([*alembic, "revision", "--autogenerate", "-m", "initial"], project, env)
-    upgrades = [
-        subprocess.Popen(
-            [*alembic, "upgrade", "head"], cwd=project, env={**env, "DATABASE_URL": url},
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        )  # fmt: skip
-        for url in urls
-    ]
-    for upgrade in upgrades:
-        output, _ = upgrade.communicate()
-        if upgrade.returncode != 0:
-            raise RuntimeError(f"alembic upgrade head failed:\n{output}")
+    run([*alembic, "upgrade", "head"], project, env)
 
 
 def seed_rows(count: int) -> list[dict[str, Any]]:
@@ -214,39 +203,71 @@ class Server:
             self.process.wait()
 
 
-@contextmanager
-def postgres_databases(server_url: str) -> Iterator[tuple[str, str] | None]:
-    """Two scratch databases on the server (created empty, dropped after), or None when
-    no server answers."""
-    import asyncpg
-    from sqlalchemy.engine import make_url
+class Databases:
+    """The two databases of one run: the generated app's, migrated and seeded first, and
+    the hand-written app's, a copy of it (the same table, the same rows)."""
 
-    url = make_url(server_url)
-    dsn = url.set(drivername="postgresql", database="postgres").render_as_string(False)
+    def __init__(self, urls: tuple[str, str]) -> None:
+        self.urls = urls
 
-    async def execute(*statements: str) -> None:
-        connection = await asyncpg.connect(dsn, timeout=5)
-        try:
-            for statement in statements:
-                await connection.execute(statement)
-        finally:
-            await connection.close()
+    def copy(self) -> None:
+        raise NotImplementedError
 
-    def drop() -> None:
-        asyncio.run(execute(*(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)" for name in SCRATCH)))
 
-    try:
-        drop()
-        asyncio.run(execute(*(f"CREATE DATABASE {name}" for name in SCRATCH)))
-    except (TimeoutError, OSError, asyncpg.PostgresError):
-        yield None
-        return
-    try:
-        yield tuple(  # type: ignore[misc]
+class SQLiteFiles(Databases):
+    def __init__(self, folder: Path) -> None:
+        self.files = (folder / "generated.db", folder / "handwritten.db")
+        generated, handwritten = (f"sqlite+aiosqlite:///{file}" for file in self.files)
+        super().__init__((generated, handwritten))
+
+    def copy(self) -> None:
+        shutil.copyfile(*self.files)
+
+
+class PostgresDatabases(Databases):
+    """Scratch databases on the server, dropped at the end (drop())."""
+
+    def __init__(self, server_url: str) -> None:
+        from sqlalchemy.engine import make_url
+
+        url = make_url(server_url)
+        self.dsn = url.set(drivername="postgresql", database="postgres").render_as_string(
+            hide_password=False
+        )
+        generated, handwritten = (
             url.set(database=name).render_as_string(hide_password=False) for name in SCRATCH
         )
-    finally:
-        drop()
+        super().__init__((generated, handwritten))
+
+    def execute(self, *statements: str) -> None:
+        import asyncpg
+
+        async def execute() -> None:
+            connection = await asyncpg.connect(self.dsn, timeout=5)
+            try:
+                for statement in statements:
+                    await connection.execute(statement)
+            finally:
+                await connection.close()
+
+        asyncio.run(execute())
+
+    def create(self) -> bool:
+        """Create the generated app's database; False when no server answers."""
+        import asyncpg
+
+        try:
+            self.drop()
+            self.execute(f"CREATE DATABASE {SCRATCH[0]}")
+        except (TimeoutError, OSError, asyncpg.PostgresError):
+            return False
+        return True
+
+    def copy(self) -> None:
+        self.execute(f"CREATE DATABASE {SCRATCH[1]} TEMPLATE {SCRATCH[0]}")
+
+    def drop(self) -> None:
+        self.execute(*(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)" for name in SCRATCH))
 
 
 # -- the requests
@@ -414,6 +435,7 @@ async def compare(session: aiohttp.ClientSession, servers: Sequence[Server]) -> 
     await ask("get", "GET", "/items/{id}")
     await ask("list", "GET", f"/items?page=2&size={PAGE_SIZE}")
     await ask("list", "GET", "/items?page=1&size=3")
+    await ask("list", "GET", "/items?page=100000&size=20")  # past the end: the total still
     await ask("update", "PATCH", "/items/{id}", {"quantity": 8, "description": None})
     await ask("update", "PATCH", "/items/{id}", {"name": "renamed", "is_active": True})
     await ask("get", "GET", "/items/{id}")
@@ -509,29 +531,31 @@ async def measure(
 
 
 def bench_database(database: str, folder: Path, options: argparse.Namespace) -> Result | None:
+    databases: Databases
     with ExitStack() as stack:
         if database == "sqlite":
-            urls = (
-                f"sqlite+aiosqlite:///{folder / 'generated.db'}",
-                f"sqlite+aiosqlite:///{folder / 'handwritten.db'}",
-            )
+            databases = SQLiteFiles(folder)
         else:
-            found = stack.enter_context(postgres_databases(options.postgres_url))
-            if found is None:
+            databases = postgres = PostgresDatabases(options.postgres_url)
+            if not postgres.create():
                 print(f"postgresql: skipped (no server at {options.postgres_url})", flush=True)
                 return None
-            urls = found
+            stack.callback(postgres.drop)
+        generated_url, handwritten_url = databases.urls
+        # The hand-written app starts while the project is generated (it connects lazily).
+        handwritten_app = Server(
+            "hand-written", "handwritten_app:app", HERE, handwritten_url, folder / "hand.log"
+        )
+        stack.callback(handwritten_app.stop)
         project = generate(folder, database)
-        migrate(project, urls)
-        for url in urls:
-            asyncio.run(seed(url, options.seed_rows))
-        servers = [
-            Server("generated", "app.main:app", project, urls[0], folder / "generated.log"),
-            Server("hand-written", "handwritten_app:app", HERE, urls[1], folder / "hand.log"),
-        ]
-        for server in servers:
-            stack.callback(server.stop)
-        return asyncio.run(measure(database, servers, options))
+        migrate(project, generated_url)
+        asyncio.run(seed(generated_url, options.seed_rows))
+        databases.copy()
+        generated_app = Server(
+            "generated", "app.main:app", project, generated_url, folder / "generated.log"
+        )
+        stack.callback(generated_app.stop)
+        return asyncio.run(measure(database, [generated_app, handwritten_app], options))
 
 
 # -- the report

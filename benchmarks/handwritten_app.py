@@ -14,8 +14,10 @@ same rules:
 What a careful developer writes by hand, with the fewest round trips that keep those rules:
 a create is one INSERT (the id comes back with it) and the commit, no re-read (every value
 is known in Python); a read is one SELECT; a list page is one SELECT that carries the total
-as a window count (`count(*) OVER ()`, a second query only for a page past the end); an
-update is the SELECT of the row (404 when there is none), one UPDATE and the commit.
+as a scalar subquery (`(SELECT count(*) FROM item)`, evaluated once; a second query only
+for a page past the end; a window count, `count(*) OVER ()`, is 50 to 100 times slower on
+SQLite, which materialises every row for it); an update is the SELECT of the row (404 when
+there is none), one UPDATE and the commit.
 
     DATABASE_URL=sqlite+aiosqlite:///bench.db uvicorn handwritten_app:app
 """
@@ -168,14 +170,13 @@ async def list_items(
     page: Annotated[int, Query(ge=1, le=INT32)] = 1,
     size: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> dict[str, Any]:
-    statement = (
-        select(Item, func.count().over()).order_by(Item.id).offset((page - 1) * size).limit(size)
-    )
+    count = select(func.count()).select_from(Item).scalar_subquery()
+    statement = select(Item, count).order_by(Item.id).offset((page - 1) * size).limit(size)
     rows = (await session.execute(statement)).all()
     if rows:
-        total = rows[0][1]
+        total: int = rows[0][1]
     else:  # past the last page: no row carries the total
-        total = (await session.execute(select(func.count()).select_from(Item))).scalar_one()
+        total = (await session.execute(select(count))).scalar_one()
     return {"items": [row[0] for row in rows], "total": total, "page": page, "size": size}
 
 
