@@ -23,7 +23,7 @@ On SQLite always, and on PostgreSQL when a server answers at FORGE_TEST_POSTGRES
 (default postgresql+asyncpg://postgres@127.0.0.1:5432/test), in scratch databases created
 and dropped here. The exit status is 0 whatever the figures (it is a benchmark).
 
-    python benchmarks/bench_http.py [--quick] [--rounds 5] [--requests 400]
+    python benchmarks/bench_http.py [--quick] [--rounds 9] [--requests 200] [--databases sqlite]
 """
 
 from __future__ import annotations
@@ -521,7 +521,7 @@ async def measure(
         for round_ in range(options.rounds + 1):  # round 0 warms up
             warm_up = round_ == 0
             count = min(options.requests, 50) if warm_up else options.requests
-            for index, operation in enumerate(OPERATIONS):
+            for index, operation in enumerate(options.operations):
                 batch = requests(operation, count, options.seed_rows, rng, f"{round_}")
                 order = [0, 1] if (round_ + index) % 2 == 0 else [1, 0]
                 for which in order:
@@ -577,6 +577,8 @@ def table(result: Result) -> str:
         f"{'req/s':>12}{'p50 ms':>9}{'p99 ms':>9}{'ratio':>8}  target >= {TARGET}",
     ]
     for operation in OPERATIONS:
+        if (operation, APPS[0]) not in result.phases:
+            continue
         figures = []
         for app in APPS:
             figures.append(
@@ -614,9 +616,9 @@ def table(result: Result) -> str:
 def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true", help="a short run (2 rounds)")
-    parser.add_argument("--rounds", type=int, help="timed rounds (default 5, quick 2)")
+    parser.add_argument("--rounds", type=int, help="timed rounds (default 9, quick 2)")
     parser.add_argument(
-        "--requests", type=int, help="requests per operation, app and round (400, quick 100)"
+        "--requests", type=int, help="requests per operation, app and round (200, quick 100)"
     )
     parser.add_argument("--connections", type=int, default=5, help="client connections (5)")
     parser.add_argument(
@@ -632,21 +634,24 @@ def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
         ),
     )
     parser.add_argument(
+        "--operations", default=",".join(OPERATIONS), help="create,get,list,update (all)"
+    )
+    parser.add_argument(
         "--keep",
         action="store_true",
         help="keep the projects, SQLite files and server logs; print where",
     )
     options = parser.parse_args(argv)
     quick = options.quick
-    options.rounds = options.rounds or (2 if quick else 5)
-    options.requests = options.requests or (100 if quick else 400)
+    options.rounds = options.rounds or (2 if quick else 9)
+    options.requests = options.requests or (100 if quick else 200)
     options.seed_rows = options.seed_rows or (1000 if quick else 3000)
-    options.databases = [name.strip() for name in options.databases.split(",") if name.strip()]
-    unknown = set(options.databases) - {"sqlite", "postgresql"}
-    if unknown:
-        parser.error(
-            f"--databases: unknown {', '.join(sorted(unknown))}; allowed: sqlite, postgresql"
-        )
+    for name, allowed in (("databases", ("sqlite", "postgresql")), ("operations", OPERATIONS)):
+        values = [value.strip() for value in getattr(options, name).split(",") if value.strip()]
+        unknown = sorted(set(values) - set(allowed))
+        if unknown:
+            parser.error(f"--{name}: unknown {', '.join(unknown)}; allowed: {', '.join(allowed)}")
+        setattr(options, name, values)
     return options
 
 
