@@ -588,7 +588,7 @@ def table(result: Result) -> str:
             )
         ratio = result.ratio(operation)
         verdict = "meets" if ratio >= TARGET else "below"
-        lines.append(f"{operation:10}{''.join(figures)}{ratio:>8.2f}  {verdict}")
+        lines.append(f"{operation:10}{''.join(figures)}{ratio:>8.3f}  {verdict}")
     client_mean, client_max = result.shares("client_cpu")
     server_mean, _ = result.shares("server_cpu")
     lines.append(
