@@ -589,6 +589,10 @@ def table(result: Result) -> str:
         ratio = result.ratio(operation)
         verdict = "meets" if ratio >= TARGET else "below"
         lines.append(f"{operation:10}{''.join(figures)}{ratio:>8.3f}  {verdict}")
+    lines.append(
+        "ratio: generated / hand-written requests/s, the median of the rounds' ratios (each "
+        "round times both apps back to back)"
+    )
     client_mean, client_max = result.shares("client_cpu")
     server_mean, _ = result.shares("server_cpu")
     lines.append(
@@ -609,7 +613,7 @@ def table(result: Result) -> str:
         if not check.same:
             lines.append(f"  differs: {check.request}: {check.statuses} {check.bodies}")
     for failure in result.failures():
-        lines.append(f"  unexpected answers: {failure}")
+        lines.append(f"  unexpected answers (its figures do not compare): {failure}")
     return "\n".join(lines)
 
 
