@@ -164,11 +164,13 @@ class Server:
         self.log = log
         env = {**os.environ, **POOL, "PYTHONPATH": str(cwd), "DATABASE_URL": url}
         env["ECHO"] = "false"
+        # Keep-alive outlasts the other app's phases: an idle connection closed by the
+        # server just as the client reuses it would be an error that is no one's speed.
         with log.open("wb") as out:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "uvicorn", target, "--host", "127.0.0.1",
                  "--port", str(self.port), "--workers", "1", "--no-access-log",
-                 "--log-level", "warning"],
+                 "--log-level", "warning", "--timeout-keep-alive", "600"],
                 cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT,
             )  # fmt: skip
 
