@@ -640,7 +640,8 @@ def _entity(
                 )
             )
         column = table.column(key[0])
-        if field_type(schema, table, column, [])["type"] == "bigint":  # type: ignore[index]
+        described = field_type(schema, table, column, [])
+        if described is not None and described["type"] == "bigint":
             notes.append(
                 Note(f"{table.name}.{key[0]}", "BIGINT primary key", "forge's id is INTEGER")
             )
