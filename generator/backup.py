@@ -339,8 +339,17 @@ def default_path(root: Path, db: Target) -> Path:
     return path
 
 
-def backup(db: Target, root: Path, output: Path | None = None) -> BackupResult:
-    """Write every row of the database to `output` (default: a new file under backups/)."""
+Layout = dict[str, tuple[str, list[tuple[str, Column]]]]
+
+
+def backup(
+    db: Target, root: Path, output: Path | None = None, layout: Layout | None = None
+) -> BackupResult:
+    """Write every row of the database to `output` (default: a new file under backups/).
+
+    With `layout` (`forge db load`), only its tables are written, each under its target
+    name, with the target's columns (a source column -> the target's Column): the values are
+    written in the canonical form of the column they are going to."""
     path = default_path(root, db) if output is None else output.resolve()
     if path.exists():
         raise Refused(f"{path} already exists; choose another file with -o or delete it")
@@ -351,7 +360,7 @@ def backup(db: Target, root: Path, output: Path | None = None) -> BackupResult:
     partial = path.with_name(path.name + ".partial")
 
     async def work() -> BackupResult:
-        from sqlalchemy import func, select
+        from sqlalchemy import column, func, select, table
 
         engine = _engine(db.url)
         try:
@@ -363,11 +372,16 @@ def backup(db: Target, root: Path, output: Path | None = None) -> BackupResult:
                 await connection.begin()  # PostgreSQL, MySQL: one consistent snapshot
                 revision = await connection.run_sync(_current_revision)
                 tables, ordered = await connection.run_sync(_schema)
+                if layout is not None:
+                    tables = {name: _laid_out(tables[name], *layout[name]) for name in layout}
+                    ordered = [name for name in ordered if name in layout]
                 counts = {
                     name: int(
                         (
                             await connection.execute(
-                                select(func.count()).select_from(tables[name].clause())
+                                select(func.count()).select_from(
+                                    table(name, *(column(c) for c in tables[name].types))
+                                )
                             )
                         ).scalar_one()
                     )
@@ -381,7 +395,10 @@ def backup(db: Target, root: Path, output: Path | None = None) -> BackupResult:
                     "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                     "source": db.kind,
                     "tables": [
-                        {"name": name, "columns": [c.header() for c in tables[name].columns]}
+                        {
+                            "name": tables[name].name,
+                            "columns": [c.header() for c in tables[name].columns],
+                        }
                         for name in ordered
                     ],
                 }
@@ -396,10 +413,12 @@ def backup(db: Target, root: Path, output: Path | None = None) -> BackupResult:
                     put(json.dumps(header, sort_keys=True))
                     for name in ordered:
                         info = tables[name]
-                        put(json.dumps({"table": name}))
+                        put(json.dumps({"table": info.name}))
                         checksum = Checksum()
-                        clause = info.clause()
-                        statement = select(clause).order_by(*(clause.c[k] for k in info.key))
+                        clause = table(name, *(column(c, info.types[c]) for c in info.types))
+                        statement = select(*(clause.c[c] for c in info.types)).order_by(
+                            *(clause.c[k] for k in info.key)
+                        )
                         result = await connection.stream(
                             statement.execution_options(yield_per=BATCH)
                         )
@@ -409,7 +428,7 @@ def backup(db: Target, root: Path, output: Path | None = None) -> BackupResult:
                                 checksum.add(values)
                                 put(values)
                             progress.advance(len(rows), name)
-                        manifest[name] = checksum.as_manifest()
+                        manifest[info.name] = checksum.as_manifest()
                     out.write(
                         json.dumps({"manifest": manifest, "content": content.hexdigest()}) + "\n"
                     )
@@ -432,10 +451,18 @@ def backup(db: Target, root: Path, output: Path | None = None) -> BackupResult:
         partial.unlink(missing_ok=True)
 
 
+def _laid_out(info: TableInfo, target: str, columns: list[tuple[str, Column]]) -> TableInfo:
+    """A source table read for another table: named `target`, its `types` (source column ->
+    type, in the target's column order) read from the source, its `columns` the target's."""
+    types = {source: info.types[source] for source, _ in columns}
+    return TableInfo(target, [c for _, c in columns], types, info.key, references=[])
+
+
 def _encode_row(info: TableInfo, row: Any) -> list[Any]:
+    types = list(info.types.values())
     return [
-        encode(column, value, info.types[column.name])
-        for column, value in zip(info.columns, row, strict=True)
+        encode(column, value, column_type)
+        for column, column_type, value in zip(info.columns, types, row, strict=True)
     ]
 
 
@@ -688,6 +715,15 @@ def _deferred(state: TargetState) -> dict[str, list[str]]:
 def restore(db: Target, root: Path, source: Backup) -> RestoreResult:
     """Restore a checked backup into an empty database (see the module docstring)."""
     state, upgraded = check_target(db, root, source)
+    advanced = fill(db, state, source)
+    order = [name for name in state.ordered if name in source.manifest]
+    return RestoreResult(len(order), source.rows, source.revision, upgraded, advanced)
+
+
+def fill(db: Target, state: TargetState, source: Backup, append: bool = False) -> int:
+    """Insert the backup's rows in foreign-key order and batches, in one transaction that is
+    committed only when every table's count and checksum match (with `append`, the rows
+    already there are counted in); then advance the key sequences. Returns how many."""
     deferred = _deferred(state)
     order = [name for name in state.ordered if name in source.manifest]
     columns = dict(source.tables)
@@ -764,8 +800,9 @@ def restore(db: Target, root: Path, source: Backup) -> RestoreResult:
                     await connection.execute(text("PRAGMA foreign_keys = ON"))
                     await connection.commit()
                 async with connection.begin() as transaction:
+                    before = await _sums(connection, state, source) if append else {}
                     await insert(connection)
-                    problem = await _verify(connection, state, source)
+                    problem = await _verify(connection, state, source, before)
                     if problem:
                         await transaction.rollback()
                         raise Refused(
@@ -776,36 +813,54 @@ def restore(db: Target, root: Path, source: Backup) -> RestoreResult:
         finally:
             await engine.dispose()
 
-    advanced = run(db, work)
-    return RestoreResult(len(order), source.rows, source.revision, upgraded, advanced)
+    return run(db, work)
 
 
 def _timezone(info: TableInfo, name: str) -> bool:
     return bool(getattr(info.types[name], "timezone", False))
 
 
-async def _verify(connection: Any, state: TargetState, source: Backup) -> str | None:
-    """Recompute every table's count and checksum from the target; the first mismatch."""
+async def _checksum(connection: Any, info: TableInfo, columns: list[Column]) -> Checksum:
+    """The count and checksum of a table's rows over `columns`, read from the database."""
     from sqlalchemy import select
 
-    for name, columns in source.tables:
-        info = state.tables[name]
-        clause = info.clause()
-        checksum = Checksum()
-        statement = select(*(clause.c[c.name] for c in columns))
-        result = await connection.stream(statement.execution_options(yield_per=BATCH))
-        async for rows in result.partitions(BATCH):
-            for row in rows:
-                checksum.add(
-                    line(
-                        [
-                            encode(column, value, info.types[column.name])
-                            for column, value in zip(columns, row, strict=True)
-                        ]
-                    )
+    clause = info.clause()
+    checksum = Checksum()
+    statement = select(*(clause.c[c.name] for c in columns))
+    result = await connection.stream(statement.execution_options(yield_per=BATCH))
+    async for rows in result.partitions(BATCH):
+        for row in rows:
+            checksum.add(
+                line(
+                    [
+                        encode(column, value, info.types[column.name])
+                        for column, value in zip(columns, row, strict=True)
+                    ]
                 )
-        if checksum.as_manifest() != source.manifest[name]:
-            expected = source.manifest[name]
+            )
+    return checksum
+
+
+async def _sums(connection: Any, state: TargetState, source: Backup) -> dict[str, Checksum]:
+    return {
+        name: await _checksum(connection, state.tables[name], columns)
+        for name, columns in source.tables
+    }
+
+
+async def _verify(
+    connection: Any, state: TargetState, source: Backup, before: dict[str, Checksum]
+) -> str | None:
+    """Recompute every table's count and checksum from the target; the first mismatch.
+    `before`: the rows the tables held already (appending), counted in the expectation."""
+    for name, columns in source.tables:
+        checksum = await _checksum(connection, state.tables[name], columns)
+        expected = dict(source.manifest[name])
+        if name in before:
+            expected["rows"] += before[name].rows
+            total = int(expected["checksum"], 16) + before[name].total
+            expected["checksum"] = f"{total % _MODULUS:064x}"
+        if checksum.as_manifest() != expected:
             return (
                 f"table {name}: {checksum.rows} rows, checksum {checksum.hex[:12]} after "
                 f"restoring, but the backup has {expected['rows']} rows, checksum "

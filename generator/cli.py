@@ -182,6 +182,55 @@ def generate(
         raise typer.Exit(1)
 
 
+@app.command("import")
+def import_(
+    url: Annotated[
+        str,
+        typer.Argument(
+            help="The database to read (sqlite:///file.db, postgresql://..., mysql://...)."
+        ),
+    ],
+    tables: Annotated[
+        list[str] | None, typer.Option("--tables", help="Import only these tables (repeat).")
+    ] = None,
+    exclude: Annotated[
+        list[str] | None, typer.Option("--exclude", help="Leave these tables out (repeat).")
+    ] = None,
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="The spec to write (must not exist).")
+    ] = Path("forge.yaml"),
+    project: Annotated[
+        Path | None,
+        typer.Option(help="Add the new tables to this project's forge.yaml instead."),
+    ] = None,
+) -> None:
+    """Write forge.yaml from a live database's schema, listing what it cannot express."""
+    from generator.importer import import_database
+
+    try:
+        result = import_database(
+            url,
+            output.resolve(),
+            _split(tables),
+            _split(exclude),
+            project.resolve() if project else None,
+        )
+    except ForgeError as error:
+        _fail(error)
+    for text in result.summary():
+        typer.echo(text)
+    typer.echo(
+        "next: forge generate" if result.added else f"next: forge new PROJECT --spec {output}"
+    )
+
+
+def _split(values: list[str] | None) -> list[str] | None:
+    """`--tables a,b --tables c` -> [a, b, c]."""
+    if not values:
+        return None
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
 def _report_marked(plan: WritePlan) -> None:
     if plan.marked:
         typer.echo("unresolved conflict markers (resolve the <<<<<<< / >>>>>>> blocks):", err=True)
@@ -773,6 +822,30 @@ def db_restore(
                 typer.echo("nothing was restored")
                 return
         typer.echo(restore(target, _root, source).summary(target))
+
+    _in_project(project, work)
+
+
+@db_app.command("load")
+def db_load(
+    source: Annotated[
+        str, typer.Argument(help="The database to copy from (sqlite:///file.db, postgresql://...).")
+    ],
+    append: Annotated[
+        bool, typer.Option("--append", help="Add the rows to tables that already have rows.")
+    ] = False,
+    project: ProjectOption = None,
+) -> None:
+    """Copy every row of another database into the project's, in foreign-key order,
+    verified by row counts and checksums (PostgreSQL sequences are advanced)."""
+    from generator.importer import _described, absolute, source_target
+    from generator.load import load
+
+    source = absolute(source)  # a relative SQLite path: from here, not from the project
+
+    def work(_root: Path, target: Any) -> None:
+        result = load(target, source, append)
+        typer.echo(result.summary(_described(source_target(source)), target))
 
     _in_project(project, work)
 

@@ -90,7 +90,7 @@ def test_example_through_its_whole_life_on_a_server(database: tuple[Path, str]) 
     check = in_project(project, "alembic", "check", DATABASE_URL=url)
     assert "No new upgrade operations detected" in check.stdout + check.stderr
 
-    if project.name == "blog":  # the project's tests also pass on a database holding rows
+    if project.name == "blog":  # rows here do not disturb the project's tests (own database)
         sql(url, *[f"INSERT INTO tag (name) VALUES ('tag{i}')" for i in range(250)])
     tests = in_project(project, "pytest", "-q", "-p", "no:cacheprovider", DATABASE_URL=url)
     entities = len(load_spec(project / "forge.yaml").entities)

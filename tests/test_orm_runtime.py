@@ -66,9 +66,10 @@ def drive(project: Path, url: str) -> dict[str, object]:
 def test_runtime_is_static_and_independent(shop: Path) -> None:
     """Skeleton files (the same in every project), for any mapped class, without forge."""
     core = shop / "app" / "core"
-    names = {"__init__.py", "dependencies.py", "entity_manager.py", "mapping.py", "query.py"}
-    assert names | {"registry.py"} <= {path.name for path in (core / "orm").glob("*.py")}
-    for path in [*(core / "orm").glob("*.py"), core / "repository.py", core / "crud.py"]:
+    names = {"__init__.py", "dependencies.py", "entity_manager.py", "query.py"}
+    assert names <= {path.name for path in (core / "orm").glob("*.py")}
+    required = [core / "entity.py", core / "repository.py", core / "crud.py"]
+    for path in [*(core / "orm").glob("*.py"), *required]:
         imports = [
             line for line in path.read_text().splitlines() if line.startswith(("import", "from"))
         ]

@@ -61,8 +61,12 @@ def schema_code(entity: Entity) -> SchemaCode:
         )
         out = imports.code(record.output().code(options))
         read.append(Line(spec.name, f"{out} | None" if spec.nullable else out))
-        imports.add("pydantic", "Field")
-        update.append(attribute(spec.name, annotation, "Field", ["default=None", *constraints]))
+        if spec.nullable:
+            imports.add("pydantic", "Field")
+            update.append(attribute(spec.name, annotation, "Field", ["default=None", *constraints]))
+        else:  # may be left out, not set to null: Unset() is Field(default=None) typed Any
+            imports.add("app.schemas.base", "Unset")
+            update.append(attribute(spec.name, annotation, "Unset", constraints))
     if entity.spec.timestamps or entity.spec.soft_delete:
         imports.add(_TYPES_MODULE, "StoredDateTime")
     if entity.spec.timestamps:
@@ -76,6 +80,6 @@ def schema_code(entity: Entity) -> SchemaCode:
         if fk.nullable:
             update.append(Line(fk.column, annotation, "None"))
         else:
-            imports.add("pydantic", "Field")
-            update.append(Line(fk.column, annotation, "Field(default=None)"))
+            imports.add("app.schemas.base", "Unset")
+            update.append(Line(fk.column, annotation, "Unset()"))
     return SchemaCode(imports, create, read, update, [])

@@ -1,13 +1,17 @@
 """Test fixtures.
 
-With DATABASE_URL pointing at a server (PostgreSQL, MySQL), every test runs inside a
-transaction that is rolled back at its end (the code under test commits to a SAVEPOINT),
-so tests leave the database as they found it. Otherwise every test gets a fresh SQLite
-file in a temporary folder.
+The schema the tests run on is built by the migrations (`alembic upgrade head`), once per
+run, so the tests check the migrations as well as the code (a project with no revision
+yet falls back to `create_all`). With DATABASE_URL pointing at a server (PostgreSQL,
+MySQL), that schema is a scratch database `tests_<random>` on the same server, dropped at
+the end, and every test runs inside a transaction that is rolled back at its end (the
+code under test commits to a SAVEPOINT); the project's own database is never touched.
+Otherwise every test gets a fresh copy of a migrated SQLite file.
 """
 
 import asyncio
 import os
+import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -32,24 +36,71 @@ def server_url() -> str | None:
     return None
 
 
-@pytest.fixture
-async def session(tmp_path: Path) -> AsyncIterator[AsyncSession]:
+PROJECT = Path(__file__).resolve().parent.parent
+
+
+def has_revisions() -> bool:
+    return any((PROJECT / "alembic" / "versions").glob("*.py"))
+
+
+def build_schema(url: str) -> None:
+    """`alembic upgrade head` on the database at `url` (create_all without a revision)."""
+
+    async def create_all(engine: AsyncEngine) -> None:
+        async with engine.begin() as connection:
+            await connection.run_sync(metadata.create_all)
+
+    engine = create_async_engine(url, poolclass=NullPool)
+    try:
+        if has_revisions():
+            from alembic import command
+            from alembic.config import Config
+
+            config = Config(str(PROJECT / "alembic.ini"))
+            config.set_main_option("script_location", str(PROJECT / "alembic"))
+            config.attributes["configure_logger"] = False
+            config.attributes["connection"] = engine
+            command.upgrade(config, "head")
+        else:
+            asyncio.run(create_all(engine))
+    finally:
+        asyncio.run(engine.dispose())
+
+
+@pytest.fixture(scope="session")
+def test_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The URL of a database whose schema the migrations built, once per run: a SQLite
+    file (copied for every test), or a scratch database on the DATABASE_URL server."""
     url = server_url()
     if url is None:
+        path = tmp_path_factory.mktemp("schema") / "migrated.db"
+        build_schema(f"sqlite+aiosqlite:///{path}")
+        yield str(path)
+        return
+    scratch = make_url(url).set(database=f"tests_{uuid.uuid4().hex[:12]}")
+    _on_server(scratch, "CREATE DATABASE {}")
+    try:
+        build_schema(scratch.render_as_string(hide_password=False))
+        yield scratch.render_as_string(hide_password=False)
+    finally:
+        _on_server(scratch, "DROP DATABASE {}")
+
+
+@pytest.fixture
+async def session(test_database: str, tmp_path: Path) -> AsyncIterator[AsyncSession]:
+    if server_url() is None:
+        copy = tmp_path / "test.db"
+        shutil.copyfile(test_database, copy)
         manager = DatabaseConnectionManager(
-            Settings(DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'test.db'}")
+            Settings(DATABASE_URL=f"sqlite+aiosqlite:///{copy}")
         )
         manager.initialize()
-        async with manager.engine.begin() as connection:
-            await connection.run_sync(metadata.create_all)
         async with manager.sessionmaker() as db_session:
             yield db_session
         await manager.close()
         return
-    manager = DatabaseConnectionManager(Settings(DATABASE_URL=url))
+    manager = DatabaseConnectionManager(Settings(DATABASE_URL=test_database))
     manager.initialize()
-    async with manager.engine.begin() as connection:
-        await connection.run_sync(metadata.create_all)  # no-op once migrated
     async with manager.engine.connect() as connection:
         transaction = await connection.begin()
         db_session = AsyncSession(

@@ -6,6 +6,7 @@ checked against the entity before any SQL is sent.
 """
 
 import datetime as dt
+import operator
 import re
 import types
 import typing
@@ -22,6 +23,7 @@ from sqlalchemy.sql import ColumnElement
 
 from app.core.crud import BaseCRUD
 from app.core.database import get_db
+from app.core.entity import EntityInfo
 from app.schemas.base import ErrorBody, ListQueryBase, Page
 from app.schemas.types import (
     INT32_MAX,
@@ -36,13 +38,13 @@ PathId = Annotated[int, Path(ge=1, le=INT32_MAX, description="The row's id")]
 MAX_PAGE_SIZE = 100
 MAX_FILTER_LENGTH = 200  # characters of a string filter (URLs have a size limit)
 
-RANGES = ("gte", "lte", "gt", "lt")
 _COMPARE = {
-    "gte": lambda column, value: column >= value,
-    "lte": lambda column, value: column <= value,
-    "gt": lambda column, value: column > value,
-    "lt": lambda column, value: column < value,
+    "gte": operator.ge,
+    "lte": operator.le,
+    "gt": operator.gt,
+    "lt": operator.lt,
 }
+RANGES = tuple(_COMPARE)
 _ORDERED = (int, float, Decimal, dt.date, dt.datetime, dt.time)
 _NOT_FILTERABLE = (bytes, dict, list)
 
@@ -55,15 +57,15 @@ class NotFound(HTTPException):
     """No row with this id: 404 in the API's error shape (app.main)."""
 
 
+_ERRORS = {
+    404: "No row with this id",
+    409: "Conflict with the stored data (unique value, reference, dependent rows)",
+    422: "Invalid input",
+}
+
+
 def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
-    descriptions = {
-        404: "No row with this id",
-        409: "Conflict with the stored data (unique value, reference, dependent rows)",
-        422: "Invalid input",
-    }
-    return {
-        code: {"model": ErrorBody, "description": descriptions[code]} for code in codes
-    }
+    return {code: {"model": ErrorBody, "description": _ERRORS[code]} for code in codes}
 
 
 def _input_type(annotation: Any) -> tuple[Any, bool] | None:
@@ -92,12 +94,12 @@ def _input_type(annotation: Any) -> tuple[Any, bool] | None:
     return lax(annotation), ordered
 
 
-def _base_type(annotation: Any) -> Any:
-    return (
-        typing.get_args(annotation)[0]
-        if typing.get_origin(annotation) is Annotated
-        else annotation
-    )
+def _base_type(kind: Any) -> Any:
+    return typing.get_args(kind)[0] if typing.get_origin(kind) is Annotated else kind
+
+
+def _optional(kind: Any, description: str) -> tuple[Any, Any]:
+    return kind | None, Field(None, description=description)
 
 
 def list_query_model(
@@ -121,7 +123,7 @@ def list_query_model(
             continue  # (soft-deleted rows are never listed)
         # The type a client sends (with its bounds), else the type it is read as.
         info = create.model_fields.get(field_name, info)
-        annotation = info.annotation
+        annotation: Any = info.annotation
         if info.metadata:  # Pydantic keeps Annotated's constraints apart
             annotation = Annotated[(annotation, *info.metadata)]
         found = _input_type(annotation)
@@ -129,63 +131,31 @@ def list_query_model(
             continue
         kind, ordered = found
         if _base_type(kind) is str:  # an exact match on long text belongs to search
-            longest = min(
-                [MAX_FILTER_LENGTH]
-                + [
-                    item.max_length
-                    for item in info.metadata
-                    if isinstance(item, MaxLen)
-                ]
-            )
+            limits = [
+                item.max_length for item in info.metadata if isinstance(item, MaxLen)
+            ]
+            longest = min([MAX_FILTER_LENGTH, *limits])
             kind = Annotated[str, Field(max_length=longest, pattern=NO_NUL)]
         sortable.append(field_name)
-        fields[field_name] = (
-            kind | None,
-            Field(None, description=f"{field_name} equals"),
-        )
-        if ordered:
-            for op in RANGES:
-                fields[f"{field_name}__{op}"] = (
-                    kind | None,
-                    Field(None, description=f"{field_name} {op}"),
-                )
+        fields[field_name] = _optional(kind, f"{field_name} equals")
+        for op in RANGES if ordered else ():
+            fields[f"{field_name}__{op}"] = _optional(kind, f"{field_name} {op}")
     names = "|".join(re.escape(column) for column in sortable)
-    fields["order_by"] = (
-        str | None,
-        Field(
-            None,
-            pattern=rf"^-?({names})(,-?({names}))*$",
-            max_length=1000,
-            description=(
-                "Comma-separated fields, '-' for descending: " + ", ".join(sortable)
-            ),
-        ),
-    )
+    about = "Comma-separated fields, '-' for descending: " + ", ".join(sortable)
+    pattern = rf"^-?({names})(,-?({names}))*$"
+    order_by = Field(None, pattern=pattern, max_length=1000, description=about)
+    fields["order_by"] = (str | None, order_by)
     if searchable:
-        fields["search"] = (
-            str | None,
-            Field(
-                None,
-                min_length=1,
-                max_length=200,
-                pattern=NO_NUL,
-                description="Rows whose "
-                + ", ".join(searchable)
-                + " contain this text",
-            ),
-        )
-    return create_model(  # type: ignore[no-any-return, call-overload]
-        f"{name}ListQuery",
-        __base__=ListQueryBase,
-        **fields,
-    )
+        about = f"Rows whose {', '.join(searchable)} contain this text"
+        bounds: dict[str, Any] = {"min_length": 1, "max_length": 200, "pattern": NO_NUL}
+        fields["search"] = (str | None, Field(None, description=about, **bounds))
+    return create_model(f"{name}ListQuery", __base__=ListQueryBase, **fields)
 
 
 def list_conditions(
-    crud: BaseCRUD[Any, Any, Any], query: BaseModel, searchable: Sequence[str]
+    info: EntityInfo, query: BaseModel, searchable: Sequence[str]
 ) -> tuple[list[ColumnElement[bool]], list[Any]]:
     """The WHERE conditions and ORDER BY columns of a checked list query."""
-    info = crud._info
     conditions: list[ColumnElement[bool]] = []
     for key, value in query.model_dump(exclude_none=True).items():
         if key in ("page", "size", "order_by", "search"):
@@ -197,14 +167,8 @@ def list_conditions(
             conditions.append(info.column(key) == value)
     search = getattr(query, "search", None)
     if search:
-        conditions.append(
-            or_(
-                *(
-                    info.column(field).icontains(search, autoescape=True)
-                    for field in searchable
-                )
-            )
-        )
+        found = [info.column(f).icontains(search, autoescape=True) for f in searchable]
+        conditions.append(or_(*found))
     order: list[Any] = []
     order_by = getattr(query, "order_by", None)
     if order_by:
@@ -234,9 +198,8 @@ def crud_router(
     columns = list(crud.model.__table__.columns.keys())
     ListQuery = list_query_model(name, create, read, columns, searchable)
 
-    async def found(session: AsyncSession, id: int) -> Any:
-        row = await crud(session).get_by_id(id)
-        if row is None:
+    def found(row: Any, id: int) -> Any:
+        if row is None or row is False:
             raise NotFound(status.HTTP_404_NOT_FOUND, f"{name} {id} not found")
         return row
 
@@ -250,18 +213,11 @@ def crud_router(
         session: Session, query: Annotated[ListQuery, Query()]  # type: ignore[valid-type]
     ) -> Any:
         rows = crud(session)
-        where, order = list_conditions(rows, query, searchable)
+        where, order = list_conditions(rows.info, query, searchable)
         page: int = query.page  # type: ignore[attr-defined]
         size: int = query.size  # type: ignore[attr-defined]
-        items = await rows.get_all(
-            skip=(page - 1) * size, limit=size, where=where, order_by=order
-        )
-        return {
-            "items": items,
-            "total": await rows.count(where),
-            "page": page,
-            "size": size,
-        }
+        items, total = await rows.page(where, order, (page - 1) * size, size)
+        return {"items": items, "total": total, "page": page, "size": size}
 
     @router.get(
         "/{id:int}",
@@ -270,7 +226,7 @@ def crud_router(
         responses=_errors(404, 422),
     )
     async def read_row(id: PathId, session: Session) -> Any:
-        return await found(session, id)
+        return found(await crud(session).get_by_id(id), id)
 
     @router.post(
         "",
@@ -289,8 +245,7 @@ def crud_router(
         responses=_errors(404, 409, 422),
     )
     async def update_row(id: PathId, data: update, session: Session) -> Any:  # type: ignore[valid-type]
-        await found(session, id)
-        return await crud(session).update(id, data)
+        return found(await crud(session).update(id, data), id)
 
     @router.delete(
         "/{id:int}",
@@ -299,8 +254,7 @@ def crud_router(
         responses=_errors(404, 409, 422),
     )
     async def delete_row(id: PathId, session: Session) -> Response:
-        await found(session, id)
-        await crud(session).delete(id)
+        found(await crud(session).delete(id), id)
         return Response(status_code=status.HTTP_204_NO_CONTENT)
 
     return router

@@ -105,4 +105,4 @@ class Settings(BaseSettings):
 
 @lru_cache
 def get_settings() -> Settings:
-    return Settings(_env_file=env_files())  # type: ignore[call-arg]
+    return Settings(_env_file=env_files())

@@ -1,45 +1,65 @@
-"""The base of every generated repository: safe, typed queries on one entity."""
+"""The base of every generated repository: reads and writes of one entity.
+
+Reads see live rows only unless `with_deleted=True` (soft delete: app.core.entity).
+Criteria keys are checked against the entity's columns (UnknownFieldError, before any
+SQL); values are always bound parameters.
+
+Each write is one INSERT, UPDATE or DELETE (RETURNING the row where the database can),
+then COMMIT: the README's "Round trips". Checked before it is only what the database
+cannot see (a reference to a soft-deleted row); a refused write is rolled back, and the
+checks then name the field (Conflict).
+"""
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, NoReturn, TypeVar, cast
 
-from sqlalchemy import func, select
+import sqlalchemy as sa
+from pydantic import BaseModel
+from sqlalchemy import Table, func, inspect, select
+from sqlalchemy.engine import CursorResult
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement, Select
 
-from app.core.orm.mapping import (
+from app.core.entity import (
+    SOFT_DELETE_COLUMN,
     UnknownFieldError,
     entity_info,
-    is_deleted,
+    live,
     plain_value,
 )
-from app.core.orm.query import QueryBuilder
-from app.core.orm.registry import register_repository
+from app.core.types import utcnow
+
+if TYPE_CHECKING:
+    from app.core.orm.query import QueryBuilder
 
 ModelT = TypeVar("ModelT")  # any mapped class: SQLModel table or SQLAlchemy model
 
 Criteria = Mapping[str, Any]
+Data = BaseModel | Mapping[str, Any]  # a schema instance, or values by column name
 OrderBy = str | Sequence[str] | None
 
-__all__ = ["BaseRepository", "Criteria", "OrderBy", "UnknownFieldError"]
+__all__ = ["BaseRepository", "Conflict", "Criteria", "OrderBy", "UnknownFieldError"]
+
+
+class Conflict(IntegrityError):
+    """A write the data refuses: a unique value taken, a reference to a row that does
+    not exist (or is soft-deleted), or a delete that live rows still depend on. An
+    IntegrityError, so code that catches those catches it too; the API answers 409 with
+    `field` and `message` (never the database driver's text)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}", None, ValueError(message))
+        self.field = field
+        self.message = message
 
 
 class BaseRepository(Generic[ModelT]):
-    """Queries on one entity. Criteria keys are checked against the entity's columns:
-    an unknown key raises UnknownFieldError and never reaches SQL; values are always
-    bound parameters. Soft-deleted rows are left out unless `with_deleted=True`.
-
-    A subclass that sets `model` becomes that entity's repository for
-    EntityManager.get_repository(); `BaseRepository(session, Model)` works for any
-    mapped class without one."""
+    """Reads and writes (create, get_by_id, get_all, update, delete) of one entity.
+    `BaseRepository(session, Model)` works for any mapped class; a subclass sets
+    `model`."""
 
     model: type[Any]
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        model = cls.__dict__.get("model")
-        if model is not None:
-            register_repository(model, cls)
 
     def __init__(self, session: AsyncSession, model: type[Any] | None = None) -> None:
         self.session = session
@@ -47,29 +67,22 @@ class BaseRepository(Generic[ModelT]):
             self.model = model
         elif getattr(self, "model", None) is None:
             raise TypeError(f"{type(self).__name__} has no model")
-        self._info = entity_info(self.model)
+        self.info = entity_info(self.model)
 
-    def get_query_builder(self) -> QueryBuilder[ModelT]:
-        """A QueryBuilder on this entity, in this repository's session."""
+    def get_query_builder(self) -> "QueryBuilder[ModelT]":
+        """A QueryBuilder (app.core.orm, optional) on this entity, in this session."""
+        from app.core.orm.query import QueryBuilder
+
         return QueryBuilder(self.session, self.model)
 
-    # -- names checked against the mapper
-
-    def _column(self, name: str) -> Any:
-        return self._info.column(name)
-
-    def _relation(self, name: str) -> Any:
-        return self._info.relation(name).attribute
+    # -- reads
 
     def _conditions(
         self, criteria: Criteria | None, with_deleted: bool = False
     ) -> list[ColumnElement[bool]]:
-        info = self._info
-        conditions: list[ColumnElement[bool]] = []
-        if info.live and not with_deleted:
-            conditions.extend(info.live)
+        conditions = [] if with_deleted else list(self.info.live)
         for key, value in (criteria or {}).items():
-            column = info.column(key)
+            column = self.info.column(key)
             if value is None:
                 conditions.append(column.is_(None))
             elif isinstance(value, (list, tuple, set, frozenset)):
@@ -86,51 +99,42 @@ class BaseRepository(Generic[ModelT]):
         offset: int | None = None,
         load: Sequence[str] = (),
         with_deleted: bool = False,
-    ) -> Select[tuple[ModelT]]:
-        statement = select(self.model)
-        conditions = self._conditions(criteria, with_deleted)
-        if conditions:
-            statement = statement.where(*conditions)
-        if order_by:
-            orders = [order_by] if isinstance(order_by, str) else order_by
-            columns = []
-            for order in orders:
-                descending = isinstance(order, str) and order.startswith("-")
-                column = self._info.column(order[1:] if descending else order)
-                columns.append(column.desc() if descending else column.asc())
-            statement = statement.order_by(*columns)
+    ) -> Select[Any]:
+        statement = select(self.model).where(*self._conditions(criteria, with_deleted))
+        for order in [order_by] if isinstance(order_by, str) else order_by or ():
+            descending = isinstance(order, str) and order.startswith("-")
+            column = self.info.column(order[1:] if descending else order)
+            statement = statement.order_by(column.desc() if descending else column)
         if limit is not None:
             statement = statement.limit(limit)
         if offset is not None:
             statement = statement.offset(offset)
-        if load:
-            if isinstance(load, str):
-                load = (load,)
-            statement = statement.options(
-                *(self._info.load(path, with_deleted) for path in load)
-            )
-        return statement
+        paths = (load,) if isinstance(load, str) else load
+        return statement.options(*(self.info.load(p, with_deleted) for p in paths))
 
-    # -- queries
+    async def _all(self, statement: Select[Any]) -> list[ModelT]:
+        return list((await self.session.scalars(statement)).all())
+
+    async def _one(self, statement: Select[Any]) -> ModelT | None:
+        found: ModelT | None = await self.session.scalar(statement)
+        return found
 
     async def find(
         self, id: Any, load: Sequence[str] = (), *, with_deleted: bool = False
     ) -> ModelT | None:
         """The row with this primary key, or None. `load` names relations to load with
-        it ("album", or a path: "album.artist")."""
-        info = self._info
-        if not load:
-            entity = await self.session.get(self.model, id)
-            if entity is None or with_deleted or info.soft_delete is None:
-                return entity
-            return None if await is_deleted(self.session, entity) else entity
-        statement = select(self.model).where(info.where_id(id))
-        if info.live and not with_deleted:
-            statement = statement.where(*info.live)
-        if isinstance(load, str):
-            load = (load,)
-        statement = statement.options(*(info.load(path, with_deleted) for path in load))
-        return (await self.session.execute(statement)).scalar_one_or_none()
+        it ("album", or a path: "album.artist"). No SQL when the session holds it."""
+        if load:
+            statement = self._select(load=load, with_deleted=with_deleted)
+            statement = statement.where(self.info.where_id(id))
+            return await self._one(statement)
+        entity = await self.session.get(self.model, id)
+        if entity is None or with_deleted or self.info.soft_delete is None:
+            return entity
+        state = inspect(entity)
+        if SOFT_DELETE_COLUMN not in state.dict:  # expired: read again, never lazily
+            await self.session.refresh(entity, [SOFT_DELETE_COLUMN])
+        return None if state.dict[SOFT_DELETE_COLUMN] is not None else entity
 
     async def find_all(
         self,
@@ -141,10 +145,8 @@ class BaseRepository(Generic[ModelT]):
         with_deleted: bool = False,
     ) -> list[ModelT]:
         """Rows in primary key order."""
-        statement = self._select(
-            limit=limit, offset=skip, load=load, with_deleted=with_deleted
-        ).order_by(*self._info.primary_key)
-        return list((await self.session.execute(statement)).scalars().all())
+        statement = self._select(None, None, limit, skip, load, with_deleted)
+        return await self._all(statement.order_by(*self.info.primary_key))
 
     async def find_by(
         self,
@@ -159,8 +161,9 @@ class BaseRepository(Generic[ModelT]):
         """Rows whose columns equal the criteria (a list value means IN, None means IS NULL).
         `order_by` is a column name or a list of them; prefix with '-' for descending.
         """
-        statement = self._select(criteria, order_by, limit, offset, load, with_deleted)
-        return list((await self.session.execute(statement)).scalars().all())
+        return await self._all(
+            self._select(criteria, order_by, limit, offset, load, with_deleted)
+        )
 
     async def find_one_by(
         self,
@@ -169,20 +172,200 @@ class BaseRepository(Generic[ModelT]):
         *,
         with_deleted: bool = False,
     ) -> ModelT | None:
-        statement = self._select(
-            criteria, limit=1, load=load, with_deleted=with_deleted
-        ).order_by(*self._info.primary_key)
-        return (await self.session.execute(statement)).scalars().first()
+        statement = self._select(criteria, None, 1, None, load, with_deleted)
+        return await self._one(statement.order_by(*self.info.primary_key))
 
     async def count(
         self, criteria: Criteria | None = None, *, with_deleted: bool = False
     ) -> int:
-        statement = select(func.count()).select_from(self.model)
         conditions = self._conditions(criteria, with_deleted)
-        if conditions:
-            statement = statement.where(*conditions)
-        return int((await self.session.execute(statement)).scalar_one())
+        statement = select(func.count()).select_from(self.model).where(*conditions)
+        return int(await self.session.scalar(statement) or 0)
 
     async def exists(self, criteria: Criteria, *, with_deleted: bool = False) -> bool:
         statement = select(self._select(criteria, with_deleted=with_deleted).exists())
-        return bool((await self.session.execute(statement)).scalar())
+        return bool(await self.session.scalar(statement))
+
+    async def page(
+        self,
+        where: Sequence[ColumnElement[bool]] = (),
+        order_by: Sequence[Any] = (),
+        skip: int = 0,
+        limit: int = 100,
+    ) -> tuple[list[ModelT], int]:
+        """get_all(), and how many rows match in all, in one query: the count is an
+        uncorrelated subquery, run once (a `count(*) OVER ()` window is as cheap on
+        PostgreSQL but ~50x dearer on SQLite). A page past the end has no row to carry
+        it: only then a second query counts."""
+        count = select(func.count()).select_from(self.model)
+        count = count.where(*self.info.live, *where)
+        statement = self._select(None, None, limit, skip).where(*where)
+        statement = statement.order_by(*order_by, *self.info.primary_key)
+        result = await self.session.execute(
+            statement.add_columns(count.scalar_subquery())
+        )
+        rows = result.all()
+        if rows or not skip:
+            return [row[0] for row in rows], int(rows[0][1]) if rows else 0
+        return [], int(await self.session.scalar(count) or 0)
+
+    get_by_id = find
+
+    async def get_all(
+        self,
+        skip: int = 0,
+        limit: int = 100,
+        where: Sequence[ColumnElement[bool]] = (),
+        order_by: Sequence[Any] = (),
+    ) -> list[ModelT]:
+        """Live rows matching every condition of `where`, in `order_by` order and then
+        by primary key."""
+        statement = self._select(None, None, limit, skip).where(*where)
+        return await self._all(statement.order_by(*order_by, *self.info.primary_key))
+
+    # -- writes
+
+    async def create(self, data: Data) -> ModelT:
+        """Insert a row and commit; the row as stored, database defaults included."""
+        values = data.model_dump() if isinstance(data, BaseModel) else data
+        await self.check(values, before=True)
+        dialect = self.session.get_bind().dialect
+        try:
+            if dialect.insert_returning:
+                statement = sa.insert(self.model).values(values).returning(self.model)
+                instance: ModelT = (await self.session.scalars(statement)).one()
+            else:
+                instance = self.model(**values)
+                self.session.add(instance)
+            await self.session.commit()
+        except IntegrityError as error:
+            await self._refused(error, values)
+        if not dialect.insert_returning:
+            await self.session.refresh(instance)
+        return instance
+
+    async def update(self, id: Any, data: Data) -> ModelT | None:
+        """Change only the fields set in `data` of a live row and commit; the row as
+        stored, or None when there is no such live row."""
+        if isinstance(data, BaseModel):
+            data = data.model_dump(exclude_unset=True)
+        if not data:
+            return await self.find(id)
+        await self.check(data, id, before=True)
+        statement = sa.update(self.model).where(self.info.where_id(id), *self.info.live)
+        statement = statement.values(data)
+        try:
+            if self.session.get_bind().dialect.update_returning:
+                found = await self.session.scalars(statement.returning(self.model))
+                instance = found.one_or_none()
+            else:  # the UPDATE, then a SELECT of the row as stored
+                options = {"synchronize_session": False}
+                done = await self.session.execute(statement, execution_options=options)
+                instance = None
+                if cast(CursorResult[Any], done).rowcount:
+                    instance = await self.session.get(
+                        self.model, id, populate_existing=True
+                    )
+            await self.session.commit()
+        except IntegrityError as error:
+            await self._refused(error, data, id)
+        return instance
+
+    async def delete(self, id: Any, *, force: bool = False) -> bool:
+        """Delete the row and commit; with soft delete, set its `deleted_at` (unless
+        force=True) and apply the on_delete rules of the live rows that refer to it.
+        False when there is no such (live) row; Conflict when rows that refer to it
+        forbid the delete (restrict)."""
+        if self.info.soft_delete is not None and not force:
+            instance = await self.find(id)
+            if instance is None:
+                return False
+            await self._apply_references(self.info.table, [id], soft=True)
+            setattr(instance, SOFT_DELETE_COLUMN, utcnow())
+            await self.session.commit()
+            return True
+        # A DELETE statement: the database applies ON DELETE, and a row that refers to
+        # itself is no cycle for the unit of work.
+        statement = sa.delete(self.model).where(self.info.where_id(id))
+        options = {"synchronize_session": "evaluate"}  # drop the session's copy
+        try:
+            result = await self.session.execute(statement, execution_options=options)
+            await self.session.commit()
+        except IntegrityError:
+            await self.session.rollback()
+            await self._apply_references(self.info.table, [id], soft=False)
+            raise
+        return bool(cast(CursorResult[Any], result).rowcount)
+
+    async def _refused(
+        self, error: IntegrityError, values: Mapping[str, Any], id: Any = None
+    ) -> NoReturn:
+        await self.session.rollback()
+        await self.check(values, id)  # a Conflict naming the field, when it is found
+        raise error
+
+    async def _exists(self, table: Table, *conditions: ColumnElement[bool]) -> bool:
+        statement = select(select(table).where(*conditions).exists())
+        return bool(await self.session.scalar(statement))
+
+    async def check(
+        self, values: Mapping[str, Any], id: Any = None, *, before: bool = False
+    ) -> None:
+        """Conflict if a reference names no live row or a unique value is taken. Before
+        a write (`before`), only references to tables with soft delete are checked: the
+        database sees the rest itself."""
+        table = self.info.table
+        for column in table.columns:
+            value = values.get(column.key)
+            if value is None:
+                continue
+            for fk in column.foreign_keys:
+                target = fk.column.table
+                if before and not live(target):
+                    continue
+                if not await self._exists(target, fk.column == value, *live(target)):
+                    raise Conflict(column.key, f"no {target.name} with id {value}")
+            unique = column.unique or any(
+                index.unique and list(index.columns) == [column]
+                for index in table.indexes
+            )
+            if unique and not before:
+                others = [table.c.id != id] if id is not None else []
+                if await self._exists(table, column == value, *others):
+                    raise Conflict(column.key, f"{column.key} is already taken")
+
+    async def _apply_references(
+        self, table: Table, ids: list[Any], *, soft: bool
+    ) -> None:
+        """The on_delete rule of every foreign key to `table`, for the rows `ids` being
+        deleted (soft: only live referring rows count, the database does nothing)."""
+        run = self.session.execute
+        for other in table.metadata.sorted_tables:
+            for fk in other.foreign_keys:
+                if fk.column.table is not table or fk.parent.primary_key:
+                    continue  # link tables (many_to_many) follow their own rows
+                column = fk.parent
+                refers = column.in_(ids)
+                rule = (fk.ondelete or "RESTRICT").upper()
+                if rule in ("RESTRICT", "NO ACTION"):
+                    alive = live(other) if soft else ()
+                    if await self._exists(other, refers, *alive):
+                        message = f"{other.name} rows still refer to this row"
+                        raise Conflict(column.key, f"{message} ({column.key})")
+                elif not soft:
+                    continue  # the database applies cascade and set null
+                elif rule == "SET NULL":
+                    await run(sa.update(other).where(refers).values({column.key: None}))
+                elif rule == "CASCADE":
+                    query = select(other.c.id).where(refers, *live(other))
+                    children = list(await self.session.scalars(query))
+                    if not children:
+                        continue
+                    child_soft = bool(live(other))
+                    await self._apply_references(other, children, soft=child_soft)
+                    rows = other.c.id.in_(children)
+                    if child_soft:
+                        stamp = {SOFT_DELETE_COLUMN: utcnow()}
+                        await run(sa.update(other).where(rows).values(stamp))
+                    else:
+                        await run(sa.delete(other).where(rows))

@@ -264,7 +264,7 @@ def _rename_derived(table: str, old: str, new: str, columns: set[str] | None) ->
             continue
         kind = column["type"]
         renamed = _renamed(getattr(kind, "name", None), old, new)
-        if isinstance(kind, sa.Enum) and renamed:
+        if isinstance(kind, sa.Enum) and kind.name and renamed:
             op.execute(f"ALTER TYPE {_q(kind.name)} RENAME TO {_q(renamed)}")
         default = str(column.get("default") or "")
         sequence = f"{old}_{column['name']}_seq"

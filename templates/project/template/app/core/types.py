@@ -1,4 +1,4 @@
-"""Column types that behave the same on every database.
+"""Column types that behave the same on every database, and the clock the models use.
 
 `ExactDecimal(precision, scale)` is NUMERIC(precision, scale) on PostgreSQL and MySQL.
 SQLite has no exact decimal type (it would store a float: 9999999999999999.99 reads back

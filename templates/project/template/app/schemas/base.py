@@ -2,7 +2,7 @@
 
 from typing import Any, ClassVar, Generic, Self, TypeVar
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 T = TypeVar("T")
 
@@ -35,6 +35,13 @@ class CreateSchema(BaseModel):
     """What a client sends to create a row. Values are taken as they are typed (the
     types in app.schemas.types are strict): the string "5" is not an int, 1 is not a
     bool, 0 is not a datetime."""
+
+
+def Unset(**constraints: Any) -> Any:
+    """`Field(default=None, ...)` for a field of an Update schema that may be left out
+    but not set to null (`title: Str = Unset(max_length=200)`): typed Any, so that the
+    field's type states what a client may send and type checkers accept the default."""
+    return Field(default=None, **constraints)
 
 
 class UpdateSchema(BaseModel):

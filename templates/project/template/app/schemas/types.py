@@ -248,8 +248,8 @@ class Exact:
                 {"whole": self.precision - self.scale, "scale": self.scale},
             )
         # Python's default context holds 28 digits; a NUMERIC(65, 30) needs more.
-        digits = Context(prec=max(28, self.precision))
-        return number.quantize(Decimal(1).scaleb(-self.scale), context=digits)
+        context = Context(prec=max(28, self.precision))
+        return number.quantize(Decimal(1).scaleb(-self.scale), context=context)
 
     def __get_pydantic_core_schema__(
         self, source: Any, handler: GetCoreSchemaHandler

@@ -74,8 +74,10 @@ def _enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
 
 def _begin_sqlite_transaction(connection: Any) -> None:
     # SQLAlchemy, not the sqlite3 module, begins each transaction, so that a SAVEPOINT
-    # sent first is nested in it instead of being committed on its own.
-    connection.exec_driver_sql("BEGIN")
+    # sent first is nested in it instead of being committed on its own. A write request
+    # begins with the write lock (app.core.database.session).
+    immediate = connection.get_execution_options().get("sqlite_begin") == "IMMEDIATE"
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 MANAGERS: dict[str, type[DriverManager]] = {
@@ -115,20 +117,17 @@ class DatabaseConnectionManager:
         self._engine = engine
         self._sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
 
-    def _manager(self, kind: type[DriverManager]) -> Any:
-        return self.driver if isinstance(self.driver, kind) else None
-
     @property
     def postgresql_manager(self) -> PostgreSQLManager | None:
-        return self._manager(PostgreSQLManager)
+        return self.driver if isinstance(self.driver, PostgreSQLManager) else None
 
     @property
     def mysql_manager(self) -> MySQLManager | None:
-        return self._manager(MySQLManager)
+        return self.driver if isinstance(self.driver, MySQLManager) else None
 
     @property
     def sqlite_manager(self) -> SQLiteManager | None:
-        return self._manager(SQLiteManager)
+        return self.driver if isinstance(self.driver, SQLiteManager) else None
 
     @property
     def engine(self) -> AsyncEngine:

@@ -2,11 +2,20 @@
 
 from collections.abc import AsyncIterator
 
+from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.database.connection import connection_manager
 
+READS = frozenset({"GET", "HEAD", "OPTIONS"})
 
-async def get_db() -> AsyncIterator[AsyncSession]:
+
+async def get_db(request: Request) -> AsyncIterator[AsyncSession]:
+    """The request's session. On SQLite a write request (POST, PATCH, DELETE...) takes
+    the write lock as its transaction begins (BEGIN IMMEDIATE): it then waits for
+    another writer (the busy timeout) where, having read first, it would fail with
+    "database is locked"."""
     async with connection_manager.sessionmaker() as session:
+        if request.method not in READS and connection_manager.sqlite_manager:
+            await session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
         yield session

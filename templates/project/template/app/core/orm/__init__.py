@@ -1,18 +1,17 @@
-"""The ORM runtime: EntityManager (unit of work over an AsyncSession), QueryBuilder
-(fluent, checked queries) and soft delete. The request's EntityManager is
-`app.core.orm.dependencies.EntityManagerDep`."""
+"""The optional ORM layer: EntityManager (unit of work over an AsyncSession), QueryBuilder
+(fluent, checked queries) and the request's EntityManager
+(`app.core.orm.dependencies.EntityManagerDep`). The generated routes, CRUD classes and
+repositories do not use it; it is here for your own code, and may be deleted."""
 
-from app.core.orm.entity_manager import EntityManager, Transaction
-from app.core.orm.mapping import (
+from app.core.entity import (
     SOFT_DELETE_COLUMN,
     QueryError,
     UnknownFieldError,
-    UnknownOperatorError,
     entity_info,
-    utcnow,
 )
-from app.core.orm.query import OPERATORS, QueryBuilder
-from app.core.orm.registry import register_repository, repository_class
+from app.core.orm.entity_manager import EntityManager, Transaction, repository_class
+from app.core.orm.query import OPERATORS, QueryBuilder, UnknownOperatorError
+from app.core.types import utcnow
 
 __all__ = [
     "OPERATORS",
@@ -24,7 +23,6 @@ __all__ = [
     "UnknownFieldError",
     "UnknownOperatorError",
     "entity_info",
-    "register_repository",
     "repository_class",
     "utcnow",
 ]

@@ -11,22 +11,26 @@
         async with em.transaction():    # nested: a SAVEPOINT
             ...
 
-Thin: each method is one call of the session (soft delete adds an attribute check).
+Optional: the generated routes, CRUD classes and repositories do not use it. Thin: each
+method is one call of the session; soft delete follows app.core.entity's rule, through
+BaseRepository.
 """
 
-from typing import TYPE_CHECKING, Any, TypeVar
+import importlib
+import pkgutil
+from collections.abc import Iterable
+from types import TracebackType
+from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction
 
-from app.core.orm.mapping import SOFT_DELETE_COLUMN, entity_info, is_deleted, utcnow
+from app.core.crud import BaseCRUD
+from app.core.entity import SOFT_DELETE_COLUMN, entity_info
 from app.core.orm.query import QueryBuilder
-from app.core.orm.registry import repository_class
+from app.core.repository import BaseRepository
+from app.core.types import utcnow
 
-if TYPE_CHECKING:
-    from collections.abc import Iterable
-    from types import TracebackType
-
-    from app.core.repository import BaseRepository
+REPOSITORIES_PACKAGE = "app.repositories"
 
 T = TypeVar("T")
 
@@ -47,7 +51,7 @@ class EntityManager:
         self.session.add(entity)
         return entity
 
-    def persist_all(self, entities: "Iterable[Any]") -> None:
+    def persist_all(self, entities: Iterable[Any]) -> None:
         self.session.add_all(entities)
 
     async def find(
@@ -55,12 +59,8 @@ class EntityManager:
     ) -> T | None:
         """The entity with this primary key, or None (also for a soft-deleted one,
         unless with_deleted). No SQL when the session already holds it."""
-        entity = await self.session.get(model, id)
-        if entity is None or with_deleted:
-            return entity
-        if entity_info(model).soft_delete is None:
-            return entity
-        return None if await is_deleted(self.session, entity) else entity
+        repository: BaseRepository[T] = BaseRepository(self.session, model)
+        return await repository.find(id, with_deleted=with_deleted)
 
     async def delete(self, entity: Any, *, force: bool = False) -> None:
         """Delete on flush; an entity with soft delete gets `deleted_at` set instead
@@ -77,7 +77,7 @@ class EntityManager:
         setattr(entity, SOFT_DELETE_COLUMN, None)
 
     async def refresh(
-        self, entity: Any, attribute_names: "Iterable[str] | None" = None
+        self, entity: Any, attribute_names: Iterable[str] | None = None
     ) -> None:
         """Load the entity's attributes again from the database."""
         await self.session.refresh(entity, attribute_names)
@@ -102,7 +102,7 @@ class EntityManager:
         """A QueryBuilder on the entity, in this session."""
         return QueryBuilder(self.session, model)
 
-    def get_repository(self, model: type[T]) -> "BaseRepository[T]":
+    def get_repository(self, model: type[T]) -> BaseRepository[T]:
         """The entity's repository (its generated class when there is one, else a
         plain BaseRepository), in this session; one per entity and manager."""
         repositories = self._repositories
@@ -112,13 +112,34 @@ class EntityManager:
         if repository is None:
             found = repository_class(model)
             if found is None:
-                from app.core.repository import BaseRepository
-
                 repository = BaseRepository(self.session, model)
             else:
                 repository = found(self.session)
             repositories[model] = repository
-        return repository  # type: ignore[no-any-return]
+        return repository
+
+
+_imported = False
+
+
+def repository_class(model: type[Any]) -> type[Any] | None:
+    """The repository class of the entity (a subclass of BaseRepository that sets
+    `model`, not a CRUD class; the last one defined wins), or None. The modules of
+    app.repositories are imported the first time, so that the generated repositories
+    are found without importing them by hand."""
+    global _imported
+    if not _imported:
+        _imported = True
+        package = importlib.import_module(REPOSITORIES_PACKAGE)
+        for module in pkgutil.iter_modules(getattr(package, "__path__", [])):
+            importlib.import_module(f"{REPOSITORIES_PACKAGE}.{module.name}")
+    found = None
+    classes = list(BaseRepository.__subclasses__())
+    for cls in classes:
+        classes.extend(cls.__subclasses__())
+        if cls.__dict__.get("model") is model and not issubclass(cls, BaseCRUD):
+            found = cls
+    return found
 
 
 class Transaction:
@@ -143,7 +164,7 @@ class Transaction:
         self,
         exc_type: type[BaseException] | None,
         exc: BaseException | None,
-        traceback: "TracebackType | None",
+        traceback: TracebackType | None,
     ) -> None:
         manager = self.manager
         manager._depth -= 1

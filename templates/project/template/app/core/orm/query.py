@@ -17,6 +17,8 @@ is allowed, before any SQL is sent. Values are always bound parameters.
 `where` calls are ANDed; `or_where` starts a new group, ORed with the previous ones, so
 `.where(a).where(b).or_where(c)` means `(a AND b) OR c`. Soft-deleted rows are left out
 unless `with_deleted()` (or `only_deleted()`).
+
+Optional: the generated routes, CRUD classes and repositories do not use it.
 """
 
 import operator
@@ -28,11 +30,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ColumnElement, Select
 
-from app.core.orm.mapping import (
+from app.core.entity import (
     SOFT_DELETE_COLUMN,
     EntityInfo,
     QueryError,
-    UnknownOperatorError,
     entity_info,
     plain_value,
 )
@@ -41,6 +42,10 @@ from app.schemas.base import Page
 ModelT = TypeVar("ModelT")
 
 Condition = ColumnElement[bool]
+
+
+class UnknownOperatorError(QueryError):
+    """An operator that is not in the allow-list."""
 
 
 def _values(op: str, value: Any) -> list[Any]:
@@ -208,11 +213,10 @@ class QueryBuilder(Generic[ModelT]):
         """Join a relation (inner, or left outer with outer=True) so that where() and
         order_by() can use its columns as "relation.column". Joining a collection
         repeats the entity once per matching related row, as SQL does."""
-        found = self._info.relation(relation)
+        attribute, model = self._info.relation(relation)
         if relation not in self._joins:
-            target = entity_info(found.target)
-            alias = aliased(found.target)
-            self._joins[relation] = _Join(found.attribute, alias, target, outer)
+            target = entity_info(model)
+            self._joins[relation] = _Join(attribute, aliased(model), target, outer)
         return self
 
     def with_(self, *relations: str) -> Self:
@@ -247,7 +251,7 @@ class QueryBuilder(Generic[ModelT]):
             statement = statement.join(onclause, isouter=joined.outer)
         conditions: list[Condition] = []
         if info.soft_delete is not None and self._deleted != _ALL:
-            conditions.extend(info.live if live else info.deleted)
+            conditions.append(info.live[0] if live else info.soft_delete.is_not(None))
         groups = [group for group in self._groups if group]
         if len(groups) == 1:
             conditions.extend(groups[0])
@@ -255,7 +259,7 @@ class QueryBuilder(Generic[ModelT]):
             conditions.append(or_(*(and_(*group) for group in groups)))
         return statement.where(*conditions) if conditions else statement
 
-    def statement(self) -> Select[tuple[ModelT]]:
+    def statement(self) -> Select[Any]:
         """The SELECT this builder runs for all()."""
         statement = self._filter(select(self.model))
         if self._order:
@@ -275,11 +279,12 @@ class QueryBuilder(Generic[ModelT]):
     # -- running
 
     async def all(self) -> list[ModelT]:
-        return list((await self.session.scalars(self.statement())).all())
+        return list(await self.session.scalars(self.statement()))
 
     async def first(self) -> ModelT | None:
         statement = self.statement().limit(1)
-        return (await self.session.scalars(statement)).first()
+        found: ModelT | None = (await self.session.scalars(statement)).first()
+        return found
 
     async def count(self) -> int:
         """How many rows match, ignoring order_by, limit and offset."""
@@ -297,9 +302,7 @@ class QueryBuilder(Generic[ModelT]):
         total = await self.count()
         statement = self.statement().limit(size).offset((page - 1) * size)
         items = list((await self.session.scalars(statement)).all())
-        return Page[Any].model_construct(  # type: ignore[return-value]
-            items=items, total=total, page=page, size=size
-        )
+        return Page[Any].model_construct(items=items, total=total, page=page, size=size)
 
 
 def _count(name: str, n: Any, minimum: int = 0) -> int:

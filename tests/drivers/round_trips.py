@@ -1,0 +1,139 @@
+"""Count the SQL statements of each request to a generated blog app.
+
+Run inside a generated blog project: PYTHONPATH=<project>, DATABASE_URL=<an empty
+database>. It creates the tables, sends requests through the app (httpx, in process) and
+prints, last, a JSON object: for each request, the statements it sent (`INSERT RETURNING`,
+`SELECT`, ... and `COMMIT`; the BEGIN of a transaction is left out), and the checks that
+the answers hold what the database holds.
+"""
+
+import asyncio
+import json
+from typing import Any
+
+import httpx
+from app import models
+from app.core.database import connection_manager
+from app.main import app
+from app.repositories.post_repository import PostRepository
+from sqlalchemy import event
+from sqlmodel import SQLModel
+
+LOG: list[str] = []
+BEGINS: list[str] = []
+RESULT: dict[str, Any] = {}
+BEGUN: dict[str, Any] = {}  # on SQLite, how each request began its transaction
+
+
+def statement(_conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
+    words = sql.split()
+    kind = words[0].upper()
+    if kind == "BEGIN":
+        BEGINS.append(" ".join(words).upper())
+        return
+    if "RETURNING" in (word.upper() for word in words):
+        kind += " RETURNING"
+    LOG.append(kind)
+
+
+async def counted(name: str, call: Any) -> Any:
+    LOG.clear()
+    BEGINS.clear()
+    response = await call
+    RESULT[name] = list(LOG)
+    BEGUN[name] = list(BEGINS)
+    return response
+
+
+async def fresh(client: httpx.AsyncClient, path: str) -> Any:
+    """What a new request reads (the database, not a session's copy)."""
+    response = await client.get(path)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def main() -> None:
+    connection_manager.initialize()
+    engine = connection_manager.engine
+    metadata = getattr(models, "metadata", SQLModel.metadata)
+    async with engine.begin() as connection:
+        await connection.run_sync(metadata.create_all)
+    event.listen(engine.sync_engine, "before_cursor_execute", statement)
+    event.listen(engine.sync_engine, "commit", lambda _conn: LOG.append("COMMIT"))
+    checks: list[str] = []
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            user = (await client.post("/users", json={"username": "u", "email": "e"})).json()
+            body = {"title": "Hello", "body": "text", "author_id": user["id"]}
+            created = await counted("create", client.post("/posts", json=body))
+            assert created.status_code == 201, created.text
+            post = created.json()
+            if post == await fresh(client, f"/posts/{post['id']}"):
+                checks.append("create answers the stored row")
+            assert post["status"] == "draft" and post["created_at"]  # defaults
+
+            read = await counted("get", client.get(f"/posts/{post['id']}"))
+            assert read.status_code == 200
+            for _ in range(3):
+                await client.post("/posts", json=body)
+            listing = await counted("list", client.get("/posts", params={"size": 2}))
+            assert listing.json()["total"] == 4 and len(listing.json()["items"]) == 2
+            past = await counted("list past the end", client.get("/posts?page=9"))
+            assert past.json()["total"] == 4 and past.json()["items"] == []
+
+            await asyncio.sleep(1.01 if engine.dialect.name == "mysql" else 0.01)  # DATETIME(0)
+            patch = {"title": "Changed"}
+            changed = await counted("update", client.patch(f"/posts/{post['id']}", json=patch))
+            assert changed.status_code == 200, changed.text
+            after = changed.json()
+            if after == await fresh(client, f"/posts/{post['id']}"):
+                checks.append("update answers the stored row")
+            if after["updated_at"] != post["updated_at"] and after["title"] == "Changed":
+                checks.append("update sets updated_at")
+            missing = await counted("update missing", client.patch("/posts/999", json=patch))
+            assert missing.status_code == 404
+
+            taken = {"username": "u", "email": "other"}
+            conflict = await counted("create conflict", client.post("/users", json=taken))
+            if conflict.status_code == 409 and "username" in conflict.json()["detail"][0]["loc"]:
+                checks.append("conflict names the field")
+
+            comment = {"body": "hi", "post_id": post["id"], "created_at": post["created_at"]}
+            note = (await client.post("/comments", json=comment)).json()
+            await counted("soft delete", client.delete(f"/comments/{note['id']}"))
+            # Writes at the same time, some reading first (a soft delete): on SQLite each
+            # takes the write lock as it begins, and waits for it (no "locked" 500).
+            notes = [(await client.post("/comments", json=comment)).json() for _ in range(8)]
+            writes = [client.delete(f"/comments/{n['id']}") for n in notes] + [
+                client.patch(f"/posts/{post['id']}", json={"title": f"t{i}"}) for i in range(8)
+            ]
+            answers = await asyncio.gather(*writes)
+            if sorted({a.status_code for a in answers}) == [200, 204]:
+                checks.append("concurrent writes all answered")
+
+            deleted = await counted("delete", client.delete(f"/posts/{post['id']}"))
+            assert deleted.status_code == 204
+            gone = await counted("delete missing", client.delete(f"/posts/{post['id']}"))
+            assert gone.status_code == 404
+
+        # No N+1: the relations of many rows are loaded with one more query each.
+        for _ in range(5):
+            async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+                await client.post("/posts", json=body)
+        async with connection_manager.sessionmaker() as session:
+            LOG.clear()
+            posts = await PostRepository(session).find_all(load=["author", "comments"])
+            assert len(posts) == 8 and all(p.author.id == user["id"] for p in posts)
+            RESULT["find_all loading 2 relations of 8 rows"] = list(LOG)
+        if engine.dialect.name == "sqlite":
+            write, read = BEGUN["create"], BEGUN["get"]
+            if write == ["BEGIN IMMEDIATE"] and read == ["BEGIN"]:
+                checks.append("SQLite: writes begin immediate, reads deferred")
+    finally:
+        await connection_manager.close()
+    print(json.dumps({"statements": RESULT, "checks": checks}))
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,80 @@
+"""benchmarks/bench_http.py works: a short run on SQLite generates and migrates the
+project, starts both apps under uvicorn, finds that they answer the same requests with the
+same statuses and bodies, times every operation on both and prints the table. No figure
+is checked (speed is the benchmark's business, not a test's)."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def bench_http() -> ModuleType:
+    spec = importlib.util.spec_from_file_location(
+        "bench_http", ROOT / "benchmarks" / "bench_http.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["bench_http"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_quick_run_on_sqlite(capsys: pytest.CaptureFixture[str]) -> None:
+    bench = bench_http()
+    options = bench.parse(["--quick", "--requests", "20", "--databases", "sqlite"])
+    [result] = bench.bench(options)
+    printed = capsys.readouterr().out
+
+    assert result.database == "sqlite"
+    # The same requests, the same answers: statuses, and the JSON of every success with
+    # ids and timestamps masked (a create, reads, three list pages, two updates).
+    answers = {check.request: check for check in result.checks}
+    successes = [check for check in result.checks if check.statuses[0] < 300]
+    assert [check.request.split()[0] for check in successes] == [
+        "POST", "GET", "GET", "GET", "GET", "PATCH", "PATCH", "GET",
+    ]  # fmt: skip
+    for check in result.checks:
+        assert check.same, (check.request, check.statuses, check.bodies)
+    created = answers['POST /items {"name": "compared", "description": "the same?", '
+                      '"quantity": 7, "is_active": false}']  # fmt: skip
+    assert created.statuses == (201, 201)
+    generated, handwritten = created.bodies
+    assert generated == handwritten == {
+        "id": "<id>", "name": "compared", "description": "the same?", "quantity": 7,
+        "is_active": False, "created_at": "0000-00-00T00:00:00.000000Z",
+        "updated_at": "0000-00-00T00:00:00.000000Z",
+    }  # fmt: skip
+    page = answers["GET /items?page=1&size=3"].bodies[0]
+    assert [item["name"] for item in page["items"]] == ["item 1", "item 2", "item 3"]
+    assert page["total"] == 1001 and page["page"] == 1 and page["size"] == 3
+    past_the_end = answers["GET /items?page=100000&size=20"].bodies[0]
+    assert past_the_end == {"items": [], "total": 1001, "page": 100000, "size": 20}
+    refused = [check.statuses for check in result.checks if check.statuses[0] >= 400]
+    assert refused == [(422, 422)] * 5 + [(404, 404)] * 2 + [(422, 422)] * 2
+
+    # Every operation timed on both apps, in the rounds asked for, and every request of
+    # them answered as expected: 5 clients writing at once on SQLite included (a read
+    # then a write in one deferred transaction used to answer 500, "database is locked").
+    for operation in bench.OPERATIONS:
+        for app in bench.APPS:
+            phases = result.phases[operation, app]
+            assert len(phases) == 2
+            assert all(len(phase.latencies) == 20 for phase in phases)
+    assert result.failures() == []
+    assert result.trivial > 0
+
+    # The table: one line per operation with both apps' figures and the ratio.
+    assert "sqlite: 2 interleaved rounds of 20 requests per operation and app" in printed
+    for operation in bench.OPERATIONS:
+        [line] = [line for line in printed.splitlines() if line.startswith(operation + " ")]
+        assert line.rstrip().endswith(("meets", "below")), line
+        assert len(line.split()) == 9, line  # operation, 2 x (req/s, p50, p99), ratio, verdict
+    assert "same answers from both apps: 17 of 17 requests" in printed
+    assert "client alone: GET /health" in printed

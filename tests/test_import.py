@@ -1,0 +1,360 @@
+"""`forge import` and `forge db load`, run as a user would.
+
+- Round trip on SQLite, PostgreSQL and MariaDB: a spec -> project -> `forge db migrate` and
+  `upgrade` -> `forge import` of that database -> a new project from the imported spec,
+  whose `forge db check` against the original database finds no difference.
+- Chinook (PascalCase tables and columns, keys named AlbumId): the import lists what
+  forge.yaml cannot express yet and the written spec loads; the imported spec generates a
+  PostgreSQL project into which `forge db load` copies all 15,607 rows (counts and
+  checksums verified), after which an insert through the generated CRUD gets the next id.
+- Bad input is one line and writes nothing.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import sys
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+
+from generator.spec import load_spec
+from tests.helpers import SHARED, forge, project_env, project_with_database, run, sql
+
+CHINOOK = SHARED / "data" / "chinook" / "Chinook_Sqlite.sqlite"
+
+SPEC = """\
+project:
+  name: roundtrip
+entities:
+  Author:
+    timestamps: true
+    fields:
+      name: {type: str, max_length: 80, unique: true}
+      bio: {type: text, nullable: true}
+      rating: {type: float, nullable: true}
+      active: {type: bool, default: true}
+      born: {type: date, nullable: true}
+      status: {type: enum, values: [new, known], default: new}
+      visits: {type: bigint, default: 0}
+    relations:
+      mentor:
+        {kind: many_to_one, target: Author, nullable: true, inverse: mentees, on_delete: set_null}
+  Book:
+    soft_delete: true
+    fields:
+      title: {type: str, max_length: 200, index: true}
+      price: {type: decimal, precision: 10, scale: 2}
+      published_at: {type: datetime, nullable: true}
+      starts: {type: time, nullable: true}
+      code: {type: uuid, nullable: true}
+      meta: {type: json, nullable: true}
+      cover: {type: bytes, nullable: true}
+    relations:
+      author: {kind: many_to_one, target: Author, inverse: books, on_delete: cascade}
+      tags: {kind: many_to_many, target: Tag, inverse: books}
+  Profile:
+    fields:
+      motto: {type: str, max_length: 50}
+    relations:
+      author: {kind: one_to_one, target: Author, inverse: profile, on_delete: cascade}
+  Tag:
+    fields:
+      label: {type: str, max_length: 30, unique: true}
+"""
+
+
+@pytest.fixture
+def chinook(tmp_path: Path) -> Path:
+    """A copy of the Chinook file (the shared one stays read-only)."""
+    if not CHINOOK.is_file():
+        pytest.skip(f"the Chinook sample database is not available at {CHINOOK}")
+    copy = tmp_path / "Chinook.sqlite"
+    shutil.copyfile(CHINOOK, copy)
+    return copy
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite:///{path}"
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql", "mysql"])
+def test_round_trip_finds_nothing_to_do(tmp_path: Path, kind: str) -> None:
+    with project_with_database(tmp_path, "i14_rt", SPEC, kind) as (project, url):
+        env = {"DATABASE_URL": url}
+        forge("db", "migrate", "-m", "initial", cwd=project, env=env)
+        forge("db", "upgrade", cwd=project, env=env)
+        imported = tmp_path / "imported.yaml"
+        result = forge("import", url, "-o", str(imported), cwd=tmp_path)
+        assert "4 entities, 4 relations (1 many_to_many)" in result.stdout
+        spec = load_spec(imported)
+        assert [e.name for e in spec.entities] == ["Author", "Book", "Profile", "Tag"]
+        author, book = spec.entity("Author"), spec.entity("Book")
+        assert author.timestamps and book.soft_delete
+        fields = {f.name: f for f in author.fields}
+        assert fields["name"].type == "str" and fields["name"].max_length == 80
+        assert fields["name"].unique and fields["bio"].nullable
+        assert fields["visits"].type == "bigint"
+        relations = {(e.name, r.name): r for e in spec.entities for r in e.relations}
+        mentor = relations[("Author", "mentor")]
+        assert (mentor.kind, mentor.nullable, mentor.on_delete) == ("many_to_one", True, "set_null")
+        assert relations[("Book", "author")].on_delete == "cascade"
+        assert relations[("Book", "tags")].kind == "many_to_many"
+        assert relations[("Profile", "author")].kind == "one_to_one"
+        if kind != "sqlite":  # SQLite stores an enum as VARCHAR and a decimal as BIGINT
+            assert fields["status"].values == ("new", "known")
+            price = {f.name: f for f in book.fields}["price"]
+            assert (price.type, price.precision, price.scale) == ("decimal", 10, 2)
+
+        copy = tmp_path / "copy"
+        forge(
+            "new",
+            str(copy),
+            "--spec",
+            str(imported),
+            "--database",
+            kind,
+            "--defaults",
+            cwd=tmp_path,
+        )
+        check = forge("db", "check", cwd=copy, env=env, check=False)
+        assert check.returncode == 0, check.stdout + check.stderr
+        assert "matches the spec" in check.stdout
+
+
+def test_chinook_import_lists_what_it_cannot_express(tmp_path: Path, chinook: Path) -> None:
+    result = forge("import", sqlite_url(chinook), cwd=tmp_path)
+    out = result.stdout
+    assert "10 entities, 10 relations (1 many_to_many) from sqlite database 'Chinook.sqlite'" in out
+    for line in (
+        "Album: table name Album; named album",
+        "Album.AlbumId: primary key not named id; forge names it id",
+        "Album.ArtistId: column name ArtistId; forge names the column artist_id",
+        "Album.Title: column name Title; named title",
+        "Employee.ReportsTo: column name ReportsTo; forge names the column reports_to_id",
+        "PlaylistTrack: link table; imported as Playlist.tracks (many_to_many)",
+        "Track.UnitPrice: NUMERIC(10, 2) on SQLite",
+    ):
+        assert f"  {line}" in out, line
+    text = (tmp_path / "forge.yaml").read_text()
+    assert "# not expressed: Album.AlbumId: primary key not named id" in text
+    spec = load_spec(tmp_path / "forge.yaml")
+    assert len(spec.entities) == 10
+    assert spec.entity("Employee").relations[0].target == "Employee"
+
+
+def test_chinook_load_into_postgresql(tmp_path: Path, chinook: Path) -> None:
+    forge("import", sqlite_url(chinook), "-o", "chinook.yaml", cwd=tmp_path)
+    spec_text = (tmp_path / "chinook.yaml").read_text()
+    with project_with_database(tmp_path, "i14_load", spec_text, "postgresql") as (project, url):
+        env = {"DATABASE_URL": url}
+        forge("db", "migrate", "-m", "initial", cwd=project, env=env)
+        forge("db", "upgrade", cwd=project, env=env)
+        loaded = forge("db", "load", sqlite_url(chinook), cwd=project, env=env)
+        assert loaded.stdout.startswith("loaded 15,607 rows of 11 tables from sqlite database")
+        assert "row counts and checksums verified for all 11 tables" in loaded.stdout
+        assert "10 key sequences advanced" in loaded.stdout
+        with closing(sqlite3.connect(f"file:{chinook}?mode=ro", uri=True)) as source:
+            for table, target in (("Track", "track"), ("PlaylistTrack", "playlist_track")):
+                (count,) = source.execute(f'SELECT count(*) FROM "{table}"').fetchone()
+                assert sql(url, f"SELECT count(*) FROM {target}") == [(count,)]
+            total = source.execute('SELECT sum("Total") FROM "Invoice"').fetchone()[0]
+        assert float(sql(url, "SELECT sum(total) FROM invoice")[0][0]) == pytest.approx(total)
+
+        again = forge("db", "load", sqlite_url(chinook), cwd=project, env=env, check=False)
+        assert again.returncode == 1
+        assert again.stderr.strip().splitlines() == [
+            f"error: postgresql database '{url.rsplit('/', 1)[1]}' (127.0.0.1:5432) is not "
+            "empty (table album has 347 rows): load only into empty tables, or pass --append "
+            "to add the rows to them"
+        ]
+        assert sql(url, "SELECT count(*) FROM artist") == [(275,)]
+
+        insert = (
+            "import asyncio\n"
+            "from app.core.config import get_settings\n"
+            "from app.core.database import DatabaseConnectionManager\n"
+            "from app.crud.artist import ArtistCRUD\n"
+            "from app.schemas.artist import ArtistCreate\n"
+            "async def main():\n"
+            "    manager = DatabaseConnectionManager(get_settings())\n"
+            "    manager.initialize()\n"
+            "    async with manager.sessionmaker() as session:\n"
+            "        artist = await ArtistCRUD(session).create(ArtistCreate(name='New'))\n"
+            "        print(artist.id, await ArtistCRUD(session).count())\n"
+            "    await manager.close()\n"
+            "asyncio.run(main())\n"
+        )
+        created = run(
+            [sys.executable, "-c", insert], project, project_env(project, DATABASE_URL=url)
+        )
+        assert created.stdout.split() == ["276", "276"]
+
+
+def test_import_into_a_project_adds_the_new_tables(tmp_path: Path, chinook: Path) -> None:
+    url = sqlite_url(chinook)
+    forge("import", url, "--tables", "Artist,Album", "-o", "two.yaml", cwd=tmp_path)
+    forge("new", "shop", "--spec", "two.yaml", "--defaults", cwd=tmp_path)
+    project = tmp_path / "shop"
+    before = (project / "forge.yaml").read_text()
+    refused = forge(
+        "import", url, "--project", str(project), "--tables", "Album", cwd=tmp_path, check=False
+    )
+    assert refused.returncode == 1
+    assert refused.stderr.strip().splitlines() == [
+        "error: table Album is already described by entity Album in forge.yaml; nothing was "
+        "written (leave it out of --tables)"
+    ]
+    assert (project / "forge.yaml").read_text() == before
+
+    added = forge("import", url, "--project", str(project), cwd=tmp_path)
+    assert "added to" in added.stdout and "8 entities" in added.stdout
+    assert "  Album: already in forge.yaml; kept as entity Album" in added.stdout
+    text = (project / "forge.yaml").read_text()
+    assert text.startswith(before.rstrip("\n"))  # the existing text (and comments) kept
+    spec = load_spec(project / "forge.yaml")
+    assert len(spec.entities) == 10
+    track = {r.name: r for r in spec.entity("Track").relations}
+    assert track["album"].target == "Album" and track["album"].inverse == "tracks"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["postgresql://postgres@127.0.0.1:1/forge_i14_none"],
+            "error: cannot reach the postgresql server at 127.0.0.1:1 (is it running?)",
+        ),
+        (["sqlite:///missing.db"], "error: no SQLite database file 'missing.db'"),
+        (["CHINOOK", "--tables", "Nope"], "error: no table 'Nope' in the database (tables: "),
+        (["not a url"], "error: 'not a url' is not a database URL"),
+        (
+            ["RESERVED"],
+            "error: the imported spec would not load (forge.yaml: entities.Field: entity name "
+            "'Field' is reserved",
+        ),
+    ],
+)
+def test_bad_input_is_one_line_and_writes_nothing(
+    tmp_path: Path, chinook: Path, args: list[str], message: str
+) -> None:
+    reserved = tmp_path / "reserved.db"  # a table whose entity name forge refuses
+    with closing(sqlite3.connect(reserved)) as connection:
+        connection.execute("CREATE TABLE field (id INTEGER PRIMARY KEY, name VARCHAR(10))")
+    named = {"CHINOOK": sqlite_url(chinook), "RESERVED": sqlite_url(reserved)}
+    args = [named.get(a, a) for a in args]
+    before = sorted(p.name for p in tmp_path.iterdir())
+    result = forge("import", *args, cwd=tmp_path, check=False)
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(message), result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+SAKILA_LIKE = """
+CREATE TABLE store (
+    store_id INTEGER PRIMARY KEY,
+    manager_staff_id INTEGER REFERENCES staff (staff_id),
+    last_update TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP
+);
+CREATE TABLE staff (
+    staff_id INTEGER PRIMARY KEY,
+    store_id INTEGER REFERENCES store (store_id) ON DELETE CASCADE,
+    username VARCHAR(16) NOT NULL,
+    active SMALLINT NOT NULL DEFAULT 1,
+    UNIQUE (store_id, username)
+);
+CREATE TABLE film (
+    film_id INTEGER PRIMARY KEY,
+    title VARCHAR(128) NOT NULL,
+    rating CHAR(5) DEFAULT 'G',
+    length INTEGER CHECK (length > 0)
+);
+CREATE INDEX idx_title_rating ON film (title, rating);
+CREATE TABLE language (code VARCHAR(2) PRIMARY KEY, name VARCHAR(20) NOT NULL);
+CREATE TABLE film_actor (
+    actor_id INTEGER NOT NULL REFERENCES staff (staff_id),
+    film_id INTEGER NOT NULL REFERENCES film (film_id),
+    last_update TIMESTAMP,
+    PRIMARY KEY (actor_id, film_id)
+);
+CREATE TABLE film_language (
+    film_id INTEGER NOT NULL REFERENCES film (film_id) ON DELETE CASCADE,
+    language_code VARCHAR(2) NOT NULL REFERENCES language (code)
+);
+"""
+
+
+def test_import_names_each_item_it_cannot_express(tmp_path: Path) -> None:
+    """A Sakila-like schema: a foreign-key cycle, composite keys, unique and index, CHECK,
+    SMALLINT, a natural (text) key and a link table with an extra column."""
+    source = tmp_path / "sakila.db"
+    with closing(sqlite3.connect(source)) as connection:
+        connection.executescript(SAKILA_LIKE)
+    result = forge("import", sqlite_url(source), cwd=tmp_path)
+    out = result.stdout
+    for line in (
+        "store.store_id: primary key not named id; forge names it id",
+        "staff: unique (store_id, username); not kept (no composite unique yet)",
+        "staff.active: SMALLINT; imported as int (INTEGER)",
+        "staff.active: server default 1; kept as `default: 1`",
+        "film: index idx_title_rating (title, rating); not kept (no composite index yet)",
+        "film: CHECK (length > 0); not kept (no checks yet)",
+        "film.rating: CHAR(5); imported as str: VARCHAR(5)",
+        "language: primary key (code); forge adds an integer id primary key and keeps these "
+        "columns as fields",
+        "film_language.language_code: foreign key to language, which is not imported or has "
+        "no integer key; kept as a plain field",
+        "film_actor: primary key (actor_id, film_id); forge adds an integer id primary key",
+        "Staff <-> Store: foreign keys form a cycle",
+    ):
+        assert f"  {line}" in out, line
+    spec = load_spec(tmp_path / "forge.yaml")
+    assert {e.name for e in spec.entities} == {
+        "Store",
+        "Staff",
+        "Film",
+        "Language",
+        "FilmActor",
+        "FilmLanguage",
+    }
+    film_actor = {r.name: r for r in spec.entity("FilmActor").relations}
+    assert film_actor["actor"].target == "Staff" and film_actor["film"].target == "Film"
+    staff = {f.name: f for f in spec.entity("Staff").fields}
+    assert staff["active"].default == 1
+    store = spec.entity("Staff").relations[0]  # ON DELETE of an inline REFERENCES, too
+    assert (store.name, store.on_delete, store.nullable) == ("store", "cascade", True)
+    code = {f.name: f for f in spec.entity("Language").fields}["code"]
+    assert code.unique and not code.nullable  # the natural key, kept as a unique field
+
+
+def test_load_appends_only_when_asked(tmp_path: Path) -> None:
+    spec_text = (
+        "project: {name: tags}\nentities:\n  Tag:\n    fields:\n"
+        "      label: {type: str, max_length: 30}\n"
+    )
+    source = tmp_path / "source.db"
+    with closing(sqlite3.connect(source)) as connection:
+        connection.executescript(
+            "CREATE TABLE tag (id INTEGER PRIMARY KEY, label VARCHAR(30) NOT NULL);"
+            "INSERT INTO tag VALUES (10, 'ten'), (11, 'eleven');"
+        )
+    with project_with_database(tmp_path, "i14_append", spec_text, "sqlite") as (project, url):
+        env = {"DATABASE_URL": url}
+        forge("db", "migrate", "-m", "initial", cwd=project, env=env)
+        forge("db", "upgrade", cwd=project, env=env)
+        sql(url, "INSERT INTO tag (id, label) VALUES (1, 'one')")
+        refused = forge("db", "load", sqlite_url(source), cwd=project, env=env, check=False)
+        assert refused.returncode == 1
+        assert len(refused.stderr.strip().splitlines()) == 1
+        assert "(table tag has 1 rows)" in refused.stderr and "--append" in refused.stderr
+        assert sql(url, "SELECT count(*) FROM tag") == [(1,)]
+        appended = forge("db", "load", sqlite_url(source), "--append", cwd=project, env=env)
+        assert appended.stdout.startswith("appended 2 rows of 1 tables from sqlite database")
+        assert sql(url, "SELECT id, label FROM tag ORDER BY id") == [
+            (1, "one"),
+            (10, "ten"),
+            (11, "eleven"),
+        ]

@@ -1,0 +1,89 @@
+"""The generated routes send the fewest statements that still commit before answering.
+
+The blog example (generated once per session, tests/conftest.py) is driven by
+tests/drivers/round_trips.py on an empty database, which counts the statements each
+request sends (a SQLAlchemy `before_cursor_execute` listener; COMMIT from the `commit`
+event; BEGIN left out) and checks that each answer is what a new request reads back:
+- create: one INSERT ... RETURNING (the row as stored: defaults, rounding), then COMMIT;
+- read one: one SELECT; list: one SELECT (the total is a scalar subquery column, run
+  once), a second (COUNT) only for a page past the end;
+- update: one UPDATE ... RETURNING, then COMMIT; MariaDB/MySQL have no UPDATE ...
+  RETURNING: the UPDATE, a SELECT of the row, then COMMIT; a missing row is a 404 from
+  the same UPDATE;
+- delete: one DELETE (the database applies on_delete), then COMMIT; a soft delete reads
+  the row first;
+- a refused create costs the INSERT and then the checks that name the field (409);
+- loading two relations of eight rows: three SELECTs (selectinload), never one per row;
+- sixteen writes at once (updates, and soft deletes that read first) all answer; on
+  SQLite a write request begins with BEGIN IMMEDIATE (it waits for the write lock instead
+  of failing with "database is locked"), a read with BEGIN.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import ROOT, forge, project_env, run
+from tests.servers import server
+
+DRIVER = ROOT / "tests" / "drivers" / "round_trips.py"
+
+COMMON = {
+    "create": ["INSERT RETURNING", "COMMIT"],
+    "get": ["SELECT"],
+    "list": ["SELECT"],
+    "list past the end": ["SELECT", "SELECT"],
+    "create conflict": ["INSERT RETURNING", "SELECT"],
+    "soft delete": ["SELECT", "UPDATE", "COMMIT"],
+    "delete": ["DELETE", "COMMIT"],
+    "delete missing": ["DELETE", "COMMIT"],
+    "find_all loading 2 relations of 8 rows": ["SELECT", "SELECT", "SELECT"],
+}
+UPDATE = {
+    "returning": {
+        "update": ["UPDATE RETURNING", "COMMIT"],
+        "update missing": ["UPDATE RETURNING", "COMMIT"],
+    },
+    "mysql": {"update": ["UPDATE", "SELECT", "COMMIT"], "update missing": ["UPDATE", "COMMIT"]},
+}
+CHECKS = [
+    "create answers the stored row",
+    "update answers the stored row",
+    "update sets updated_at",
+    "conflict names the field",
+    "concurrent writes all answered",
+]
+SQLITE_CHECKS = ["SQLite: writes begin immediate, reads deferred"]
+
+
+@pytest.fixture(params=["sqlite", "postgresql", "mysql"])
+def database(request: pytest.FixtureRequest, tmp_path: Path, blog_project: Path) -> Iterator[str]:
+    """A new, empty database; dropped afterwards."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'trips.db'}"
+        return
+    srv = server(request.param)
+    url = srv.database_url(srv.fresh_name("trips"))
+    forge("db", "create", cwd=blog_project, env={"DATABASE_URL": url})
+    try:
+        yield url
+    finally:
+        forge("db", "drop", "--yes", cwd=blog_project, env={"DATABASE_URL": url}, check=False)
+
+
+def test_statements_per_request(blog_project: Path, database: str) -> None:
+    result = run(
+        [sys.executable, str(DRIVER)],
+        cwd=blog_project,
+        env=project_env(blog_project, DATABASE_URL=database),
+        timeout=120,
+    )
+    summary = json.loads(result.stdout.strip().splitlines()[-1])
+    kind = "mysql" if database.startswith("mysql") else "returning"
+    assert summary["statements"] == {**COMMON, **UPDATE[kind]}
+    assert summary["checks"] == CHECKS + (SQLITE_CHECKS if "sqlite" in database else [])
