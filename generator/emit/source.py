@@ -176,7 +176,9 @@ class Line:
 
     def text(self, indent: int = 4) -> str:
         """The attribute in black's layout (see generator.layout): when too long for one
-        line, the call exploded one argument per line with a trailing comma."""
+        line, the call exploded one argument per line with a trailing comma; when even
+        `name: annotation = function(` is too long, the call in parentheses on a line of
+        its own (black's invisible parentheses made visible)."""
         head = f"{self.name}: {self.annotation}"
         if self.value is None:
             return head
@@ -184,8 +186,13 @@ class Line:
         if indent + len(one_line) <= LINE_LENGTH or not self.arguments:
             return one_line
         function = self.value[: self.value.index("(")]
+        lead = f"{head} = "
+        if indent + len(lead) + len(function) + 1 > LINE_LENGTH:
+            # a call that fits on the line below stays whole; else the file goes to black
+            wrapped = Bracket("", (Bracket(function, tuple(self.arguments)),))
+            return layout_text(lead, wrapped, indent=indent)
         call = Bracket(function, tuple(self.arguments), magic=True)
-        return layout_text(f"{head} = ", call, indent=indent)
+        return layout_text(lead, call, indent=indent)
 
 
 def call(function: str, args: Iterable[Item]) -> str:
