@@ -661,6 +661,33 @@ def db_migrate(
     _in_project(project, work)
 
 
+@db_app.command("baseline")
+def db_baseline(
+    message: Annotated[
+        str, typer.Option("--message", "-m", help="The revision's message.")
+    ] = "baseline",
+    project: ProjectOption = None,
+) -> None:
+    """Adopt a live database the spec describes: write the first revision (against an
+    empty scratch database) and stamp the database at it without running it.
+
+    Refused when the project has revisions, the database has an alembic_version row, or
+    `forge db check` finds a difference (listed); nothing is written then.
+    """
+    from generator import baseline
+
+    def work(root: Path, target: Any) -> None:
+        try:
+            done = baseline.baseline(target, root, message)
+        except baseline.Differs as error:
+            for line in error.differences:
+                typer.echo(line)
+            raise
+        typer.echo(done.summary(target))
+
+    _in_project(project, work)
+
+
 def _move(project: Path | None, direction: str, revision: str, backup: bool = False) -> None:
     """Run Alembic's upgrade or downgrade to `revision` inside the project."""
     from alembic import command
