@@ -34,7 +34,7 @@ from generator.db import DatabaseError, Target, _engine, run
 from generator.errors import ForgeError, SpecError
 
 IGNORED_TABLES = frozenset({"alembic_version"})
-_INTEGER_KINDS = ("int", "bigint")
+_INTEGER_KINDS = ("int", "smallint", "bigint")
 _NOW_WORDS = ("current_timestamp", "now()", "current_timestamp()", "localtimestamp")
 _ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
 _ASYNC_DRIVERS |= {"mysql": "mysql+aiomysql", "mariadb": "mysql+aiomysql"}
@@ -271,21 +271,12 @@ def field_type(
         if precision is None:
             note(f"{shown} without a precision", "imported as decimal(38, 10)")
             precision, scale = 38, 10
-        if schema.kind == "sqlite":
-            note(
-                f"{shown} on SQLite",
-                "forge stores decimals on SQLite as scaled integers (BIGINT), so the "
-                "generated models cannot read these values in place: copy them into a new "
-                "database with `forge db load`",
-            )
-        return {"type": "decimal", "precision": precision, "scale": scale or 0}
-    if isinstance(kind, types.BigInteger):
-        return {"type": "bigint"}
-    if isinstance(kind, (types.SmallInteger, mysql.TINYINT, mysql.MEDIUMINT, mysql.YEAR)):
-        note(shown, "imported as int (INTEGER); the spec has no smaller integer type yet")
-        return {"type": "int"}
-    if isinstance(kind, types.Integer):
-        return {"type": "int"}
+        found: dict[str, Any] = {"type": "decimal", "precision": precision, "scale": scale or 0}
+        if schema.kind == "sqlite":  # forge's own SQLite decimal is a scaled BIGINT
+            found["storage"] = "numeric"
+        return found
+    if isinstance(kind, (types.Integer, mysql.YEAR)):
+        return _integer(kind, shown, note)
     if isinstance(kind, types.DateTime):
         if schema.kind == "postgresql" and not kind.timezone:
             note(f"{shown} (without time zone)", "forge's datetime is TIMESTAMP WITH TIME ZONE")
@@ -332,6 +323,47 @@ def field_type(
     return None
 
 
+# the spec's integers by size: the smallest holding a column's values is chosen
+_INTEGER_BITS = (
+    ("smallint", 16),
+    ("int", 32),
+    ("bigint", 64),
+)
+
+
+def _integer(kind: Any, shown: str, note: Any) -> dict[str, Any]:
+    """smallint, int or bigint: the smallest that holds every value of the column (MySQL's
+    TINYINT, MEDIUMINT, YEAR and UNSIGNED integers are widened, with a note)."""
+    from sqlalchemy import types
+    from sqlalchemy.dialects import mysql
+
+    if isinstance(kind, mysql.YEAR):
+        bits = 12  # 1901..2155
+    elif isinstance(kind, mysql.TINYINT):
+        bits = 8
+    elif isinstance(kind, types.SmallInteger):
+        bits = 16
+    elif isinstance(kind, mysql.MEDIUMINT):
+        bits = 24
+    elif isinstance(kind, types.BigInteger):
+        bits = 64
+    else:
+        bits = 32
+    unsigned = bool(getattr(kind, "unsigned", False))
+    needed = bits + 1 if unsigned else bits
+    for name, size in _INTEGER_BITS:
+        if needed <= size:
+            exact = {"smallint": 16, "int": 32, "bigint": 64}[name] == bits and not unsigned
+            if not exact:
+                word = name.upper() if name != "int" else "INTEGER"
+                note(
+                    shown, f"imported as {name} ({word}), the smallest spec type holding its values"
+                )
+            return {"type": name}
+    note(shown, "imported as bigint (BIGINT): values above 2**63 - 1 do not fit")
+    return {"type": "bigint"}
+
+
 def _shown(kind: Any, dialect: str) -> str:
     from sqlalchemy.dialects import mysql, postgresql, sqlite
 
@@ -366,7 +398,12 @@ def _default(
         return False, None
     text = str(raw).strip()
     if re.search(r"on update", text, re.IGNORECASE):
-        notes.append(Note(place, f"ON UPDATE ({text})", "not kept: the spec has no onupdate yet"))
+        clause = re.split(r"(?i)\s+on update", text)[1].strip()
+        instead = "kept as `onupdate: now` (set by the application; the generated table has "
+        instead += "no ON UPDATE clause)"
+        if spec_type["type"] not in ("date", "datetime", "time"):
+            instead = "not kept"
+        notes.append(Note(place, f"ON UPDATE {clause}", instead))
         text = re.split(r"(?i)\s+on update", text)[0].strip()
     if text.upper() == "NULL":
         return False, None
@@ -445,27 +482,59 @@ class Imported:
         return [n for n in self.notes if n.place == table or n.place.startswith(f"{table}.")]
 
 
+_KEY_TYPES = ("int", "smallint", "bigint", "uuid", "str")
+_SQL_IDENTIFIER = re.compile(r"\A[A-Za-z_][A-Za-z0-9_]*\Z")
+_UNINDEXABLE = ("json", "bytes", "text")
+
+
+def keeps(name: str) -> bool:
+    """Whether the spec can name this table or column as it is (`table:`, `column:`)."""
+    return bool(_SQL_IDENTIFIER.match(name)) and len(name) <= 63
+
+
+def _key_type(schema: Schema, table: Table) -> dict[str, Any] | None:
+    """The spec type of a single-column primary key forge keeps (`primary_key:`), else
+    None (composite, another type, or a name the spec cannot keep)."""
+    if len(table.primary_key) != 1 or not keeps(table.primary_key[0]):
+        return None
+    spec = field_type(schema, table, table.column(table.primary_key[0]), [])
+    if spec is None or spec["type"] not in _KEY_TYPES:
+        return None
+    return spec
+
+
+def _link_extras(schema: Schema, table: Table) -> list[dict[str, Any]] | None:
+    """The columns of a link table besides its two keys, when each can be a link field
+    (a type forge has, nullable or with a server default); None when one cannot."""
+    keys = {fk["constrained_columns"][0] for fk in table.foreign_keys}
+    extras = [c for c in table.columns if c["name"] not in keys]
+    for column in extras:
+        if not keeps(column["name"]) or field_type(schema, table, column, []) is None:
+            return None
+        if not column["nullable"] and column.get("default") is None:
+            return None
+    return extras
+
+
 def _is_link(schema: Schema, table: Table, entities: set[str]) -> bool:
-    """Exactly two columns, each a single-column foreign key to an imported entity's
-    primary key, and together the primary key (or unique)."""
-    if len(table.columns) != 2 or len(table.foreign_keys) != 2:
+    """Two single-column foreign keys to imported entities' primary keys that together are
+    the primary key (or unique), and any other column a possible link field."""
+    if len(table.foreign_keys) != 2:
         return False
-    names = {c["name"] for c in table.columns}
     for fk in table.foreign_keys:
         if len(fk["constrained_columns"]) != 1 or fk["referred_table"] not in entities:
             return False
         if fk["referred_columns"] != schema.tables[fk["referred_table"]].primary_key:
             return False
     covered = {fk["constrained_columns"][0] for fk in table.foreign_keys}
-    keyed = set(table.primary_key) == names or any(set(u) == names for u in table.unique_sets())
-    return covered == names and keyed
-
-
-def _integer_key(schema: Schema, table: Table) -> bool:
-    if len(table.primary_key) != 1:
+    if len(covered) != 2 or not all(keeps(c) for c in covered):
         return False
-    spec = field_type(schema, table, table.column(table.primary_key[0]), [])
-    return spec is not None and spec["type"] in _INTEGER_KINDS
+    keyed = set(table.primary_key) == covered or any(set(u) == covered for u in table.unique_sets())
+    if not keyed:
+        return False
+    if set(table.primary_key) not in (covered, set()):
+        return False
+    return _link_extras(schema, table) is not None
 
 
 def import_schema(
@@ -483,30 +552,32 @@ def import_schema(
             raise ForgeError(f"no table {name!r} in the database (tables: {', '.join(known)})")
     chosen = [t for t in known if (not only or t in only) and t not in (exclude or [])]
     notes: list[Note] = []
-    existing_tables: dict[str, str] = {}
+    existing_tables: dict[str, str] = {}  # lowercased table -> entity
     taken_classes: set[str] = set()
     attributes: dict[str, set[str]] = {}
+
+    def existing_entity(table: str) -> str | None:
+        return existing_tables.get(table.lower()) or existing_tables.get(table_name(table))
+
     if existing is not None:
         for entity in existing.entities:
-            existing_tables[entity.table] = entity.name
+            existing_tables[entity.table.lower()] = entity.name
             taken_classes.add(entity.name)
             attributes[entity.name] = _attributes_of(entity)
-        clash = [t for t in (only or []) if table_name(t) in existing_tables]
+        clash = [t for t in (only or []) if existing_entity(t)]
         if clash:
             raise ImportRefused(
                 f"table {clash[0]} is already described by entity "
-                f"{existing_tables[table_name(clash[0])]} in forge.yaml; nothing was written "
+                f"{existing_entity(clash[0])} in forge.yaml; nothing was written "
                 "(leave it out of --tables)"
             )
-        kept = [t for t in chosen if table_name(t) in existing_tables]
+        kept = [t for t in chosen if existing_entity(t)]
         for t in kept:
-            notes.append(
-                Note(t, "already in forge.yaml", f"kept as entity {existing_tables[table_name(t)]}")
-            )
-        chosen = [t for t in chosen if table_name(t) not in existing_tables]
+            notes.append(Note(t, "already in forge.yaml", f"kept as entity {existing_entity(t)}"))
+        chosen = [t for t in chosen if not existing_entity(t)]
 
     existing_classes = set(taken_classes)
-    # entities: every chosen table but the pure link tables
+    # entities: every chosen table but the link tables
     classes: dict[str, str] = {}  # source table -> class
     for t in chosen:
         name = class_name(t)
@@ -521,7 +592,7 @@ def import_schema(
         classes[t] = name
         taken_classes.add(name)
     entity_tables = set(classes)
-    linkable = entity_tables | {t for t in schema.tables if table_name(t) in existing_tables}
+    linkable = entity_tables | {t for t in schema.tables if existing_entity(t)}
     links = [
         t
         for t in chosen
@@ -530,47 +601,56 @@ def import_schema(
     ]
     for t in links:
         taken_classes.discard(classes.pop(t))
-    # targets of relations: imported entities with an integer key, and existing entities
+    # targets of relations: imported entities with a key forge keeps, and existing entities
     targets: dict[str, str] = {
-        t: c for t, c in classes.items() if _integer_key(schema, schema.tables[t])
+        t: c for t, c in classes.items() if _key_type(schema, schema.tables[t]) is not None
     }
     for t in schema.tables:
-        if t not in classes and table_name(t) in existing_tables:
-            targets[t] = existing_tables[table_name(t)]
+        if t not in classes and existing_entity(t):
+            targets[t] = existing_entity(t) or ""
 
     entities: dict[str, dict[str, Any]] = {}
     mapped: dict[str, Mapped] = {}
-    pending_relations: list[tuple[str, str, dict[str, Any], str]] = []
+    pending: list[_Pending] = []
+    named: dict[str, dict[str, str]] = {}  # class -> database column -> attribute
     for t, cls in classes.items():
         table = schema.tables[t]
-        data, columns = _entity(schema, table, cls, targets, notes, pending_relations)
+        data, columns, fields_of = _entity(schema, table, cls, targets, notes, pending)
         entities[cls] = data
         source_columns = [c["name"] for c in table.columns]
         mapped[t] = Mapped(data.get("table", naming.table_name(cls)), columns, source_columns)
-        attributes[cls] = set(data.get("fields", {})) | set(columns.values())
+        named[cls] = fields_of
+        attributes[cls] = set(fields_of.values())
         if data.get("timestamps"):
             attributes[cls] |= {"created_at", "updated_at"}
         if data.get("soft_delete"):
             attributes[cls].add("deleted_at")
     # relations (from foreign keys), with inverses chosen once every entity's names are known
-    for cls, relation, options, source in pending_relations:
-        relations = entities[cls].setdefault("relations", {})
-        taken = attributes[cls]
-        name = relation
+    for item in pending:
+        relations = entities[item.cls].setdefault("relations", {})
+        taken = attributes[item.cls]
+        name = item.relation
         if name in taken:
-            name = f"{relation}_ref"
-            notes.append(Note(source, f"relation name {relation!r} is taken", f"named it {name!r}"))
+            name = f"{item.relation}_ref"
+            notes.append(
+                Note(item.place, f"relation name {item.relation!r} is taken", f"named it {name!r}")
+            )
+        options = item.options
+        if "column" not in options and naming.fk_column(name) != item.column:
+            options["column"] = item.column  # a renamed relation keeps its column
         relations[name] = options
         taken.add(name)
-        target = options["target"]
-        inverse = naming.snake_case(cls)
+        named[item.cls][item.column] = name
+        inverse = naming.snake_case(item.cls)
         if options["kind"] == "many_to_one":
             inverse = naming.plural(inverse)
-        options["inverse"] = _free(inverse, name, attributes.setdefault(target, set()))
+        options["inverse"] = _free(inverse, name, attributes.setdefault(options["target"], set()))
+    for t, cls in classes.items():
+        _constraints(schema, schema.tables[t], entities[cls], named[cls], notes)
     for t in links:
         _link(schema, schema.tables[t], classes | targets, entities, attributes, mapped, notes)
     for t in schema.tables:  # an existing entity's foreign key to a new table
-        owner = existing_tables.get(table_name(t)) if t not in classes else None
+        owner = existing_entity(t) if t not in classes else None
         for fk in schema.tables[t].foreign_keys if owner else ():
             if fk["referred_table"] in classes:
                 notes.append(
@@ -581,17 +661,27 @@ def import_schema(
                         "relation with `forge make entity`)",
                     )
                 )
-    _cycles(entities, notes)
     order = {t: i for i, t in enumerate(known)}
     notes.sort(key=lambda n: (order.get(n.place.split(".")[0], -1), n.place))
     sources = {cls: t for t, cls in classes.items()}
     return Imported(entities, sources, notes, mapped, links)
 
 
+@dataclass
+class _Pending:
+    """A relation read from a foreign key, named once every entity's fields are known."""
+
+    cls: str
+    relation: str
+    options: dict[str, Any]
+    place: str
+    column: str  # the foreign-key column in the database
+
+
 def _attributes_of(entity: Any) -> set[str]:
     names = {f.name for f in entity.fields} | {r.name for r in entity.relations}
     names |= {naming.fk_column(r.name) for r in entity.relations}
-    return names | {"created_at", "updated_at", "deleted_at"}
+    return names | {"id", "created_at", "updated_at", "deleted_at"}
 
 
 def _free(name: str, relation: str, taken: set[str]) -> str:
@@ -613,39 +703,38 @@ def _entity(
     cls: str,
     targets: dict[str, str],
     notes: list[Note],
-    relations: list[tuple[str, str, dict[str, Any], str]],
-) -> tuple[dict[str, Any], dict[str, str]]:
+    relations: list[_Pending],
+) -> tuple[dict[str, Any], dict[str, str], dict[str, str]]:
+    """The entity's data, the target column of each source column, and the attribute of
+    each field's database column (relations are added to it later)."""
     data: dict[str, Any] = {}
     columns: dict[str, str] = {}
-    spec_table = table_name(table.name)
+    fields_of: dict[str, str] = {}
+    spec_table = table.name if keeps(table.name) else table_name(table.name)
     if spec_table != table.name:
         notes.append(
-            Note(
-                table.name,
-                f"table name {table.name}",
-                f"named {spec_table} (no table: option keeps case yet)",
-            )
+            Note(table.name, f"table name {table.name}", f"named {spec_table} (not an SQL name)")
         )
     if spec_table != naming.table_name(cls):
         data["table"] = spec_table
     key = table.primary_key
-    if _integer_key(schema, table):
-        columns[key[0]] = "id"
-        if key[0] != "id":
-            notes.append(
-                Note(
-                    f"{table.name}.{key[0]}",
-                    "primary key not named id",
-                    "forge names it id (no primary-key option yet)",
-                )
-            )
+    key_type = _key_type(schema, table)
+    if key_type is not None:
         column = table.column(key[0])
-        described = field_type(schema, table, column, [])
-        if described is not None and described["type"] == "bigint":
-            notes.append(
-                Note(f"{table.name}.{key[0]}", "BIGINT primary key", "forge's id is INTEGER")
-            )
-        if schema.kind != "sqlite" and not column.get("autoincrement", True):
+        columns[key[0]] = key[0]
+        fields_of[key[0]] = "id"
+        primary: dict[str, Any] = {}
+        if key[0] != "id":
+            primary["column"] = key[0]
+        if key_type["type"] != "int":
+            primary["type"] = key_type["type"]
+        if key_type["type"] == "str":
+            primary["max_length"] = key_type["max_length"]
+        if primary:
+            data["primary_key"] = primary
+        field_type(schema, table, column, notes)  # its notes (a widened type...)
+        serial = key_type["type"] in ("int", "smallint", "bigint")
+        if serial and schema.kind != "sqlite" and not column.get("autoincrement", True):
             notes.append(
                 Note(
                     f"{table.name}.{key[0]}", "primary key without a sequence", "forge's id has one"
@@ -657,7 +746,7 @@ def _entity(
                 table.name,
                 f"primary key ({', '.join(key)})",
                 "forge adds an integer id primary key and keeps these columns as fields "
-                "(no primary-key option yet)",
+                "(a composite key is not expressible yet)",
             )
         )
     else:
@@ -679,7 +768,8 @@ def _entity(
             notes.append(
                 Note(
                     place,
-                    f"foreign key to {referred}, which is not imported or has no integer key",
+                    f"foreign key to {referred}, which is not imported or has a key forge "
+                    "cannot keep",
                     "kept as a plain field",
                 )
             )
@@ -693,20 +783,14 @@ def _entity(
                 )
             )
             continue
+        if constrained[0] in columns:
+            notes.append(Note(place, f"the primary key is a foreign key to {referred}", "not kept"))
+            continue
         relation_columns[constrained[0]] = fk
 
-    # A unique index is forge's `unique: true, index: true` only under forge's index name;
-    # otherwise it is a unique constraint (MySQL reports those as indexes too).
     uniques = {u[0] for u in table.unique_sets() if len(u) == 1}
-    indexed = {
-        i["column_names"][0]
-        for i in table.indexes
-        if len(i["column_names"]) == 1
-        and (not i.get("unique") or i["name"] == f"ix_{table.name}_{i['column_names'][0]}")
-    }
     names = {c["name"] for c in table.columns}
-    timestamps = _has_timestamps(schema, table)
-    if timestamps:
+    if _has_timestamps(schema, table):
         data["timestamps"] = True
         columns |= {"created_at": "created_at", "updated_at": "updated_at"}
     soft = (
@@ -745,91 +829,185 @@ def _entity(
             if update:
                 notes.append(Note(place, f"foreign key ON UPDATE {update}", "not kept"))
             fk_column = naming.fk_column(relation)
-            if fk_column != name:
+            if keeps(name):
+                if fk_column != name:
+                    options["column"] = name
+                fk_column = name
+            else:
                 notes.append(
-                    Note(
-                        place,
-                        f"column name {name}",
-                        f"forge names the column {fk_column} (no column: option yet)",
-                    )
-                )
-            if name not in uniques and name not in indexed:
-                notes.append(
-                    Note(place, "foreign key without an index", f"forge indexes {fk_column}")
+                    Note(place, f"column name {name}", f"named {fk_column} (not an SQL name)")
                 )
             columns[name] = fk_column
-            relations.append((cls, relation, options, place))
+            relations.append(_Pending(cls, relation, options, place, fk_column))
             continue
         spec_type = field_type(schema, table, column, notes)
         if spec_type is None:
             continue
         attribute = attribute_name(name)
-        if attribute in fields or attribute in columns.values():
+        if attribute in fields or attribute in fields_of.values() or attribute == "id":
             attribute = f"{attribute}_{len(fields)}"
-        if attribute != name:
-            notes.append(
-                Note(place, f"column name {name}", f"named {attribute} (no column: option yet)")
-            )
         values = dict(spec_type)
+        target_column = attribute
+        if keeps(name):
+            target_column = name
+            if attribute != name:
+                values["column"] = name
+        else:
+            notes.append(Note(place, f"column name {name}", f"named {attribute} (not an SQL name)"))
         natural_key = key == [name]  # a key forge cannot keep: a unique, required field
         if column["nullable"] and not natural_key:
             values["nullable"] = True
-        if name in uniques or natural_key:
+        if natural_key:
             values["unique"] = True
-        if name in indexed and values["type"] not in ("json", "bytes", "text"):
-            values["index"] = True
-        elif name in indexed or (name in uniques and values["type"] in ("json", "bytes", "text")):
-            values.pop("unique", None)
-            notes.append(Note(place, f"index or unique on a {values['type']} column", "not kept"))
         has, default = _default(column.get("default"), spec_type, place, notes)
         if has:
             values["default"] = default
+        if _on_update(column.get("default")) and values["type"] in ("date", "datetime", "time"):
+            values["onupdate"] = "now"
         comment = column.get("comment")
         if comment:
             values["description"] = str(comment)
         fields[attribute] = values
-        columns[name] = attribute
+        columns[name] = target_column
+        fields_of[target_column] = attribute
     if fields:
         data["fields"] = fields
-    for group in table.unique_sets():
-        if len(group) > 1 and set(group) != set(key):
+    return data, columns, fields_of
+
+
+def _on_update(raw: Any) -> bool:
+    return raw is not None and re.search(r"(?i)on update", str(raw)) is not None
+
+
+def _default_unique_name(kind: str, table: str, column: str) -> str | None:
+    """The name the database gives a column's unnamed UNIQUE (forge's `unique: true`)."""
+    return {"postgresql": f"{table}_{column}_key", "mysql": column}.get(kind)
+
+
+def _constraints(
+    schema: Schema,
+    table: Table,
+    data: dict[str, Any],
+    named: dict[str, str],
+    notes: list[Note],
+) -> None:
+    """`unique: true` / `index: true` on fields, and the entity's `unique:`, `indexes:`
+    and `checks:`, under the database's names (so that none is renamed)."""
+    fields: dict[str, dict[str, Any]] = data.get("fields", {})
+    relations: dict[str, dict[str, Any]] = data.get("relations", {})
+    spec_table = data.get("table", table.name)
+    key = tuple(table.primary_key)
+    unique: dict[str, list[str]] = {}
+    unnamed: list[list[str]] = []
+    indexes: dict[str, list[str]] = {}
+    kept_fk_index: set[str] = set()  # relation columns with an index of their own
+
+    def attributes(group: tuple[str, ...], place: str, what: str) -> list[str] | None:
+        found = [named.get(c) for c in group]
+        if None in found:
+            missing = [c for c, a in zip(group, found, strict=True) if a is None]
+            notes.append(Note(place, what, f"not kept ({', '.join(missing)} is not in the spec)"))
+            return None
+        kinds = [fields[a]["type"] for a in found if a in fields]
+        if any(k in _UNINDEXABLE for k in kinds):
+            notes.append(Note(place, what, "not kept (on a json, bytes or text column)"))
+            return None
+        return [a for a in found if a is not None]
+
+    constraint_names = {u.get("name") for u in table.uniques}
+    for group_info in [*table.uniques, *(i for i in table.indexes if i.get("unique"))]:
+        group = tuple(group_info["column_names"])
+        name = group_info.get("name")
+        is_index = "unique" in group_info and group_info.get("name") not in constraint_names
+        if set(group) == set(key):
+            continue
+        place = f"{table.name}.{group[0]}" if len(group) == 1 else table.name
+        what = f"unique {'index ' if is_index else ''}{name or ''} ({', '.join(group)})"
+        what = what.replace("  ", " ")
+        found = attributes(group, place, what)
+        if found is None:
+            continue
+        if len(group) == 1:
+            attribute = found[0]
+            if attribute in relations:  # a one_to_one (forge's unnamed unique)
+                expected = _default_unique_name(schema.kind, spec_table, group[0])
+                if name != expected:
+                    notes.append(
+                        Note(place, f"unique {name} on a foreign key", f"forge names it {expected}")
+                    )
+                continue
+            if is_index and name == f"ix_{spec_table}_{group[0]}":
+                fields[attribute] |= {"unique": True, "index": True}
+                continue
+            if name == _default_unique_name(schema.kind, spec_table, group[0]):
+                fields[attribute]["unique"] = True
+                continue
+        if is_index and schema.kind != "mysql":
+            notes.append(
+                Note(place, what, "forge writes a unique constraint of that name (not an index)")
+            )
+        if name:
+            unique[name] = found
+        else:
+            unnamed.append(found)
+            forge_name = naming.constraint_name("uq", spec_table, group)
+            if len(group) > 1:
+                notes.append(Note(place, what, f"forge names it {forge_name}"))
+    for index in table.indexes:
+        if index.get("unique"):
+            continue
+        group = tuple(str(c) for c in index["column_names"])
+        name = index["name"]
+        place = f"{table.name}.{group[0]}" if len(group) == 1 else table.name
+        what = f"index {name} ({', '.join(group)})"
+        found = attributes(group, place, what)
+        if found is None:
+            continue
+        if len(group) == 1 and name == f"ix_{spec_table}_{group[0]}":
+            if found[0] in relations:
+                kept_fk_index.add(found[0])
+            else:
+                fields[found[0]]["index"] = True
+            continue
+        if len(group) == 1 and found[0] in relations:
+            kept_fk_index.add(found[0])
+        indexes[name] = found
+    for relation, options in relations.items():
+        if options["kind"] == "many_to_one" and relation not in kept_fk_index:
+            column = options.get("column", naming.fk_column(relation))
             notes.append(
                 Note(
-                    table.name, f"unique ({', '.join(group)})", "not kept (no composite unique yet)"
+                    f"{table.name}.{column}",
+                    "foreign key without an index",
+                    f"forge indexes it (ix_{spec_table}_{column})",
                 )
             )
-    for index in table.indexes:
-        group = tuple(index["column_names"])
-        if len(group) > 1 and not index.get("unique"):
+    checks: dict[str, str] = {}
+    for check in table.checks:
+        text = " ".join(str(check.get("sqltext", "")).split())
+        if "json_valid" in text:
+            continue
+        name = check.get("name")
+        if name and keeps(name) and ";" not in text:
+            checks[name] = text
+        else:
             notes.append(
                 Note(
                     table.name,
-                    f"index {index['name']} ({', '.join(str(c) for c in group)})",
-                    "not kept (no composite index yet)",
+                    f"CHECK {name or ''} ({text})".replace("CHECK  ", "CHECK "),
+                    "not kept (the spec's checks are named)",
                 )
             )
-        elif len(group) == 1 and group[0] in columns and not index.get("unique"):
-            expected = f"ix_{spec_table}_{columns[group[0]]}"
-            if index["name"] != expected:
-                notes.append(
-                    Note(
-                        f"{table.name}.{group[0]}",
-                        f"index name {index['name']}",
-                        f"forge names it {expected}",
-                    )
-                )
-    for check in table.checks:
-        text = str(check.get("sqltext", ""))
-        if "json_valid" in text:
-            continue
-        notes.append(
-            Note(
-                table.name,
-                f"CHECK {check.get('name') or ''} ({text})".replace("CHECK  ", "CHECK "),
-                "not kept (no checks yet)",
+    if unique or unnamed:
+        data["unique"] = unique if not unnamed else [*unnamed, *unique.values()]
+        if unique and unnamed:
+            notes.append(
+                Note(table.name, "named and unnamed unique constraints", "all written unnamed")
             )
-        )
-    return data, columns
+    if indexes:
+        data["indexes"] = indexes
+    if checks:
+        data["checks"] = checks
 
 
 def _datetime_type() -> type[Any]:
@@ -857,17 +1035,18 @@ def _link(
     mapped: dict[str, Mapped],
     notes: list[Note],
 ) -> None:
-    """A pure link table: a many_to_many on the entity of its first column."""
-    by_column = {fk["constrained_columns"][0]: fk for fk in table.foreign_keys}
-    first, second = (by_column[c["name"]] for c in table.columns)
+    """A link table: a many_to_many on the entity of its first key column, its other
+    columns as `link_fields`."""
+    keys = {fk["constrained_columns"][0]: fk for fk in table.foreign_keys}
+    first, second = (keys[c["name"]] for c in table.columns if c["name"] in keys)
     left, right = classes[first["referred_table"]], classes[second["referred_table"]]
     if left not in entities:  # declared on an existing entity: use the other side
         first, second, left, right = second, first, right, left
     left_table = entities[left].get("table", naming.table_name(left))
-    right_table = (  # an existing entity's table is the snake_case of the source table
+    right_table = (  # an existing entity's table is the source table
         entities[right].get("table", naming.table_name(right))
         if right in entities
-        else table_name(second["referred_table"])
+        else second["referred_table"]
     )
     relation = naming.plural(_relation_name(second["constrained_columns"][0]))
     relation = _free(relation, "with", attributes.setdefault(left, set()))
@@ -876,25 +1055,15 @@ def _link(
         options["inverse"] = _free(
             naming.plural(naming.snake_case(left)), relation, attributes.setdefault(right, set())
         )
-    spec_table = table_name(table.name)
+    spec_table = table.name if keeps(table.name) else table_name(table.name)
     if spec_table != naming.link_table(left_table, right_table):
         options["link_table"] = spec_table
     if spec_table != table.name:
         notes.append(Note(table.name, f"table name {table.name}", f"named {spec_table}"))
-    left_column, right_column = naming.link_columns(left_table, right_table, relation)
-    columns = {
-        first["constrained_columns"][0]: left_column,
-        second["constrained_columns"][0]: right_column,
-    }
-    for source, target in columns.items():
-        if source != target:
-            notes.append(
-                Note(
-                    f"{table.name}.{source}",
-                    f"column name {source}",
-                    f"forge names the column {target}",
-                )
-            )
+    pair = (first["constrained_columns"][0], second["constrained_columns"][0])
+    if pair != naming.link_columns(left_table, right_table, relation):
+        options["link_columns"] = list(pair)
+    columns = {pair[0]: pair[0], pair[1]: pair[1]}
     for fk in (first, second):
         rule = (fk.get("options") or {}).get("ondelete")
         if (rule or "").upper() != "CASCADE":
@@ -905,46 +1074,49 @@ def _link(
                     "forge deletes link rows with either side (CASCADE)",
                 )
             )
-    entities[left].setdefault("relations", {})[relation] = options
-    mapped[table.name] = Mapped(spec_table, columns, list(columns))
-    notes.append(Note(table.name, "link table", f"imported as {left}.{relation} (many_to_many)"))
-
-
-def _cycles(entities: dict[str, dict[str, Any]], notes: list[Note]) -> None:
-    """Foreign keys that form a cycle: forge's first migration creates the tables in an
-    order that cannot work on PostgreSQL and MariaDB yet (no use_alter)."""
-    edges: dict[str, set[str]] = {name: set() for name in entities}
-    for name, data in entities.items():
-        for options in (data.get("relations") or {}).values():
-            if options["kind"] in ("many_to_one", "one_to_one") and options["target"] != name:
-                if options["target"] in edges:
-                    edges[name].add(options["target"])
-    seen: set[frozenset[str]] = set()
-
-    def reach(start: str) -> set[str]:
-        found: set[str] = set()
-        stack = [start]
-        while stack:
-            for nxt in edges[stack.pop()]:
-                if nxt not in found:
-                    found.add(nxt)
-                    stack.append(nxt)
-        return found
-
-    closure = {name: reach(name) for name in edges}
-    for name in edges:
-        if name in closure[name]:
-            group = frozenset(n for n in edges if n in closure[name] and name in closure[n])
-            if group not in seen:
-                seen.add(group)
-                notes.append(
-                    Note(
-                        " <-> ".join(sorted(group)),
-                        "foreign keys form a cycle",
-                        "kept as relations, but the generated first migration cannot create "
-                        "these tables on PostgreSQL or MariaDB yet (no use_alter)",
-                    )
+        update = (fk.get("options") or {}).get("onupdate")
+        if update:
+            notes.append(
+                Note(
+                    f"{table.name}.{fk['constrained_columns'][0]}",
+                    f"foreign key ON UPDATE {update}",
+                    "not kept",
                 )
+            )
+    link_fields: dict[str, Any] = {}
+    for column in _link_extras(schema, table) or []:
+        name = column["name"]
+        place = f"{table.name}.{name}"
+        spec_type = field_type(schema, table, column, notes)
+        assert spec_type is not None  # _is_link checked it
+        attribute = attribute_name(name)
+        values = dict(spec_type)
+        if attribute != name:
+            values["column"] = name
+        if column["nullable"]:
+            values["nullable"] = True
+        has, default = _default(column.get("default"), spec_type, place, notes)
+        if has:
+            values["default"] = default
+        elif not column["nullable"]:
+            values["nullable"] = True
+            notes.append(
+                Note(place, f"server default {column.get('default')}", "imported as nullable")
+            )
+        if _on_update(column.get("default")) and values["type"] in ("date", "datetime", "time"):
+            values["onupdate"] = "now"
+        link_fields[attribute] = values
+        columns[name] = name
+    if link_fields:
+        options["link_fields"] = link_fields
+    for index in table.indexes:
+        group = ", ".join(str(c) for c in index["column_names"])
+        notes.append(
+            Note(table.name, f"index {index['name']} ({group})", "not kept (on a link table)")
+        )
+    entities[left].setdefault("relations", {})[relation] = options
+    mapped[table.name] = Mapped(spec_table, columns, [c["name"] for c in table.columns])
+    notes.append(Note(table.name, "link table", f"imported as {left}.{relation} (many_to_many)"))
 
 
 # ------------------------------------------------------------------------- writing
@@ -973,21 +1145,47 @@ def spec_text(
         if document.get("entities") is None:
             document["entities"] = CommentedMap()
     entities = document["entities"]
+
+    def field_entry(values: dict[str, Any]) -> Any:
+        return _entry(canonical(values, FIELD_ORDER))
+
+    def relation_entry(values: dict[str, Any]) -> Any:
+        if "link_fields" not in values:
+            return _flow(canonical(values, RELATION_ORDER))
+        block = CommentedMap(canonical(values, RELATION_ORDER))
+        if "link_columns" in block:
+            block["link_columns"] = _flow({"x": block["link_columns"]})["x"]
+        block["link_fields"] = CommentedMap(
+            (name, field_entry(field_values))
+            for name, field_values in values["link_fields"].items()
+        )
+        return block
+
+    def groups(value: Any) -> Any:
+        if isinstance(value, dict):
+            return _flow(value)
+        return [_flow({"x": item})["x"] for item in value]
+
     for cls, data in imported.entities.items():
         entry = CommentedMap()
-        for key in ("table", "timestamps", "soft_delete"):
+        for key in ("table", "primary_key", "timestamps", "soft_delete"):
             if key in data:
-                entry[key] = data[key]
+                entry[key] = _flow(data[key]) if isinstance(data[key], dict) else data[key]
         if data.get("fields"):
             fields = CommentedMap()
             for name, values in data["fields"].items():
-                fields[name] = _entry(canonical(values, FIELD_ORDER))
+                fields[name] = field_entry(values)
             entry["fields"] = fields
         if data.get("relations"):
             relations = CommentedMap()
             for name, values in data["relations"].items():
-                relations[name] = _flow(canonical(values, RELATION_ORDER))
+                relations[name] = relation_entry(values)
             entry["relations"] = relations
+        for key in ("unique", "indexes"):
+            if data.get(key):
+                entry[key] = groups(data[key])
+        if data.get("checks"):
+            entry["checks"] = CommentedMap(data["checks"])
         entities[cls] = entry
         source = imported.sources[cls]
         lines = [f"from table {source}"] + [
