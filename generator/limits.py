@@ -120,10 +120,11 @@ def check(spec: Spec, fail: Fail) -> None:
             if relation.inverse is not None:
                 _name(limits, relation.inverse, "inverse name", f"{place}.inverse", fail)
         _name(limits, table, "table", f"{where}.table", fail)
-        columns: list[tuple[str, str, bool]] = [("id", where, False)]
+        key_column = entity.spec.primary_key.column
+        columns: list[tuple[str, str, bool]] = [(key_column, where, False)]
         for field in entity.fields:
             place = f"{where}.fields.{field.name}"
-            columns.append((field.name, place, field.index))
+            columns.append((field.column or field.name, place, field.index))
             if field.type == "str":
                 _str_length(limits, field.max_length or 0, field.unique or field.index, place, fail)
             if field.type == "decimal":
@@ -143,7 +144,7 @@ def check(spec: Spec, fail: Fail) -> None:
                     _label(limits, value, f"{place}.values", fail)
         for fk in entity.foreign_keys:
             place = f"{where}.relations.{fk.relation}"
-            columns.append((fk.column, place, not fk.unique))
+            columns.append((fk.database_column, place, not fk.unique))
         if entity.spec.soft_delete:
             columns.append(("deleted_at", f"{where}.soft_delete", True))
         for column, place, indexed in columns:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from generator import naming
-from generator.spec import EntitySpec, FieldSpec, RelationSpec, Spec
+from generator.spec import EntitySpec, FieldSpec, KeySpec, RelationSpec, Spec
 
 EndKind = Literal["fk", "reverse", "m2m"]
 
@@ -23,18 +23,29 @@ class EntityRef:
     class_name: str
     table: str
     module: str
+    key: KeySpec = KeySpec()  # the primary key `id`: its column name and type
+
+    @property
+    def key_reference(self) -> str:
+        """What a foreign key to this entity names: `"album.id"`, `"Album.AlbumId"`."""
+        return f"{self.table}.{self.key.column}"
 
 
 @dataclass(frozen=True)
 class ForeignKey:
     """A foreign-key column stored on the owning entity's table."""
 
-    column: str
+    column: str  # the attribute (`author_id`); the API speaks it
     target: EntityRef
     nullable: bool
     unique: bool
     on_delete: str | None
     relation: str  # the relation (as written in the spec) that created this column
+    column_name: str | None = None  # the database column when it differs (`column:`)
+
+    @property
+    def database_column(self) -> str:
+        return self.column_name or self.column
 
 
 @dataclass(frozen=True)
@@ -113,7 +124,10 @@ class Model:
 
 def build_model(spec: Spec) -> Model:
     """Resolve every relation of a (validated) spec onto both of its sides."""
-    refs = {e.name: EntityRef(e.name, e.table, naming.module_name(e.name)) for e in spec.entities}
+    refs = {
+        e.name: EntityRef(e.name, e.table, naming.module_name(e.name), e.primary_key)
+        for e in spec.entities
+    }
     entities = {e.name: Entity(ref=refs[e.name], spec=e, fields=e.fields) for e in spec.entities}
     links: list[LinkTable] = []
     for entity_spec in spec.entities:
@@ -139,6 +153,7 @@ def _resolve(source: Entity, target: Entity, relation: RelationSpec) -> LinkTabl
                 unique=one_to_one,
                 on_delete=relation.on_delete,
                 relation=relation.name,
+                column_name=relation.column,
             )
         )
         source.relations.append(
@@ -178,6 +193,7 @@ def _resolve(source: Entity, target: Entity, relation: RelationSpec) -> LinkTabl
                 unique=False,
                 on_delete=relation.on_delete,
                 relation=relation.name,
+                column_name=relation.column,
             )
         )
         source.relations.append(

@@ -17,6 +17,8 @@ _CAMEL_BOUNDARY_2 = re.compile(r"([a-z0-9])([A-Z])")
 PASCAL_CASE = re.compile(r"\A[A-Z][A-Za-z0-9]*\Z")
 SNAKE_CASE = re.compile(r"\A[a-z][a-z0-9_]*\Z")
 SQL_NAME = re.compile(r"\A[a-z_][a-z0-9_]*\Z")
+# A table or column name the user writes (`table:`, `column:`): any case is kept as is.
+DATABASE_NAME = re.compile(r"\A[A-Za-z_][A-Za-z0-9_]*\Z")
 PACKAGE_NAME = re.compile(r"\A[a-z][a-z0-9_]*\Z")
 
 # Words that stay as they are; inflect would say "datas", "medias".
@@ -95,8 +97,9 @@ def fk_column(relation_name: str) -> str:
 
 
 def link_table(source_table: str, target_table: str) -> str:
-    """Default link table of a many_to_many: `playlist` + `track` -> `playlist_track`."""
-    return f"{source_table}_{target_table}"
+    """Default link table of a many_to_many: `playlist` + `track` -> `playlist_track`;
+    tables written in another case give a snake_case name (`Playlist` -> `playlist`)."""
+    return f"{snake_case(source_table)}_{snake_case(target_table)}"
 
 
 def link_columns(source_table: str, target_table: str, relation_name: str) -> tuple[str, str]:
@@ -105,8 +108,8 @@ def link_columns(source_table: str, target_table: str, relation_name: str) -> tu
     A self-referential many_to_many (`User.friends`) cannot use `user_id` twice: its
     second column is named after the singular of the relation (`friend_id`).
     """
-    left = f"{source_table}_id"
-    right = f"{target_table}_id"
+    left = f"{snake_case(source_table)}_id"
+    right = f"{snake_case(target_table)}_id"
     if left == right:
         right = f"{singular(relation_name)}_id"
         if right == left:
@@ -132,5 +135,6 @@ def enum_member(value: str) -> str:
 
 
 def route_path(table: str) -> str:
-    """URL path of an entity's routes: the table name pluralised (`category` -> `categories`)."""
-    return plural(table)
+    """URL path of an entity's routes: the table name in snake_case, pluralised
+    (`category` -> `categories`, `InvoiceLine` -> `invoice_lines`)."""
+    return plural(snake_case(table))

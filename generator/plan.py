@@ -15,7 +15,7 @@ from generator.emit.source import Code, Imports, literal
 from generator.emit.table import field_options
 from generator.layout import Item
 from generator.model import LINKS_MODULE, Entity, Model, build_model
-from generator.spec import FieldSpec, Spec
+from generator.spec import FieldSpec, KeySpec, Spec
 
 
 @dataclass(frozen=True)
@@ -146,6 +146,8 @@ def _factory(entity: Entity) -> Factory:
     values = [
         (spec.name, sample(entity, spec).item) for spec in entity.fields if not spec.has_default
     ]
+    if entity.spec.primary_key.type == "str":  # a natural key: the client gives it
+        values.insert(0, ("id", Code(STR_KEY_SAMPLE).item))
     parents = [
         (fk.column, f"make_{fk.target.module}") for fk in entity.foreign_keys if not fk.nullable
     ]
@@ -173,12 +175,46 @@ def _update_probe(entity: Entity) -> str:
     return "{}"
 
 
+# A unique-per-n value of a str primary key in the factories (digits: every length fits
+# until the tests have made 10**max_length rows).
+STR_KEY_SAMPLE = "str(n)"
+# An id no row has, by key type, as Python source (a create referring to it is a 409).
+MISSING_ID = {
+    "int": "2147483647",
+    "smallint": "32767",
+    "bigint": "2147483647",
+    "uuid": '"00000000-0000-0000-0000-000000000000"',
+    "str": '"~"',
+}
+# An id the route refuses with 422 (out of the key's range), by key type; None: a uuid
+# route matches only uuids (anything else is a 404 already tested).
+OUT_OF_RANGE_ID = {
+    "int": "2147483648",
+    "smallint": "32768",
+    "bigint": str(2**53),
+    "uuid": None,
+}
+
+
+def _key_probes(entity: Entity) -> dict[str, str]:
+    """What the generated tests need to know about a key that is not the default int:
+    an id no row has and a path id refused with 422 (both Python source)."""
+    key = entity.spec.primary_key
+    missing = {"uuid": "UUID(int=0)", "str": '"~"'}.get(key.type, "-1")
+    if key.type == "str":
+        bad: str | None = literal("x" * ((key.max_length or 0) + 1))
+    else:
+        found = OUT_OF_RANGE_ID[key.type]
+        bad = literal(found) if found is not None else None
+    return {"missing": missing, "bad_id": bad if bad is not None else "None"}
+
+
 def _conflict(entity: Entity) -> str:
     """How the generated test makes a create conflict: a reference to a missing row
     (a dict literal), the same unique values twice ("{}"), or not at all ("None")."""
     for fk in entity.foreign_keys:
         if not fk.nullable:
-            return f"{{{literal(fk.column)}: 2147483647}}"
+            return f"{{{literal(fk.column)}: {MISSING_ID[fk.target.key.type]}}}"
     if any(spec.unique and not spec.has_default for spec in entity.fields):
         return "{}"
     return "None"
@@ -202,8 +238,17 @@ def _tests_job(model: Model) -> FileJob:
                 "changes": _update_probe(entity),
                 "route": entity.spec.route,
                 "conflict": _conflict(entity),
+                **_key_probes(entity),
             }
         )
+    # Keys other than the default int (`primary_key:`) give every case two more values;
+    # a spec without them keeps its tests as they were.
+    keyed = any(entity.spec.primary_key != KeySpec() for entity in model.entities)
+    if any(entity.spec.primary_key.type == "uuid" for entity in model.entities):
+        imports.add("uuid", "UUID")
+    integer = [
+        index for index, entity in enumerate(model.entities) if entity.spec.primary_key.integer
+    ]
     return FileJob(
         "tests/test_entities.py",
         "test_entities.py.jinja",
@@ -211,6 +256,9 @@ def _tests_job(model: Model) -> FileJob:
             "summary": "Tests of the generated CRUD and repository classes of every entity.",
             "imports": imports,
             "cases": cases,
+            "keyed": keyed,
+            # The case whose routes probe a route added below them: an integer key's.
+            "probe": integer[0] if integer else None,
         },
     )
 

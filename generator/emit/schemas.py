@@ -12,6 +12,7 @@ from generator import fieldtypes
 from generator.emit.source import Imports, Line, attribute, literal
 from generator.emit.table import default_of, field_options
 from generator.model import Entity
+from generator.spec import KeySpec
 
 _TYPES_MODULE = fieldtypes.TYPES_MODULE
 
@@ -32,10 +33,12 @@ def schema_code(entity: Entity) -> SchemaCode:
     imports = Imports()
     imports.add("pydantic", "BaseModel", "ConfigDict")
     imports.add("app.schemas.base", "CreateSchema", "UpdateSchema")
-    imports.add(_TYPES_MODULE, "Id")
+    key = entity.spec.primary_key
     create: list[Line] = []
-    read: list[Line] = [Line("id", "Id")]
+    read: list[Line] = [Line("id", key_annotation(key, imports))]
     update: list[Line] = []
+    if key.type == "str":  # a natural key: the client gives it on create, never changes it
+        create.append(Line("id", read[0].annotation))
     for spec in entity.fields:
         record = fieldtypes.get(spec.type)
         options = field_options(entity, spec)
@@ -74,7 +77,8 @@ def schema_code(entity: Entity) -> SchemaCode:
     if entity.spec.soft_delete:
         read.append(Line("deleted_at", "StoredDateTime | None"))
     for fk in entity.foreign_keys:
-        annotation = "Id | None" if fk.nullable else "Id"
+        kind = key_annotation(fk.target.key, imports)
+        annotation = f"{kind} | None" if fk.nullable else kind
         create.append(Line(fk.column, annotation, "None" if fk.nullable else None))
         read.append(Line(fk.column, annotation))
         if fk.nullable:
@@ -83,3 +87,26 @@ def schema_code(entity: Entity) -> SchemaCode:
             imports.add("app.schemas.base", "Unset")
             update.append(Line(fk.column, annotation, "Unset()"))
     return SchemaCode(imports, create, read, update, [])
+
+
+def key_annotation(key: KeySpec, imports: Imports) -> str:
+    """The API type of a primary key (and of the foreign keys that refer to it), with
+    the bounds of its column: a smallint id past 32767 is a 422, never a database error."""
+    imports.add(_TYPES_MODULE, KEY_API[key.type][0])
+    name, bounds = KEY_API[key.type]
+    if not bounds:
+        return name
+    imports.add("typing", "Annotated")
+    imports.add("pydantic", "Field")
+    return f"Annotated[{name}, Field({bounds.format(length=key.max_length)})]"
+
+
+# The API type of each primary key type: a type of app/schemas/types.py and the bounds
+# added to it (none for int: `Id` is 1..2**31-1 already).
+KEY_API = {
+    "int": ("Id", ""),
+    "smallint": ("Id", "le=32767"),
+    "bigint": ("Int64", "ge=1"),
+    "uuid": ("Uuid", ""),
+    "str": ("Str", "min_length=1, max_length={length}"),
+}

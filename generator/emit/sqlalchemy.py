@@ -55,13 +55,15 @@ def column_line(column: Column, imports: Imports) -> Line:
     """`name: Mapped[annotation] = mapped_column(...)`: the type (or the foreign key) first;
     a default is passed as is, a value or a callable alike."""
     args: list[Item] = []
+    if column.column_name is not None:
+        args.append(literal(column.column_name))
+    if column.column_type is not None:
+        args.append(imports.item(column.column_type))
     if column.foreign_key is not None:
         key = [literal(column.foreign_key)]
         if column.on_delete is not None:
             key.append(f"ondelete={literal(column.on_delete)}")
         args.append(Bracket("sa.ForeignKey", tuple(key)))
-    elif column.column_type is not None:
-        args.append(imports.item(column.column_type))
     if column.default is not None:
         args.append(f"default={imports.code(column.default.code)}")
     args += column.flags()

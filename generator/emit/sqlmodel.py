@@ -41,11 +41,14 @@ class SQLModelEmitter:
 def column_line(column: Column, imports: Imports) -> Line:
     """`name: annotation = Field(...)`, its arguments always in the same order."""
     args: list[Item] = []
+    annotation = imports.code(column.annotation)
     if column.default is not None:
         keyword = "default_factory" if column.default.factory else "default"
         args.append(f"{keyword}={imports.code(column.default.code)}")
-    elif column.nullable:
+    elif column.nullable or column.generated_key:
         args.append("default=None")
+    if column.generated_key:
+        annotation = f"{annotation} | None"  # None until the database has numbered it
     if column.foreign_key is not None:
         args.append(f"foreign_key={literal(column.foreign_key)}")
     args += column.flags()
@@ -56,9 +59,14 @@ def column_line(column: Column, imports: Imports) -> Line:
         args.append(f"description={literal(column.description)}")
     if column.column_type is not None and not column.inferred:
         args.append(prefixed("sa_type=", imports.item(column.column_type)))
+    kwargs: list[str] = []
+    if column.column_name is not None:
+        kwargs.append(f'"name": {literal(column.column_name)}')
     if column.on_update is not None:
-        args.append(f'sa_column_kwargs={{"onupdate": {imports.code(column.on_update)}}}')
-    return attribute(column.name, imports.code(column.annotation), "Field", args)
+        kwargs.append(f'"onupdate": {imports.code(column.on_update)}')
+    if kwargs:
+        args.append(f"sa_column_kwargs={{{', '.join(kwargs)}}}")
+    return attribute(column.name, annotation, "Field", args)
 
 
 def _relationship(entity: Entity, end: RelationEnd, imports: Imports) -> Line:

@@ -11,19 +11,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from generator import fieldtypes, naming
-from generator.emit.source import Code, Import, Imports, Line, literal
+from generator.emit.source import SA, Code, Import, Imports, Line, literal
 from generator.fieldtypes import Default, Options
 from generator.model import Entity, LinkTable, RelationEnd
-from generator.spec import FieldSpec
+from generator.spec import FieldSpec, KeySpec
 
 ON_DELETE = {"cascade": "CASCADE", "set_null": "SET NULL", "restrict": "RESTRICT"}
 
 
 @dataclass(frozen=True)
 class Column:
-    """One column attribute of a table class (not the primary key `id`)."""
+    """One column attribute of a table class."""
 
-    name: str
+    name: str  # the attribute
     annotation: Code  # the Python type, `| None` included
     nullable: bool = False
     column_type: Code | None = None  # the SQLAlchemy type; None: a foreign key's
@@ -37,6 +37,8 @@ class Column:
     index: bool = False
     constraints: tuple[str, ...] = ()  # Pydantic arguments (SQLModel's Field)
     description: str | None = None
+    column_name: str | None = None  # the database column, when it differs from `name`
+    generated_key: bool = False  # a primary key the database numbers (None before insert)
 
     def flags(self) -> list[str]:
         """primary_key / unique / index, spelled the same by both ORMs."""
@@ -78,11 +80,15 @@ def model_code(
     spell_column: Callable[[Column, Imports], Line],
     spell_relationship: Callable[[Entity, RelationEnd, Imports], Line],
 ) -> ModelCode:
-    """The table class of one entity, each column and relationship spelled by an ORM."""
+    """The table class of one entity, each column and relationship spelled by an ORM.
+    `id_line` is the ORM's spelling of the default key (an autoincrement int `id`);
+    any other `primary_key:` is described as a Column like the others."""
     described = table(entity)
     if described.enums:
         imports.add("enum", "StrEnum")
-    columns = [id_line] + [spell_column(column, imports) for column in described.columns]
+    key = entity.spec.primary_key
+    first = id_line if key == KeySpec() else spell_column(key_column(key), imports)
+    columns = [first] + [spell_column(column, imports) for column in described.columns]
     if described.soft_delete:
         imports.need(CLASS_VAR)
         columns.append(SOFT_DELETE)
@@ -137,22 +143,79 @@ def table(entity: Entity) -> Table:
                 index=spec.index,
                 constraints=constraints,
                 description=spec.description,
+                column_name=renamed(spec.name, spec.column),
             )
         )
     for fk in entity.foreign_keys:
+        kind = KEY_TYPES[fk.target.key.type]
         result.columns.append(
             Column(
                 name=fk.column,
-                annotation=Code("int | None" if fk.nullable else "int"),
+                annotation=nullable(kind.annotation, fk.nullable),
                 nullable=fk.nullable,
-                foreign_key=f"{fk.target.table}.id",
+                column_type=kind.column_type(fk.target.key),
+                foreign_key=fk.target.key_reference,
                 on_delete=ON_DELETE[fk.on_delete] if fk.on_delete else None,
                 unique=fk.unique,
                 index=not fk.unique,
+                column_name=renamed(fk.column, fk.column_name),
             )
         )
     result.columns.extend(bookkeeping(entity))
     return result
+
+
+def renamed(attribute: str, column: str | None) -> str | None:
+    """The database name to spell, only when `column:` differs from the attribute."""
+    return column if column is not None and column != attribute else None
+
+
+@dataclass(frozen=True)
+class KeyType:
+    """How a primary key type (`primary_key: {type: ...}`) is spelled: its Python type,
+    its column type (None: the ORM's default Integer) and how a new row gets its value."""
+
+    annotation: Code
+    sa_type: str | None  # "sa.String({length})"; None: plain Integer, left to the ORM
+    autoincrement: bool  # the database generates it
+    generated: Code | None = None  # a default factory (uuid4), when the application does
+
+    def column_type(self, key: KeySpec) -> Code | None:
+        if self.sa_type is None:
+            return None
+        return Code(self.sa_type.format(length=key.max_length), (SA,))
+
+
+# SQLite makes only an INTEGER PRIMARY KEY an autoincrement rowid: a SMALLINT or BIGINT
+# key is spelled INTEGER there (the variant), as it is on the foreign keys that refer to it.
+KEY_TYPES = {
+    "int": KeyType(Code("int"), None, autoincrement=True),
+    "smallint": KeyType(
+        Code("int"), 'sa.SmallInteger().with_variant(sa.Integer(), "sqlite")', True
+    ),
+    "bigint": KeyType(Code("int"), 'sa.BigInteger().with_variant(sa.Integer(), "sqlite")', True),
+    "uuid": KeyType(
+        Code("UUID", (Import("uuid", "UUID"),)),
+        "sa.Uuid()",
+        autoincrement=False,
+        generated=Code("uuid4", (Import("uuid", "uuid4"),)),
+    ),
+    "str": KeyType(Code("str"), "sa.String({length})", autoincrement=False),
+}
+
+
+def key_column(key: KeySpec) -> Column:
+    """The primary key `id` of an entity whose `primary_key:` is not the default."""
+    kind = KEY_TYPES[key.type]
+    return Column(
+        name="id",
+        annotation=kind.annotation,
+        generated_key=kind.autoincrement,
+        column_type=kind.column_type(key),
+        default=Default(kind.generated, factory=True) if kind.generated else None,
+        primary_key=True,
+        column_name=renamed("id", key.column),
+    )
 
 
 def bookkeeping(entity: Entity) -> list[Column]:
@@ -195,8 +258,9 @@ def link_columns(link: LinkTable) -> list[Column]:
     return [
         Column(
             name=column,
-            annotation=Code("int"),
-            foreign_key=f"{ref.table}.id",
+            annotation=KEY_TYPES[ref.key.type].annotation,
+            column_type=KEY_TYPES[ref.key.type].column_type(ref.key),
+            foreign_key=ref.key_reference,
             on_delete="CASCADE",
             primary_key=True,
         )

@@ -15,6 +15,7 @@ from generator.spec.records import (
     RESERVED_CLASSES,
     SOFT_DELETE_COLUMN,
     TIMESTAMP_COLUMNS,
+    EntitySpec,
     Spec,
 )
 
@@ -39,6 +40,7 @@ class _SemanticChecks:
         self.unique_routes()
         self.targets()
         self.attribute_clashes()
+        self.column_clashes()
         self.link_tables()
         self.enum_classes()
         self.generated_classes()
@@ -65,16 +67,25 @@ class _SemanticChecks:
                 )
 
     def unique_tables_and_modules(self) -> None:
-        tables: dict[str, str] = {}
+        tables: dict[str, EntitySpec] = {}
         modules: dict[str, str] = {}
         for entity in self.spec.entities:
             where = f"entities.{entity.name}"
-            if entity.table in tables:
+            # MySQL on Windows/macOS and SQLite compare table names without case.
+            other = tables.get(entity.table.lower())
+            if other is not None and other.table == entity.table:
                 raise self.fail(
                     f"{where}.table",
-                    f"table {entity.table!r} is already used by entity {tables[entity.table]}",
+                    f"table {entity.table!r} is already used by entity {other.name}",
                 )
-            tables[entity.table] = entity.name
+            if other is not None:
+                raise self.fail(
+                    f"{where}.table",
+                    f"table {entity.table!r} differs only in case from {other.table!r} of "
+                    f"entity {other.name} (databases compare table names without case); "
+                    "rename one",
+                )
+            tables[entity.table.lower()] = entity
             module = naming.module_name(entity.name)
             if module in modules:
                 raise self.fail(
@@ -162,8 +173,49 @@ class _SemanticChecks:
                         f"{where}.inverse",
                     )
 
+    def column_clashes(self) -> None:
+        """Every database column of a table is unique, without case (MySQL and SQLite
+        compare column names without case): the key, fields, foreign keys, bookkeeping."""
+        owners: dict[str, dict[str, tuple[str, str]]] = {e.name: {} for e in self.spec.entities}
+
+        def claim(entity: str, column: str, what: str, where: str) -> None:
+            taken = owners[entity]
+            found = taken.get(column.lower())
+            if found is not None:
+                name, other = found
+                same = "" if name == column else f" (differs only in case from {name!r})"
+                raise self.fail(
+                    where, f"column {column!r} of {what} clashes with {other}{same} on {entity}"
+                )
+            taken[column.lower()] = (column, what)
+
+        for entity in self.spec.entities:
+            where = f"entities.{entity.name}"
+            claim(entity.name, entity.primary_key.column, "the primary key", where)
+            for name in TIMESTAMP_COLUMNS if entity.timestamps else ():
+                claim(entity.name, name, "timestamps: true", f"{where}.timestamps")
+            if entity.soft_delete:
+                claim(entity.name, SOFT_DELETE_COLUMN, "soft_delete: true", f"{where}.soft_delete")
+            for field in entity.fields:
+                place = f"{where}.fields.{field.name}"
+                if field.column is not None:
+                    place += ".column"
+                claim(entity.name, field.column or field.name, f"field {field.name!r}", place)
+        for entity in self.spec.entities:
+            for relation in entity.relations:
+                place = f"entities.{entity.name}.relations.{relation.name}"
+                if relation.column is not None:
+                    place += ".column"
+                what = f"relation {entity.name}.{relation.name}"
+                if relation.kind in ("many_to_one", "one_to_one"):
+                    column = relation.column or naming.fk_column(relation.name)
+                    claim(entity.name, column, what, place)
+                elif relation.kind == "one_to_many":
+                    default = naming.fk_column(relation.inverse or naming.snake_case(entity.name))
+                    claim(relation.target, relation.column or default, what, place)
+
     def link_tables(self) -> None:
-        tables = {entity.table: f"entity {entity.name}" for entity in self.spec.entities}
+        tables = {entity.table.lower(): f"entity {entity.name}" for entity in self.spec.entities}
         for entity in self.spec.entities:
             for relation in entity.relations:
                 if relation.kind != "many_to_many":
@@ -171,13 +223,13 @@ class _SemanticChecks:
                 target = self.by_name[relation.target]
                 name = relation.link_table or naming.link_table(entity.table, target.table)
                 where = f"entities.{entity.name}.relations.{relation.name}"
-                if name in tables:
+                if name.lower() in tables:
                     raise self.fail(
                         f"{where}.link_table" if relation.link_table else where,
-                        f"link table {name!r} is already used by {tables[name]}"
+                        f"link table {name!r} is already used by {tables[name.lower()]}"
                         + ("" if relation.link_table else "; set link_table"),
                     )
-                tables[name] = f"{entity.name}.{relation.name}"
+                tables[name.lower()] = f"{entity.name}.{relation.name}"
 
     def enum_classes(self) -> None:
         classes = set(self.by_name)

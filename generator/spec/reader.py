@@ -21,6 +21,7 @@ from generator.spec.records import (
     DEFAULT_SCALE,
     DEFAULT_STR_LENGTH,
     FIELD_TYPES,
+    KEY_TYPES,
     ON_DELETE,
     ORMS,
     RELATION_KINDS,
@@ -28,6 +29,7 @@ from generator.spec.records import (
     RESERVED_CLASSES,
     EntitySpec,
     FieldSpec,
+    KeySpec,
     ProjectSpec,
     RelationSpec,
     Spec,
@@ -47,9 +49,27 @@ FIELD_OPTIONS = (
     "values",
     "description",
     "searchable",
+    "column",
 )
-RELATION_OPTIONS = ("kind", "target", "inverse", "nullable", "on_delete", "link_table")
-ENTITY_OPTIONS = ("table", "route", "timestamps", "soft_delete", "fields", "relations")
+RELATION_OPTIONS = (
+    "kind",
+    "target",
+    "inverse",
+    "nullable",
+    "on_delete",
+    "link_table",
+    "column",
+)
+ENTITY_OPTIONS = (
+    "table",
+    "route",
+    "timestamps",
+    "soft_delete",
+    "primary_key",
+    "fields",
+    "relations",
+)
+PRIMARY_KEY_OPTIONS = ("column", "type", "max_length")
 PROJECT_OPTIONS = ("name", "database", "orm", "docker")
 TOP_LEVEL = ("project", "entities")
 _MAX_SQL_NAME = 63
@@ -148,6 +168,21 @@ class _SpecReader:
             )
         return name
 
+    def database_name(self, data: Mapping[Any, Any], key: str, where: str) -> str | None:
+        """A table or column name as the database will store it: any case is kept."""
+        value = data.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, str) or not naming.DATABASE_NAME.match(value):
+            raise self.fail(
+                _join(where, key),
+                f"{value!r} is not a valid {'table' if key == 'table' else 'column'} name "
+                "(letters, digits and _, not starting with a digit)",
+            )
+        if len(value) > _MAX_SQL_NAME:
+            raise self.fail(_join(where, key), f"longer than {_MAX_SQL_NAME} characters")
+        return value
+
     # ---- top level
 
     def read(self, data: Any, default_name: str | None) -> Spec:
@@ -208,14 +243,7 @@ class _SpecReader:
             )
         data = self.mapping(value, where, "an entity")
         self.check_keys(data, ENTITY_OPTIONS, where)
-        table = data.get("table")
-        if table is None:
-            table = naming.table_name(name)
-        elif not isinstance(table, str) or not naming.SQL_NAME.match(table):
-            raise self.fail(
-                f"{where}.table",
-                f"{table!r} is not a valid table name (lowercase letters, digits and _)",
-            )
+        table = self.database_name(data, "table", where) or naming.table_name(name)
         if len(table) > _MAX_SQL_NAME:
             raise self.fail(f"{where}.table", f"longer than {_MAX_SQL_NAME} characters")
         route = data.get("route")
@@ -246,7 +274,26 @@ class _SpecReader:
             soft_delete=self.boolean(data, "soft_delete", where),
             fields=tuple(fields),
             relations=tuple(relations),
+            primary_key=self.read_primary_key(data.get("primary_key"), f"{where}.primary_key"),
         )
+
+    def read_primary_key(self, value: Any, where: str) -> KeySpec:
+        """`primary_key: {column: AlbumId, type: int}`; the attribute is always `id`."""
+        data = self.mapping(value, where, "primary_key")
+        self.check_keys(data, PRIMARY_KEY_OPTIONS, where)
+        column = self.database_name(data, "column", where) or "id"
+        key_type = self.choice(data, "type", where, KEY_TYPES) or "int"
+        max_length = self.positive_int(data, "max_length", where)
+        if key_type == "str" and max_length is None:
+            raise self.fail(
+                f"{where}.max_length",
+                "missing: a str primary key needs max_length (e.g. max_length: 20)",
+            )
+        if key_type != "str" and "max_length" in data:
+            raise self.fail(
+                f"{where}.max_length", f"only applies to type str (this key is {key_type})"
+            )
+        return KeySpec(column=column, type=key_type, max_length=max_length)
 
     # ---- fields
 
@@ -322,6 +369,7 @@ class _SpecReader:
         )
         return FieldSpec(
             name=name,
+            column=self.database_name(data, "column", where),
             type=ftype,
             nullable=nullable,
             unique=unique,
@@ -397,6 +445,13 @@ class _SpecReader:
         nullable = self.boolean(data, "nullable", where)
         on_delete = self.choice(data, "on_delete", where, ON_DELETE)
         link_table = data.get("link_table")
+        column = self.database_name(data, "column", where)
+        if kind == "many_to_many" and column is not None:
+            raise self.fail(
+                f"{where}.column",
+                "only applies to many_to_one, one_to_one and one_to_many "
+                "(a many_to_many names its link table's columns with link_columns)",
+            )
         if kind == "many_to_many":
             if "nullable" in data:
                 raise self.fail(
@@ -432,6 +487,7 @@ class _SpecReader:
             nullable=nullable,
             on_delete=on_delete,
             link_table=link_table,
+            column=column,
         )
 
 

@@ -13,21 +13,24 @@ import typing
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Annotated, Any
+from uuid import UUID
 
 from annotated_types import MaxLen
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response, status
 from pydantic import AwareDatetime, BaseModel, Field, create_model
+from pydantic.fields import FieldInfo
 from sqlalchemy import or_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement
 
 from app.core.crud import BaseCRUD
 from app.core.database import get_db
-from app.core.entity import EntityInfo
+from app.core.entity import EntityInfo, entity_info
 from app.schemas.base import ErrorBody, ListQueryBase, Page
 from app.schemas.types import (
     INT32_MAX,
     NO_NUL,
+    Id,
     UTCDateTime,
     UTCTime,
     lax,
@@ -35,6 +38,7 @@ from app.schemas.types import (
 
 Session = Annotated[AsyncSession, Depends(get_db)]
 PathId = Annotated[int, Path(ge=1, le=INT32_MAX, description="The row's id")]
+_ID_METADATA = FieldInfo.from_annotation(Id).metadata  # an integer key's own bounds
 MAX_PAGE_SIZE = 100
 MAX_FILTER_LENGTH = 200  # characters of a string filter (URLs have a size limit)
 
@@ -178,6 +182,19 @@ def list_conditions(
     return conditions, order
 
 
+def path_key(read: type[BaseModel]) -> tuple[str, Any]:
+    """The id routes' path and the type of their `id`, from the Read schema's `id`: an
+    integer key matches `/{id:int}` only (so routes added below, `/published`, are
+    reachable), a uuid key `/{id:uuid}`, a string key (`primary_key: {type: str}`) any
+    one segment `/{id}` (add your own routes above the generated ones)."""
+    info = read.model_fields.get("id")
+    if info is None or info.annotation is int and info.metadata == _ID_METADATA:
+        return "/{id:int}", PathId
+    kind = lax(Annotated[(info.annotation, *info.metadata)])
+    convertor = {int: ":int", UUID: ":uuid"}.get(info.annotation, "")  # type: ignore[call-overload]
+    return f"/{{id{convertor}}}", Annotated[kind, Path(description="The row's id")]
+
+
 def crud_router(
     *,
     prefix: str,
@@ -195,10 +212,11 @@ def crud_router(
     routes added to the returned router below them (`/published`) are reachable.
     """
     router = APIRouter(prefix=prefix, tags=[name])
-    columns = list(crud.model.__table__.columns.keys())
+    path, PathKey = path_key(read)
+    columns = list(entity_info(crud.model).columns)  # attributes, not column names
     ListQuery = list_query_model(name, create, read, columns, searchable)
 
-    def found(row: Any, id: int) -> Any:
+    def found(row: Any, id: Any) -> Any:
         if row is None or row is False:
             raise NotFound(status.HTTP_404_NOT_FOUND, f"{name} {id} not found")
         return row
@@ -220,12 +238,12 @@ def crud_router(
         return {"items": items, "total": total, "page": page, "size": size}
 
     @router.get(
-        "/{id:int}",
+        path,
         response_model=read,
         summary=f"Read one {name}",
         responses=_errors(404, 422),
     )
-    async def read_row(id: PathId, session: Session) -> Any:
+    async def read_row(id: PathKey, session: Session) -> Any:
         return found(await crud(session).get_by_id(id), id)
 
     @router.post(
@@ -239,21 +257,21 @@ def crud_router(
         return await crud(session).create(data)
 
     @router.patch(
-        "/{id:int}",
+        path,
         response_model=read,
         summary=f"Change some fields of a {name}",
         responses=_errors(404, 409, 422),
     )
-    async def update_row(id: PathId, data: update, session: Session) -> Any:  # type: ignore[valid-type]
+    async def update_row(id: PathKey, data: update, session: Session) -> Any:  # type: ignore[valid-type]
         return found(await crud(session).update(id, data), id)
 
     @router.delete(
-        "/{id:int}",
+        path,
         status_code=status.HTTP_204_NO_CONTENT,
         summary=f"Delete a {name}",
         responses=_errors(404, 409, 422),
     )
-    async def delete_row(id: PathId, session: Session) -> Response:
+    async def delete_row(id: PathKey, session: Session) -> Response:
         found(await crud(session).delete(id), id)
         return Response(status_code=status.HTTP_204_NO_CONTENT)
 

@@ -61,6 +61,11 @@ class EntityInfo:
         self.columns: dict[str, Any] = {
             key: getattr(model, key) for key in mapper.column_attrs.keys()
         }
+        # The attribute of each table column (`Title` -> title when `column:` names it).
+        self.attributes: dict[Any, str] = {
+            column: mapper.get_property_by_column(column).key
+            for column in self.table.columns
+        }
         # Each relationship's class attribute (Album.tracks) and the related class.
         self.relations: dict[str, tuple[Any, type[Any]]] = {
             key: (getattr(model, key), prop.mapper.class_)

@@ -316,7 +316,8 @@ class BaseRepository(Generic[ModelT]):
         database sees the rest itself."""
         table = self.info.table
         for column in table.columns:
-            value = values.get(column.key)
+            key = self.info.attributes[column]  # values are keyed by attribute
+            value = values.get(key)
             if value is None:
                 continue
             for fk in column.foreign_keys:
@@ -324,15 +325,15 @@ class BaseRepository(Generic[ModelT]):
                 if before and not live(target):
                     continue
                 if not await self._exists(target, fk.column == value, *live(target)):
-                    raise Conflict(column.key, f"no {target.name} with id {value}")
-            unique = column.unique or any(
+                    raise Conflict(key, f"no {target.name} with id {value}")
+            unique = column.unique or column.primary_key or any(
                 index.unique and list(index.columns) == [column]
                 for index in table.indexes
             )
             if unique and not before:
-                others = [table.c.id != id] if id is not None else []
+                others = [~self.info.where_id(id)] if id is not None else []
                 if await self._exists(table, column == value, *others):
-                    raise Conflict(column.key, f"{column.key} is already taken")
+                    raise Conflict(key, f"{key} is already taken")
 
     async def _apply_references(
         self, table: Table, ids: list[Any], *, soft: bool
@@ -357,13 +358,14 @@ class BaseRepository(Generic[ModelT]):
                 elif rule == "SET NULL":
                     await run(sa.update(other).where(refers).values({column.key: None}))
                 elif rule == "CASCADE":
-                    query = select(other.c.id).where(refers, *live(other))
+                    (other_key,) = other.primary_key.columns
+                    query = select(other_key).where(refers, *live(other))
                     children = list(await self.session.scalars(query))
                     if not children:
                         continue
                     child_soft = bool(live(other))
                     await self._apply_references(other, children, soft=child_soft)
-                    rows = other.c.id.in_(children)
+                    rows = other_key.in_(children)
                     if child_soft:
                         stamp = {SOFT_DELETE_COLUMN: utcnow()}
                         await run(sa.update(other).where(rows).values(stamp))
