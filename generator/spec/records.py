@@ -75,6 +75,8 @@ class FieldSpec(BaseModel):
     values: tuple[str, ...] = ()
     description: str | None = None
     searchable: bool = False  # `?search=` of the list route looks in it (str, text)
+    onupdate: str | None = None  # "now": set to the current time on every update
+    storage: str | None = None  # "numeric": a decimal stored as NUMERIC on SQLite too
 
 
 class RelationSpec(BaseModel):
@@ -89,6 +91,25 @@ class RelationSpec(BaseModel):
     link_table: str | None = None
 
 
+class ConstraintSpec(BaseModel):
+    """A composite unique constraint or an index: its attributes (fields, or to-one
+    relations meaning their foreign-key column); `name` None: forge names it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str | None
+    attributes: tuple[str, ...]
+
+
+class CheckSpec(BaseModel):
+    """A CHECK constraint: a SQL boolean expression over database column names."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    expression: str
+
+
 class EntitySpec(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -99,6 +120,9 @@ class EntitySpec(BaseModel):
     soft_delete: bool = False  # deleted_at; delete() sets it, queries leave such rows out
     fields: tuple[FieldSpec, ...] = ()
     relations: tuple[RelationSpec, ...] = ()
+    unique: tuple[ConstraintSpec, ...] = ()  # composite unique constraints
+    indexes: tuple[ConstraintSpec, ...] = ()
+    checks: tuple[CheckSpec, ...] = ()
 
 
 class ProjectSpec(BaseModel):
