@@ -415,9 +415,13 @@ TYPES: tuple[FieldType, ...] = (
         name="smallint",
         annotation=Source("int"),
         column=Source("sa.SmallInteger", (SA,)),
-        api_input=_api("Int32"),
+        # Int32's own bounds come first in the Annotated metadata: these narrower ones
+        # must come after them to win (a Field(ge=...) default would not)
+        api_input=Source(
+            f"Annotated[Int32, Field(ge={SMALLINT_MIN}, le={SMALLINT_MAX})]",
+            (Import("typing", "Annotated"), Import("pydantic", "Field"), _types("Int32")),
+        ),
         api_output=Source("int"),  # a row written by other code is within SMALLINT anyway
-        api_constraints=(f"ge={SMALLINT_MIN}", f"le={SMALLINT_MAX}"),
         read_default=_integer_reader(15, "smallint", "int"),
         emit_default=_plain,
         sample=Source(f"n % {SMALLINT_MAX}"),
