@@ -2,7 +2,7 @@
 
 Alembic's `check` compares the models with the database, but it is blind to enum values
 (PostgreSQL types, MySQL ENUM columns), server defaults, constraint and index names and
-foreign-key rules. `forge db check` compares like with like instead: it builds the schema a
+foreign-key rules, CHECK constraints. `forge db check` compares like with like instead: it builds the schema a
 fresh `upgrade head` of the current spec would create, in a scratch place on the *same*
 server, reflects both through SQLAlchemy's inspector, and lists every difference.
 
@@ -13,7 +13,8 @@ server, reflects both through SQLAlchemy's inspector, and lists every difference
 | MySQL      | a database `forgecheck_<random>`              | DROP DATABASE (finally)    |
 
 Because both sides are reflected by the same dialect from the same server, types, defaults
-and names compare as text with no per-database normalisation. Nothing in the user's
+and names compare as text with no per-database normalisation. CHECK constraints (the
+spec's `checks:`) are compared by name and by the expression as the server reflects it. Nothing in the user's
 database is changed. The result is one line per difference, empty when they agree.
 """
 
@@ -201,7 +202,8 @@ def reflect(sync: Any, schema: str | None) -> Schema:
         except NotImplementedError:
             checks = []
         for check_ in checks:
-            table.checks.add(f"check {' '.join(str(check_['sqltext']).split())}")
+            label = f"{check_['name']} " if check_.get("name") else ""
+            table.checks.add(f"check {label}({' '.join(str(check_['sqltext']).split())})")
         result.tables[name] = table
     if dialect.name == "postgresql":
         for enum in inspector.get_enums(schema=schema or "public"):

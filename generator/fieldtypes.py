@@ -25,6 +25,7 @@ from generator import naming
 from generator.emit.source import DT, SA, Code, Import, literal
 from generator.layout import Bracket, Item, Operation
 
+SMALLINT_MIN, SMALLINT_MAX = -(2**15), 2**15 - 1
 MAX_JSON_DEPTH = 50  # a json default nested deeper is refused (and would not be readable)
 
 TYPES_MODULE = "app.schemas.types"  # the API's value types in a generated project
@@ -129,6 +130,8 @@ class FieldType:
     python_enum: bool = False  # the model module defines an enum class of its values
     guess: tuple[int, str] | None = None  # (rank, regex): a field name that suggests it
     aliases: tuple[str, ...] = ()  # what people type for it in the prompt
+    # `storage: numeric`: the column type instead of `column` (on every database)
+    numeric_storage: Source | None = None
 
     def column_code(self, options: Options) -> Code:
         """The column type with its per-database variants."""
@@ -165,12 +168,12 @@ def _read_text(value: Any, options: Options) -> Any:
     return value
 
 
-def _integer_reader(bits: int, name: str) -> Callable[[Any, Options], Any]:
+def _integer_reader(bits: int, name: str, wider: str = "bigint") -> Callable[[Any, Options], Any]:
     def read(value: Any, options: Options) -> Any:
         if isinstance(value, bool) or not isinstance(value, int):
             raise NotA("an integer")
         if not -(2**bits) <= value < 2**bits:
-            raise Refused(f"{value} does not fit a {bits + 1}-bit {name} column (use bigint)")
+            raise Refused(f"{value} does not fit a {bits + 1}-bit {name} column (use {wider})")
         return value
 
     return read
@@ -406,7 +409,26 @@ TYPES: tuple[FieldType, ...] = (
         diagram="int",
         row_bytes=_fixed(4),
         guess=(4, r"(_id|_count)$"),
-        aliases=("integer", "smallint"),
+        aliases=("integer",),
+    ),
+    FieldType(
+        name="smallint",
+        annotation=Source("int"),
+        column=Source("sa.SmallInteger", (SA,)),
+        # Int32's own bounds come first in the Annotated metadata: these narrower ones
+        # must come after them to win (a Field(ge=...) default would not)
+        api_input=Source(
+            f"Annotated[Int32, Field(ge={SMALLINT_MIN}, le={SMALLINT_MAX})]",
+            (Import("typing", "Annotated"), Import("pydantic", "Field"), _types("Int32")),
+        ),
+        api_output=Source("int"),  # a row written by other code is within SMALLINT anyway
+        read_default=_integer_reader(15, "smallint", "int"),
+        emit_default=_plain,
+        sample=Source(f"n % {SMALLINT_MAX}"),
+        update_probe=Source("4242"),
+        diagram="smallint",
+        row_bytes=_fixed(2),
+        aliases=("short", "int2"),
     ),
     FieldType(
         name="bigint",
@@ -436,11 +458,12 @@ TYPES: tuple[FieldType, ...] = (
     ),
     FieldType(
         name="decimal",
-        options=("precision", "scale"),
+        options=("precision", "scale", "storage"),
         annotation=Source("Decimal", (_DECIMAL,)),
         column=Source(
             "ExactDecimal({o.precision}, {o.scale})", (Import(_CORE_TYPES, "ExactDecimal"),)
         ),
+        numeric_storage=Source("sa.Numeric({o.precision}, {o.scale})", (SA,)),
         constraints=("max_digits={o.precision}", "decimal_places={o.scale}"),
         api_input=Source(
             "Annotated[Decimal, Exact({o.precision}, {o.scale})]",
@@ -470,6 +493,7 @@ TYPES: tuple[FieldType, ...] = (
     ),
     FieldType(
         name="date",
+        options=("onupdate",),
         annotation=Source("dt.date", (DT,)),
         column=Source("sa.Date", (SA,)),
         sqlmodel_infers=True,
@@ -483,6 +507,7 @@ TYPES: tuple[FieldType, ...] = (
     ),
     FieldType(
         name="datetime",
+        options=("onupdate",),
         annotation=Source("dt.datetime", (DT,)),
         column=_DT_TYPE,
         api_input=_api("UTCDateTime"),
@@ -502,6 +527,7 @@ TYPES: tuple[FieldType, ...] = (
     ),
     FieldType(
         name="time",
+        options=("onupdate",),
         annotation=Source("dt.time", (DT,)),
         column=Source("sa.Time", (SA,)),
         sqlmodel_infers=True,

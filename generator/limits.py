@@ -144,7 +144,7 @@ def check(spec: Spec, fail: Fail) -> None:
                     _label(limits, value, f"{place}.values", fail)
         for fk in entity.foreign_keys:
             place = f"{where}.relations.{fk.relation}"
-            columns.append((fk.database_column, place, not fk.unique))
+            columns.append((fk.database_column, place, entity.fk_indexed(fk)))
         if entity.spec.soft_delete:
             columns.append(("deleted_at", f"{where}.soft_delete", True))
         for column, place, indexed in columns:
@@ -159,6 +159,16 @@ def check(spec: Spec, fail: Fail) -> None:
                         "rename a table or a column",
                     )
                 relations[index] = f"the index of {table}.{column}"
+        for constraint in entity.unique_constraints + entity.indexes:
+            what = f"constraint or index name {constraint.name!r}"
+            _name(limits, constraint.name, what, constraint.where, fail, portable=False)
+            if constraint.name in relations:
+                raise fail(
+                    constraint.where,
+                    f"its name {constraint.name!r} is also the name of "
+                    f"{relations[constraint.name]}; name it otherwise",
+                )
+            relations[constraint.name] = f"the constraint {constraint.where}"
         if limits.named_fks and entity.foreign_keys:
             constraint = f"{table}_ibfk_{len(entity.foreign_keys)}"
             place = f"{where}.relations.{entity.foreign_keys[-1].relation}"

@@ -80,6 +80,16 @@ class RelationEnd:
     link_remote_column: str | None = None
 
 
+@dataclass(frozen=True)
+class TableConstraint:
+    """A composite unique constraint or an index of an entity's table, resolved."""
+
+    name: str
+    columns: tuple[str, ...]  # database column names
+    named: bool  # the spec names it (else `naming.constraint_name` did)
+    where: str  # its place in the spec
+
+
 @dataclass
 class Entity:
     ref: EntityRef
@@ -99,6 +109,44 @@ class Entity:
     @property
     def module(self) -> str:
         return self.ref.module
+
+    def column_of(self, attribute: str) -> str | None:
+        """The database column of an attribute: a field's column, or the foreign-key
+        column of a to-one relation (`artist` -> `artist_id`); None when the entity has no
+        such field or to-one relation. The one place that maps attributes to columns."""
+        for spec in self.fields:
+            if spec.name == attribute:
+                return spec.name
+        for end in self.relations:
+            if end.name == attribute and end.kind == "fk":
+                return end.fk_column
+        return None
+
+    def _constraints(self, kind: str, option: str) -> list[TableConstraint]:
+        specs = self.spec.unique if kind == "uq" else self.spec.indexes
+        found: list[TableConstraint] = []
+        for position, spec in enumerate(specs):
+            columns = tuple(self.column_of(name) or name for name in spec.attributes)
+            where = f"entities.{self.class_name}.{option}"
+            where += f".{spec.name}" if spec.name else f"[{position}]"
+            name = spec.name or naming.constraint_name(kind, self.table, columns)
+            found.append(TableConstraint(name, columns, spec.name is not None, where))
+        return found
+
+    @property
+    def unique_constraints(self) -> list[TableConstraint]:
+        return self._constraints("uq", "unique")
+
+    @property
+    def indexes(self) -> list[TableConstraint]:
+        return self._constraints("ix", "indexes")
+
+    def fk_indexed(self, fk: ForeignKey) -> bool:
+        """Whether forge indexes a foreign-key column by itself: not a one_to_one's (it is
+        unique), nor one the spec's `indexes` already index on exactly that column."""
+        if fk.unique:
+            return False
+        return all(index.columns != (fk.column,) for index in self.indexes)
 
     def related_entities(self) -> list[EntityRef]:
         """Other entities this class refers to in its relationship annotations."""

@@ -117,6 +117,12 @@ def link_columns(source_table: str, target_table: str, relation_name: str) -> tu
     return left, right
 
 
+def constraint_name(kind: str, table: str, columns: tuple[str, ...] | list[str]) -> str:
+    """Name of an unnamed composite unique constraint (kind `uq`) or index (kind `ix`):
+    `uq_album_title_artist_id`, `ix_track_album_id_name` (SQLAlchemy's own `ix_` style)."""
+    return "_".join((kind, table, *columns))
+
+
 def enum_class(class_name: str, field_name: str) -> str:
     """Python enum class of an enum field: `Customer.status` -> `CustomerStatus`."""
     return f"{class_name}{pascal_case(field_name)}"

@@ -811,6 +811,114 @@ CASES: list[tuple[str, str, list[str]]] = [
         fields("Post", f"      j: {{type: json, default: {'[' * 70}{']' * 70}}}\n"),
         ["entities.Post.fields.j.default: ", "nested more than 64 levels"],
     ),
+    # ------------------------------------------------------------------ branch constraints
+    # (unique, indexes, checks, smallint, onupdate, storage)
+    (
+        "unique-unknown-attribute",
+        f"{P}entities:\n  Post:\n    unique: [[title, nope]]\n    fields: {{title: str}}\n",
+        ["entities.Post.unique[0]: ", "unknown field or to-one relation 'nope'", "allowed: title"],
+    ),
+    (
+        "unique-many-to-many",
+        f"{P}entities:\n  Tag: {{fields: {{name: str}}}}\n  Post:\n    unique: [[title, tags]]\n"
+        "    fields: {title: str}\n    relations: {tags: {kind: many_to_many, target: Tag}}\n",
+        ["entities.Post.unique[0]: ", "'tags' is a to-many relation", "to-one"],
+    ),
+    (
+        "indexes-one-to-many",
+        f"{P}entities:\n  User:\n    indexes: {{ix_posts: [posts]}}\n    fields: {{name: str}}\n"
+        "    relations: {posts: {kind: one_to_many, target: Post}}\n  Post: {fields: {t: str}}\n",
+        ["entities.User.indexes.ix_posts: ", "'posts' is a to-many relation"],
+    ),
+    (
+        "unique-empty-list",
+        f"{P}entities:\n  Post:\n    unique: [[]]\n    fields: {{title: str}}\n",
+        ["entities.Post.unique[0]: ", "non-empty list"],
+    ),
+    (
+        "unique-not-a-list",
+        f"{P}entities:\n  Post:\n    unique: title\n    fields: {{title: str}}\n",
+        ["entities.Post.unique: ", "must be a list of lists"],
+    ),
+    (
+        "unique-attribute-twice",
+        f"{P}entities:\n  Post:\n    unique: [[title, title]]\n    fields: {{title: str}}\n",
+        ["entities.Post.unique[0]: ", "'title' is listed twice"],
+    ),
+    (
+        "unique-same-columns-twice",
+        f"{P}entities:\n  Post:\n    unique: [[a, b], [a, b]]\n    fields: {{a: str, b: str}}\n",
+        ["entities.Post.unique[1]: ", "the same columns as entities.Post.unique[0]"],
+    ),
+    (
+        "indexes-bad-name",
+        f"{P}entities:\n  Post:\n    indexes: {{1ix: [title]}}\n    fields: {{title: str}}\n",
+        ["entities.Post.indexes.1ix: ", "not a valid constraint name"],
+    ),
+    (
+        "constraint-name-twice-in-entity",
+        f"{P}entities:\n  Post:\n    unique: {{same: [a, b]}}\n    checks: {{same: a <> b}}\n"
+        "    fields: {a: str, b: str}\n",
+        ["entities.Post.checks.same: ", "'same' is already used by entities.Post.unique.same"],
+    ),
+    (
+        "constraint-name-twice-across-entities",
+        f"{P}entities:\n  Post:\n    indexes: {{IX_A: [a]}}\n    fields: {{a: str}}\n"
+        "  Note:\n    indexes: {ix_a: [a]}\n    fields: {a: str}\n",
+        ["entities.Note.indexes.ix_a: ", "already used by entities.Post.indexes.IX_A"],
+    ),
+    (
+        "unique-derived-name-too-long",
+        f"{P}  database: postgresql\nentities:\n  Post:\n    unique: [[{'a' * 30}, {'b' * 30}]]\n"
+        f"    fields: {{{'a' * 30}: str, {'b' * 30}: str}}\n",
+        ["entities.Post.unique[0]: ", "constraint or index name 'uq_post_", "at most 63"],
+    ),
+    (
+        "check-not-a-string",
+        f"{P}entities:\n  Post:\n    checks: {{positive: 3}}\n    fields: {{n: int}}\n",
+        ["entities.Post.checks.positive: ", "must be a non-empty string"],
+    ),
+    (
+        "check-empty",
+        f'{P}entities:\n  Post:\n    checks: {{positive: " "}}\n    fields: {{n: int}}\n',
+        ["entities.Post.checks.positive: ", "must be a non-empty string"],
+    ),
+    (
+        "check-semicolon",
+        f'{P}entities:\n  Post:\n    checks: {{positive: "n > 0; DROP TABLE post"}}\n'
+        "    fields: {n: int}\n",
+        ["entities.Post.checks.positive: ", "without ';'"],
+    ),
+    (
+        "checks-a-list",
+        f'{P}entities:\n  Post:\n    checks: ["n > 0"]\n    fields: {{n: int}}\n',
+        ["entities.Post.checks: ", "must be a mapping of names to SQL expressions"],
+    ),
+    (
+        "onupdate-on-int",
+        fields("Post", "      n: {type: int, onupdate: now}\n"),
+        ["entities.Post.fields.n.onupdate: ", "only applies to type date or datetime or time"],
+    ),
+    (
+        "onupdate-not-now",
+        fields("Post", "      at: {type: datetime, onupdate: later}\n"),
+        ["entities.Post.fields.at.onupdate: ", "unknown value 'later' (allowed: now)"],
+    ),
+    (
+        "storage-on-str",
+        fields("Post", "      s: {type: str, storage: numeric}\n"),
+        ["entities.Post.fields.s.storage: ", "only applies to type decimal"],
+    ),
+    (
+        "storage-unknown",
+        fields("Post", "      p: {type: decimal, storage: float}\n"),
+        ["entities.Post.fields.p.storage: ", "unknown value 'float' (allowed: numeric)"],
+    ),
+    (
+        "smallint-default-too-big",
+        fields("Post", "      n: {type: smallint, default: 40000}\n"),
+        ["entities.Post.fields.n.default: ", "does not fit a 16-bit smallint column (use int)"],
+    ),
 ]
 
 # Cases also run through `forge new --spec bad.yaml`, which must leave nothing behind.

@@ -101,6 +101,26 @@ CASES: dict[str, dict[str, Any]] = {
     "one_to_many": _relation("one_to_many", on_delete="restrict"),
     "one_to_one": _relation("one_to_one"),
     "many_to_many": _relation("many_to_many"),
+    "table_constraints": {
+        "Thing": {
+            "unique": [["name", "other"]],
+            "indexes": {"IFK_ThingOtherId": ["other"], "ix_thing_rank_name": ["rank", "name"]},
+            "checks": {
+                "positive_price": "price >= 0",
+                "long_rule": "rank BETWEEN 0 AND 999 AND (price < 1000 OR name <> 'it''s \"x\"')",
+            },
+            "fields": {
+                "name": "str",
+                "rank": "smallint",
+                "price": {"type": "decimal", "precision": 8, "scale": 2, "storage": "numeric"},
+                "changed_at": {"type": "datetime", "default": "now", "onupdate": "now"},
+                "changed_on": {"type": "date", "nullable": True, "onupdate": "now"},
+                "changed_time": {"type": "time", "nullable": True, "onupdate": "now"},
+            },
+            "relations": {"other": {"kind": "many_to_one", "target": "Other"}},
+        },
+        "Other": {"fields": {"label": "str"}, "unique": {"uq_other_label": ["label"]}},
+    },
     "self_references": {
         "Thing": {
             "fields": {"name": "str"},

@@ -11,8 +11,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from generator import fieldtypes, naming
+from generator import layout
 from generator.emit.source import SA, Code, Import, Imports, Line, literal
 from generator.fieldtypes import Default, Options
+from generator.layout import Bracket, Item
 from generator.model import Entity, LinkTable, RelationEnd
 from generator.spec import FieldSpec, KeySpec
 
@@ -61,6 +63,7 @@ class ModelCode:
     enums: list[EnumClass] = field(default_factory=list)
     columns: list[Line] = field(default_factory=list)
     relations: list[Line] = field(default_factory=list)
+    table_args: str | None = None  # `__table_args__ = (...)`, laid out at indent 4
 
 
 @dataclass
@@ -93,7 +96,27 @@ def model_code(
         imports.need(CLASS_VAR)
         columns.append(SOFT_DELETE)
     relations = [spell_relationship(entity, end, imports) for end in entity.relations]
-    return ModelCode(imports, base, described.enums, columns, relations)
+    args = table_args(entity)
+    if args is not None:
+        imports.need(SA)
+    return ModelCode(imports, base, described.enums, columns, relations, args)
+
+
+def table_args(entity: Entity) -> str | None:
+    """`__table_args__` of the spec's composite unique constraints, indexes and checks
+    (the same spelling for both ORMs), in black's layout; None when there are none."""
+    items: list[Item] = []
+    for constraint in entity.unique_constraints:
+        args = (*map(literal, constraint.columns), f"name={literal(constraint.name)}")
+        items.append(Bracket("sa.UniqueConstraint", args))
+    for index in entity.indexes:
+        items.append(Bracket("sa.Index", (literal(index.name), *map(literal, index.columns))))
+    for check in entity.spec.checks:
+        args = (literal(check.expression), f"name={literal(check.name)}")
+        items.append(Bracket("sa.CheckConstraint", args))
+    if not items:
+        return None
+    return layout.text("__table_args__ = ", Bracket("", tuple(items), magic=True), indent=4)
 
 
 def field_options(entity: Entity, spec: FieldSpec) -> Options:
@@ -122,6 +145,14 @@ def default_of(entity: Entity, spec: FieldSpec) -> Default | None:
     return record.emit_default(spec.default, field_options(entity, spec))
 
 
+def on_update_of(entity: Entity, spec: FieldSpec) -> Code | None:
+    """`onupdate: now`: the callable of the type's `default: now` (utcnow for datetime)."""
+    if spec.onupdate != "now":
+        return None
+    record = fieldtypes.get(spec.type)
+    return record.emit_default("now", field_options(entity, spec)).code
+
+
 def table(entity: Entity) -> Table:
     result = Table(enums=[], columns=[], soft_delete=entity.spec.soft_delete)
     for spec in entity.fields:
@@ -131,14 +162,18 @@ def table(entity: Entity) -> Table:
             members = [(naming.enum_member(v), literal(v)) for v in spec.values]
             result.enums.append(EnumClass(options.enum, members))
         constraints = tuple(fieldtypes.render(text, options) for text in record.constraints)
+        column_type = record.column_code(options)
+        if spec.storage == "numeric" and record.numeric_storage is not None:
+            column_type = record.numeric_storage.code(options)
         result.columns.append(
             Column(
                 name=spec.name,
                 annotation=nullable(record.annotation.code(options), spec.nullable),
                 nullable=spec.nullable,
-                column_type=record.column_code(options),
-                inferred=record.sqlmodel_infers,
+                column_type=column_type,
+                inferred=record.sqlmodel_infers and spec.storage is None,
                 default=default_of(entity, spec),
+                on_update=on_update_of(entity, spec),
                 unique=spec.unique,
                 index=spec.index,
                 constraints=constraints,
@@ -157,7 +192,7 @@ def table(entity: Entity) -> Table:
                 foreign_key=fk.target.key_reference,
                 on_delete=ON_DELETE[fk.on_delete] if fk.on_delete else None,
                 unique=fk.unique,
-                index=not fk.unique,
+                index=entity.fk_indexed(fk),
                 column_name=renamed(fk.column, fk.column_name),
             )
         )

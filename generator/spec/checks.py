@@ -7,6 +7,7 @@ namecheck.py (names that would break the generated code) are run from here too.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from generator import naming
 from generator.errors import SpecError
@@ -45,6 +46,7 @@ class _SemanticChecks:
         self.enum_classes()
         self.generated_classes()
         self.required_fk_cycles()
+        self.table_constraints()
         from generator import limits, namecheck
 
         limits.check(self.spec, self.fail)  # what the spec's database accepts
@@ -244,6 +246,57 @@ class _SemanticChecks:
                         f"its enum class {name} clashes with another class; rename the field",
                     )
                 classes.add(name)
+
+    def table_constraints(self) -> None:
+        """`unique:` and `indexes:` name fields or to-one relations; every constraint and
+        index name (given or derived) is used once in the whole spec, whatever its case
+        (PostgreSQL keeps index names per schema, MySQL compares them case-insensitively)."""
+        from generator.model import build_model
+
+        model = build_model(self.spec)
+        taken: dict[str, str] = {}
+
+        def claim(name: str, where: str) -> None:
+            key = name.lower()
+            if key in taken:
+                raise self.fail(where, f"constraint or index name {name!r} is already used by {taken[key]}")
+            taken[key] = where
+
+        for entity in model.entities:
+            spec = entity.spec
+            for option, constraints in (("unique", spec.unique), ("indexes", spec.indexes)):
+                for position, constraint in enumerate(constraints):
+                    where = f"entities.{spec.name}.{option}"
+                    where += f".{constraint.name}" if constraint.name else f"[{position}]"
+                    for attribute in constraint.attributes:
+                        if entity.column_of(attribute) is None:
+                            raise self.fail(where, self._not_a_column(entity, attribute))
+            resolved = entity.unique_constraints + entity.indexes
+            for option, constraints in (("unique", resolved[: len(spec.unique)]), ("indexes", resolved[len(spec.unique) :])):
+                seen: dict[tuple[str, ...], str] = {}
+                for constraint in constraints:
+                    if constraint.columns in seen:
+                        raise self.fail(
+                            constraint.where,
+                            f"the same columns as {seen[constraint.columns]}",
+                        )
+                    seen[constraint.columns] = constraint.where
+            for constraint in resolved:
+                claim(constraint.name, constraint.where)
+            for check in spec.checks:
+                claim(check.name, f"entities.{spec.name}.checks.{check.name}")
+
+    @staticmethod
+    def _not_a_column(entity: Any, attribute: str) -> str:
+        known = [field.name for field in entity.fields]
+        known += [end.name for end in entity.relations if end.kind == "fk"]
+        for end in entity.relations:
+            if end.name == attribute:
+                return (
+                    f"{attribute!r} is a to-many relation; only fields and to-one relations "
+                    f"(many_to_one, one_to_one) have a column (allowed: {', '.join(known)})"
+                )
+        return f"unknown field or to-one relation {attribute!r} (allowed: {', '.join(known) or 'none'})"
 
     def required_fk_cycles(self) -> None:
         """Non-nullable foreign keys that form a cycle make the first row impossible to insert."""

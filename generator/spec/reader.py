@@ -27,6 +27,8 @@ from generator.spec.records import (
     RELATION_KINDS,
     RESERVED_ATTRIBUTES,
     RESERVED_CLASSES,
+    CheckSpec,
+    ConstraintSpec,
     EntitySpec,
     FieldSpec,
     KeySpec,
@@ -50,6 +52,8 @@ FIELD_OPTIONS = (
     "description",
     "searchable",
     "column",
+    "onupdate",
+    "storage",
 )
 RELATION_OPTIONS = (
     "kind",
@@ -68,6 +72,9 @@ ENTITY_OPTIONS = (
     "primary_key",
     "fields",
     "relations",
+    "unique",
+    "indexes",
+    "checks",
 )
 PRIMARY_KEY_OPTIONS = ("column", "type", "max_length")
 PROJECT_OPTIONS = ("name", "database", "orm", "docker")
@@ -275,6 +282,9 @@ class _SpecReader:
             fields=tuple(fields),
             relations=tuple(relations),
             primary_key=self.read_primary_key(data.get("primary_key"), f"{where}.primary_key"),
+            unique=self.read_constraints(data.get("unique"), f"{where}.unique"),
+            indexes=self.read_constraints(data.get("indexes"), f"{where}.indexes"),
+            checks=self.read_checks(data.get("checks"), f"{where}.checks"),
         )
 
     def read_primary_key(self, value: Any, where: str) -> KeySpec:
@@ -294,6 +304,79 @@ class _SpecReader:
                 f"{where}.max_length", f"only applies to type str (this key is {key_type})"
             )
         return KeySpec(column=column, type=key_type, max_length=max_length)
+
+    # ---- table constraints (unique, indexes, checks)
+
+    def constraint_name(self, name: Any, where: str) -> str:
+        if not isinstance(name, str) or not _CONSTRAINT_NAME.match(name):
+            raise self.fail(
+                where,
+                f"{name!r} is not a valid constraint name (letters, digits and _, not "
+                "starting with a digit)",
+            )
+        if len(name) > _MAX_SQL_NAME:
+            raise self.fail(where, f"longer than {_MAX_SQL_NAME} characters")
+        return name
+
+    def read_constraints(self, value: Any, where: str) -> tuple[ConstraintSpec, ...]:
+        """`[[a, b], ...]` (forge names them) or `{name: [a, b], ...}`."""
+        if value is None:
+            return ()
+        if isinstance(value, Mapping):
+            items = [
+                (self.constraint_name(name, f"{where}.{name}"), names, f"{where}.{name}")
+                for name, names in value.items()
+            ]
+        elif isinstance(value, list):
+            items = [(None, names, f"{where}[{i}]") for i, names in enumerate(value)]
+        else:
+            raise self.fail(
+                where,
+                "must be a list of lists of field or relation names (e.g. [[title, artist]]) "
+                f"or a mapping of names to such lists, got {_describe(value)}",
+            )
+        constraints: list[ConstraintSpec] = []
+        for name, names, place in items:
+            if not isinstance(names, list) or not names:
+                raise self.fail(
+                    place,
+                    "must be a non-empty list of field or to-one relation names, got "
+                    f"{_describe(names)}",
+                )
+            for item in names:
+                if not isinstance(item, str):
+                    raise self.fail(
+                        place, f"every item must be a field or relation name, got {item!r}"
+                    )
+                if names.count(item) > 1:
+                    raise self.fail(place, f"{item!r} is listed twice")
+            constraints.append(ConstraintSpec(name=name, attributes=tuple(names)))
+        return tuple(constraints)
+
+    def read_checks(self, value: Any, where: str) -> tuple[CheckSpec, ...]:
+        """`{name: "SQL boolean expression"}`."""
+        if value is None:
+            return ()
+        if not isinstance(value, Mapping):
+            raise self.fail(
+                where,
+                'must be a mapping of names to SQL expressions (e.g. {positive_price: '
+                f'"price >= 0"}}), got {_describe(value)}',
+            )
+        checks_read: list[CheckSpec] = []
+        for name, expression in value.items():
+            place = f"{where}.{name}"
+            self.constraint_name(name, place)
+            if not isinstance(expression, str) or not expression.strip():
+                raise self.fail(
+                    place,
+                    "must be a non-empty string: a SQL boolean expression over the "
+                    f"table's columns, got {_describe(expression)}",
+                )
+            if ";" in expression:
+                raise self.fail(place, "must be one SQL expression, without ';'")
+            checks_read.append(CheckSpec(name=name, expression=expression.strip()))
+        return tuple(checks_read)
 
     # ---- fields
 
@@ -327,8 +410,14 @@ class _SpecReader:
                     f"only applies to type {' or '.join(types)} (this field is {ftype})",
                 )
 
-        for option in ("max_length", "precision", "scale", "values"):
+        for option in ("max_length", "precision", "scale", "values", "onupdate", "storage"):
             only_for(option, fieldtypes.taking(option))
+        onupdate = data.get("onupdate")
+        if onupdate is not None and onupdate != "now":
+            raise self.fail(f"{where}.onupdate", f"unknown value {onupdate!r} (allowed: now)")
+        storage = data.get("storage")
+        if storage is not None and storage != "numeric":
+            raise self.fail(f"{where}.storage", f"unknown value {storage!r} (allowed: numeric)")
         record = fieldtypes.get(ftype)
         if searchable and not record.searchable:
             searchable_types = [t.name for t in fieldtypes.TYPES if t.searchable]
@@ -382,6 +471,8 @@ class _SpecReader:
             values=values,
             description=description,
             searchable=searchable,
+            onupdate=onupdate,
+            storage=storage,
         )
 
     def read_enum_values(self, raw: Any, where: str) -> tuple[str, ...]:
@@ -491,6 +582,7 @@ class _SpecReader:
         )
 
 
+_CONSTRAINT_NAME = re.compile(r"\A[A-Za-z_][A-Za-z0-9_]*\Z")
 _ROUTE = re.compile(r"\A/?[a-z0-9][a-z0-9_\-]*(/[a-z0-9][a-z0-9_\-]*)*/?\Z")
 
 

@@ -76,6 +76,8 @@ class FieldSpec(BaseModel):
     description: str | None = None
     searchable: bool = False  # `?search=` of the list route looks in it (str, text)
     column: str | None = None  # the database column's name when it differs from `name`
+    onupdate: str | None = None  # "now": set to the current time on every update
+    storage: str | None = None  # "numeric": a decimal stored as NUMERIC on SQLite too
 
 
 class RelationSpec(BaseModel):
@@ -110,6 +112,25 @@ class KeySpec(BaseModel):
         return self.type in ("int", "smallint", "bigint")
 
 
+class ConstraintSpec(BaseModel):
+    """A composite unique constraint or an index: its attributes (fields, or to-one
+    relations meaning their foreign-key column); `name` None: forge names it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str | None
+    attributes: tuple[str, ...]
+
+
+class CheckSpec(BaseModel):
+    """A CHECK constraint: a SQL boolean expression over database column names."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    expression: str
+
+
 class EntitySpec(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -121,6 +142,9 @@ class EntitySpec(BaseModel):
     fields: tuple[FieldSpec, ...] = ()
     relations: tuple[RelationSpec, ...] = ()
     primary_key: KeySpec = KeySpec()
+    unique: tuple[ConstraintSpec, ...] = ()  # composite unique constraints
+    indexes: tuple[ConstraintSpec, ...] = ()
+    checks: tuple[CheckSpec, ...] = ()
 
 
 class ProjectSpec(BaseModel):
