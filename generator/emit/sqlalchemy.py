@@ -7,6 +7,7 @@ from generator.emit.source import SA, Imports, Line, attribute, literal
 from generator.emit.table import (
     Column,
     ModelCode,
+    foreign_key_call,
     link_columns,
     model_code,
     relationship_options,
@@ -56,10 +57,7 @@ def column_line(column: Column, imports: Imports) -> Line:
     a default is passed as is, a value or a callable alike."""
     args: list[Item] = []
     if column.foreign_key is not None:
-        key = [literal(column.foreign_key)]
-        if column.on_delete is not None:
-            key.append(f"ondelete={literal(column.on_delete)}")
-        args.append(Bracket("sa.ForeignKey", tuple(key)))
+        args.append(foreign_key_call(column))
     elif column.column_type is not None:
         args.append(imports.item(column.column_type))
     if column.default is not None:
