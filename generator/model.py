@@ -7,10 +7,10 @@ exist, with every name already decided by `naming`. It says nothing about Python
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from generator import naming
+from generator import cycles, naming
 from generator.spec import EntitySpec, FieldSpec, KeySpec, RelationSpec, Spec
 
 EndKind = Literal["fk", "reverse", "m2m"]
@@ -42,6 +42,11 @@ class ForeignKey:
     on_delete: str | None
     relation: str  # the relation (as written in the spec) that created this column
     column_name: str | None = None  # the database column when it differs (`column:`)
+    place: str = ""  # that relation's place in the spec: `entities.Store.relations.manager`
+    # a key that breaks a cycle of foreign keys (cycles.py): created by ALTER TABLE once
+    # both tables exist, under this name
+    use_alter: bool = False
+    constraint: str | None = None
 
     @property
     def database_column(self) -> str:
@@ -185,7 +190,31 @@ def build_model(spec: Spec) -> Model:
             link = _resolve(source, target, relation)
             if link is not None:
                 links.append(link)
-    return Model(spec=spec, entities=[entities[e.name] for e in spec.entities], link_tables=links)
+    model = Model(spec=spec, entities=[entities[e.name] for e in spec.entities], link_tables=links)
+    if cycles.required_cycle(key_edges(model)) is None:  # else the spec checks refuse it
+        _mark_breaking_keys(model)
+    return model
+
+
+def key_edges(model: Model) -> list[cycles.Edge]:
+    """Every foreign key of the entities' tables as an edge between entities, in spec order
+    (link tables never take part in a cycle: nothing refers to them)."""
+    return [
+        cycles.Edge(entity.class_name, fk.target.class_name, fk.column, fk.nullable, fk.place)
+        for entity in model.entities
+        for fk in entity.foreign_keys
+    ]
+
+
+def _mark_breaking_keys(model: Model) -> None:
+    chosen = {(edge.source, edge.column) for edge in cycles.breaking(key_edges(model))}
+    for entity in model.entities:
+        entity.foreign_keys = [
+            replace(fk, use_alter=True, constraint=naming.fk_constraint(entity.table, fk.column))
+            if (entity.class_name, fk.column) in chosen
+            else fk
+            for fk in entity.foreign_keys
+        ]
 
 
 def _resolve(source: Entity, target: Entity, relation: RelationSpec) -> LinkTable | None:
@@ -202,6 +231,7 @@ def _resolve(source: Entity, target: Entity, relation: RelationSpec) -> LinkTabl
                 on_delete=relation.on_delete,
                 relation=relation.name,
                 column_name=relation.column,
+                place=f"entities.{source.class_name}.relations.{relation.name}",
             )
         )
         source.relations.append(
@@ -242,6 +272,7 @@ def _resolve(source: Entity, target: Entity, relation: RelationSpec) -> LinkTabl
                 on_delete=relation.on_delete,
                 relation=relation.name,
                 column_name=relation.column,
+                place=f"entities.{source.class_name}.relations.{relation.name}",
             )
         )
         source.relations.append(

@@ -96,6 +96,12 @@ def fk_column(relation_name: str) -> str:
     return f"{relation_name}_id"
 
 
+def fk_constraint(table: str, column: str) -> str:
+    """Name of a foreign key that breaks a cycle (created by ALTER TABLE, so it needs one):
+    `store` + `manager_id` -> `fk_store_manager_id`."""
+    return f"fk_{table}_{column}"
+
+
 def link_table(source_table: str, target_table: str) -> str:
     """Default link table of a many_to_many: `playlist` + `track` -> `playlist_track`;
     tables written in another case give a snake_case name (`Playlist` -> `playlist`)."""

@@ -7,6 +7,7 @@ from generator.emit.source import SA, Imports, Line, attribute, literal
 from generator.emit.table import (
     Column,
     ModelCode,
+    foreign_key_call,
     link_columns,
     model_code,
     relationship_options,
@@ -60,10 +61,7 @@ def column_line(column: Column, imports: Imports) -> Line:
     if column.column_type is not None:
         args.append(imports.item(column.column_type))
     if column.foreign_key is not None:
-        key = [literal(column.foreign_key)]
-        if column.on_delete is not None:
-            key.append(f"ondelete={literal(column.on_delete)}")
-        args.append(Bracket("sa.ForeignKey", tuple(key)))
+        args.append(foreign_key_call(column))
     if column.default is not None:
         args.append(f"default={imports.code(column.default.code)}")
     args += column.flags()

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from generator.emit import SupportModule
-from generator.emit.source import Imports, Line, attribute, literal
+from generator.emit.source import SA, Imports, Line, attribute, literal
 from generator.emit.table import (
     Column,
     ModelCode,
+    foreign_key_call,
     link_columns,
     model_code,
     relationship_options,
@@ -49,10 +50,12 @@ def column_line(column: Column, imports: Imports) -> Line:
         args.append("default=None")
     if column.generated_key:
         annotation = f"{annotation} | None"  # None until the database has numbered it
-    if column.foreign_key is not None:
+    # a key that breaks a cycle is spelled by SQLAlchemy (Field has no use_alter), last
+    inline_key = column.foreign_key is not None and column.use_alter is None
+    if inline_key:
         args.append(f"foreign_key={literal(column.foreign_key)}")
     args += column.flags()
-    if column.on_delete is not None:
+    if inline_key and column.on_delete is not None:
         args.append(f"ondelete={literal(column.on_delete)}")
     args += column.constraints
     if column.description is not None:
@@ -66,6 +69,9 @@ def column_line(column: Column, imports: Imports) -> Line:
         kwargs.append(f'"onupdate": {imports.code(column.on_update)}')
     if kwargs:
         args.append(f"sa_column_kwargs={{{', '.join(kwargs)}}}")
+    if column.foreign_key is not None and not inline_key:
+        imports.need(SA)
+        args.append(Bracket("sa_column_args=", (foreign_key_call(column),), opening="["))
     return attribute(column.name, annotation, "Field", args)
 
 

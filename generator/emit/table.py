@@ -34,6 +34,7 @@ class Column:
     on_update: Code | None = None  # a callable
     foreign_key: str | None = None  # "table.id"
     on_delete: str | None = None  # the SQL spelling: "SET NULL"
+    use_alter: str | None = None  # the constraint's name, for a key that breaks a cycle
     primary_key: bool = False
     unique: bool = False
     index: bool = False
@@ -191,6 +192,7 @@ def table(entity: Entity) -> Table:
                 column_type=kind.column_type(fk.target.key),
                 foreign_key=fk.target.key_reference,
                 on_delete=ON_DELETE[fk.on_delete] if fk.on_delete else None,
+                use_alter=fk.constraint if fk.use_alter else None,
                 unique=fk.unique,
                 index=entity.fk_indexed(fk),
                 column_name=renamed(fk.column, fk.column_name),
@@ -286,6 +288,17 @@ def bookkeeping(entity: Entity) -> list[Column]:
 
 SOFT_DELETE = Line("__soft_delete__", "ClassVar[bool]", "True")
 CLASS_VAR = Import("typing", "ClassVar")
+
+
+def foreign_key_call(column: Column) -> Bracket:
+    """`sa.ForeignKey("staff.id", ondelete=..., name=..., use_alter=True)`."""
+    assert column.foreign_key is not None
+    key = [literal(column.foreign_key)]
+    if column.on_delete is not None:
+        key.append(f"ondelete={literal(column.on_delete)}")
+    if column.use_alter is not None:
+        key += [f"name={literal(column.use_alter)}", "use_alter=True"]
+    return Bracket("sa.ForeignKey", tuple(key))
 
 
 def link_columns(link: LinkTable) -> list[Column]:

@@ -299,39 +299,16 @@ class _SemanticChecks:
         return f"unknown field or to-one relation {attribute!r} (allowed: {', '.join(known) or 'none'})"
 
     def required_fk_cycles(self) -> None:
-        """Non-nullable foreign keys that form a cycle make the first row impossible to insert."""
-        edges: dict[str, list[tuple[str, str]]] = {e.name: [] for e in self.spec.entities}
-        for entity in self.spec.entities:
-            for relation in entity.relations:
-                if relation.nullable:
-                    continue
-                place = f"entities.{entity.name}.relations.{relation.name}"
-                if relation.kind in ("many_to_one", "one_to_one"):
-                    edges[entity.name].append((relation.target, place))
-                elif relation.kind == "one_to_many":
-                    edges[relation.target].append((entity.name, place))
-        state: dict[str, int] = {}
-        path: list[str] = []
-        places: list[str] = []
+        """Non-nullable foreign keys that form a cycle make the first row impossible to insert
+        (cycles.py; a cycle with a nullable key is broken by creating that key last)."""
+        from generator import cycles
+        from generator.model import build_model, key_edges
 
-        def visit(node: str) -> None:
-            state[node] = 1
-            path.append(node)
-            for target, place in edges[node]:
-                if state.get(target) == 1:
-                    cycle = [*places[path.index(target) :], place]
-                    raise self.fail(
-                        place,
-                        "required foreign keys form a cycle, so no first row could ever be "
-                        f"inserted ({' -> '.join(cycle)}); make one of them nullable: true",
-                    )
-                if target not in state:
-                    places.append(place)
-                    visit(target)
-                    places.pop()
-            path.pop()
-            state[node] = 2
-
-        for name in edges:
-            if name not in state:
-                visit(name)
+        cycle = cycles.required_cycle(key_edges(build_model(self.spec)))
+        if cycle is not None:
+            raise self.fail(
+                cycle[-1].place,
+                "required foreign keys form a cycle, so no first row could ever be "
+                f"inserted ({' -> '.join(edge.place for edge in cycle)}); make one of them "
+                "nullable: true",
+            )

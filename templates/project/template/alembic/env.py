@@ -4,7 +4,7 @@ import asyncio
 from logging.config import fileConfig
 from typing import Any
 
-from sqlalchemy import pool
+from sqlalchemy import ForeignKeyConstraint, pool
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -37,9 +37,10 @@ def tidy_downgrade(context_: Any, _revision: Any, directives: list[Any]) -> None
     - a table's indexes go with the table; dropping them first fails on MySQL when a
       foreign key needs the index.
     (PostgreSQL's enum types are created before their table and dropped after it by
-    alembic-postgresql-enum, imported above.)"""
+    alembic-postgresql-enum, imported above.) Then `keys_after_tables`."""
     if not directives:
         return
+    keys_after_tables(context_, directives[0])
     downgrade = directives[0].downgrade_ops
     dropped = {op.table_name for op in downgrade.ops if isinstance(op, ops.DropTableOp)}
     operations: list[Any] = []
@@ -57,6 +58,42 @@ def tidy_downgrade(context_: Any, _revision: Any, directives: list[Any]) -> None
                 continue
         operations.append(operation)
     downgrade.ops = operations
+
+
+def keys_after_tables(context_: Any, script: Any) -> None:
+    """Foreign keys with use_alter=True (forge marks one key of each cycle of foreign keys,
+    such as store.manager_id <-> staff.store_id): no order of CREATE TABLE can hold them.
+    Where the database has ALTER TABLE ... ADD CONSTRAINT, such a key leaves its table's
+    op.create_table and is added once every table exists; the downgrade drops it before
+    any table. SQLite keeps it inline (it accepts a reference to a table yet to come)."""
+    if context_.dialect.name == "sqlite":
+        return
+    later: list[Any] = []
+    for operation in script.upgrade_ops.ops:
+        if not isinstance(operation, ops.CreateTableOp):
+            continue
+        keys = [
+            item
+            for item in operation.columns
+            if isinstance(item, ForeignKeyConstraint) and item.use_alter
+        ]
+        operation.columns = [
+            item for item in operation.columns if all(item is not k for k in keys)
+        ]
+        later += keys
+    if not later:
+        return
+    script.upgrade_ops.ops += [ops.CreateForeignKeyOp.from_constraint(k) for k in later]
+    dropped = {
+        operation.table_name
+        for operation in script.downgrade_ops.ops
+        if isinstance(operation, ops.DropTableOp)
+    }
+    script.downgrade_ops.ops[:0] = [
+        ops.DropConstraintOp.from_constraint(key)
+        for key in later
+        if key.table.name in dropped
+    ]
 
 
 def run_migrations_offline() -> None:
