@@ -17,6 +17,7 @@ _CAMEL_BOUNDARY_2 = re.compile(r"([a-z0-9])([A-Z])")
 PASCAL_CASE = re.compile(r"\A[A-Z][A-Za-z0-9]*\Z")
 SNAKE_CASE = re.compile(r"\A[a-z][a-z0-9_]*\Z")
 SQL_NAME = re.compile(r"\A[a-z_][a-z0-9_]*\Z")
+SQL_IDENTIFIER = re.compile(r"\A[A-Za-z_][A-Za-z0-9_]*\Z")  # any case: an existing schema's
 PACKAGE_NAME = re.compile(r"\A[a-z][a-z0-9_]*\Z")
 
 # Words that stay as they are; inflect would say "datas", "medias".

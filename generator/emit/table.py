@@ -9,14 +9,40 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from generator import fieldtypes, naming
 from generator.emit.source import Code, Import, Imports, Line, literal
 from generator.fieldtypes import Default, Options
-from generator.model import Entity, LinkTable, RelationEnd
+from generator.model import Entity, EntityRef, LinkTable, RelationEnd
 from generator.spec import FieldSpec
 
 ON_DELETE = {"cascade": "CASCADE", "set_null": "SET NULL", "restrict": "RESTRICT"}
+# A link table's rule; no_action writes no ON DELETE (the database's default, NO ACTION).
+LINK_ON_DELETE: dict[str, str | None] = {
+    "cascade": "CASCADE",
+    "restrict": "RESTRICT",
+    "no_action": None,
+}
+
+
+class FieldOwner(Protocol):
+    """What holds fields: an entity's table, or a link table (its link_fields)."""
+
+    @property
+    def class_name(self) -> str: ...
+
+    @property
+    def table(self) -> str: ...
+
+    @property
+    def module(self) -> str: ...
+
+
+def referred_key(ref: EntityRef) -> tuple[str, Code]:
+    """The column a foreign key to `ref` refers to ("table.id") and its Python type: the
+    one place that knows an entity's key."""
+    return f"{ref.table}.id", Code("int")
 
 
 @dataclass(frozen=True)
@@ -90,8 +116,8 @@ def model_code(
     return ModelCode(imports, base, described.enums, columns, relations)
 
 
-def field_options(entity: Entity, spec: FieldSpec) -> Options:
-    """The values a field type's templates read, for one field of an entity."""
+def field_options(owner: FieldOwner, spec: FieldSpec) -> Options:
+    """The values a field type's templates read, for one field of an entity (or link)."""
     record = fieldtypes.get(spec.type)
     return Options(
         name=spec.name,
@@ -99,9 +125,9 @@ def field_options(entity: Entity, spec: FieldSpec) -> Options:
         precision=spec.precision,
         scale=spec.scale,
         values=spec.values,
-        enum=naming.enum_class(entity.class_name, spec.name) if record.python_enum else "",
-        enum_type=literal(f"{entity.table}_{spec.name}") if record.python_enum else "",
-        module=entity.module,
+        enum=naming.enum_class(owner.class_name, spec.name) if record.python_enum else "",
+        enum_type=literal(f"{owner.table}_{spec.name}") if record.python_enum else "",
+        module=owner.module,
     )
 
 
@@ -109,43 +135,52 @@ def nullable(annotation: Code, is_nullable: bool) -> Code:
     return Code(f"{annotation.text} | None", annotation.imports) if is_nullable else annotation
 
 
-def default_of(entity: Entity, spec: FieldSpec) -> Default | None:
+def default_of(owner: FieldOwner, spec: FieldSpec) -> Default | None:
     if not spec.has_default:
         return None
     record = fieldtypes.get(spec.type)
-    return record.emit_default(spec.default, field_options(entity, spec))
+    return record.emit_default(spec.default, field_options(owner, spec))
+
+
+def field_column(owner: FieldOwner, spec: FieldSpec) -> tuple[Column, EnumClass | None]:
+    """The column of one field, and its Python enum class when it has one."""
+    record = fieldtypes.get(spec.type)
+    options = field_options(owner, spec)
+    enum = None
+    if record.python_enum:
+        members = [(naming.enum_member(v), literal(v)) for v in spec.values]
+        enum = EnumClass(options.enum, members)
+    constraints = tuple(fieldtypes.render(text, options) for text in record.constraints)
+    column = Column(
+        name=spec.name,
+        annotation=nullable(record.annotation.code(options), spec.nullable),
+        nullable=spec.nullable,
+        column_type=record.column_code(options),
+        inferred=record.sqlmodel_infers,
+        default=default_of(owner, spec),
+        unique=spec.unique,
+        index=spec.index,
+        constraints=constraints,
+        description=spec.description,
+    )
+    return column, enum
 
 
 def table(entity: Entity) -> Table:
     result = Table(enums=[], columns=[], soft_delete=entity.spec.soft_delete)
     for spec in entity.fields:
-        record = fieldtypes.get(spec.type)
-        options = field_options(entity, spec)
-        if record.python_enum:
-            members = [(naming.enum_member(v), literal(v)) for v in spec.values]
-            result.enums.append(EnumClass(options.enum, members))
-        constraints = tuple(fieldtypes.render(text, options) for text in record.constraints)
-        result.columns.append(
-            Column(
-                name=spec.name,
-                annotation=nullable(record.annotation.code(options), spec.nullable),
-                nullable=spec.nullable,
-                column_type=record.column_code(options),
-                inferred=record.sqlmodel_infers,
-                default=default_of(entity, spec),
-                unique=spec.unique,
-                index=spec.index,
-                constraints=constraints,
-                description=spec.description,
-            )
-        )
+        column, enum = field_column(entity, spec)
+        if enum is not None:
+            result.enums.append(enum)
+        result.columns.append(column)
     for fk in entity.foreign_keys:
+        key, annotation = referred_key(fk.target)
         result.columns.append(
             Column(
                 name=fk.column,
-                annotation=Code("int | None" if fk.nullable else "int"),
+                annotation=nullable(annotation, fk.nullable),
                 nullable=fk.nullable,
-                foreign_key=f"{fk.target.table}.id",
+                foreign_key=key,
                 on_delete=ON_DELETE[fk.on_delete] if fk.on_delete else None,
                 unique=fk.unique,
                 index=not fk.unique,
@@ -190,18 +225,51 @@ SOFT_DELETE = Line("__soft_delete__", "ClassVar[bool]", "True")
 CLASS_VAR = Import("typing", "ClassVar")
 
 
-def link_columns(link: LinkTable) -> list[Column]:
-    """The two key columns of a link table; its rows go with either side."""
-    return [
-        Column(
-            name=column,
-            annotation=Code("int"),
-            foreign_key=f"{ref.table}.id",
-            on_delete="CASCADE",
-            primary_key=True,
+@dataclass
+class LinksCode:
+    """What the template of the links module needs: enum classes of link fields, and each
+    link table's column lines."""
+
+    imports: Imports
+    enums: list[EnumClass]
+    classes: list[tuple[LinkTable, list[Line]]]
+
+
+def link_table(link: LinkTable) -> Table:
+    """A link table: its two key columns (the primary key; rows go with either side unless
+    link_on_delete says otherwise), then its link_fields."""
+    result = Table(enums=[], columns=[], soft_delete=False)
+    for column, ref in (link.left, link.right):
+        key, annotation = referred_key(ref)
+        result.columns.append(
+            Column(
+                name=column,
+                annotation=annotation,
+                foreign_key=key,
+                on_delete=LINK_ON_DELETE[link.on_delete],
+                primary_key=True,
+            )
         )
-        for column, ref in (link.left, link.right)
-    ]
+    for spec in link.fields:
+        field_col, enum = field_column(link, spec)
+        if enum is not None:
+            result.enums.append(enum)
+        result.columns.append(field_col)
+    return result
+
+
+def links_code(
+    links: list[LinkTable], imports: Imports, spell_column: Callable[[Column, Imports], Line]
+) -> LinksCode:
+    """The link table classes, each column spelled by an ORM."""
+    code = LinksCode(imports, [], [])
+    for link in links:
+        described = link_table(link)
+        code.enums.extend(described.enums)
+        code.classes.append((link, [spell_column(column, imports) for column in described.columns]))
+    if code.enums:
+        imports.add("enum", "StrEnum")
+    return code
 
 
 def relationship_options(entity: Entity, end: RelationEnd) -> dict[str, str]:

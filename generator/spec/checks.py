@@ -163,7 +163,10 @@ class _SemanticChecks:
                     )
 
     def link_tables(self) -> None:
-        tables = {entity.table: f"entity {entity.name}" for entity in self.spec.entities}
+        """Link tables differ from every table (case-insensitively: MySQL on some systems,
+        and quoting rules, do not tell `PlaylistTrack` from `playlisttrack`), and no link
+        field is named like one of the link's key columns."""
+        tables = {entity.table.lower(): f"entity {entity.name}" for entity in self.spec.entities}
         for entity in self.spec.entities:
             for relation in entity.relations:
                 if relation.kind != "many_to_many":
@@ -171,13 +174,24 @@ class _SemanticChecks:
                 target = self.by_name[relation.target]
                 name = relation.link_table or naming.link_table(entity.table, target.table)
                 where = f"entities.{entity.name}.relations.{relation.name}"
-                if name in tables:
+                if name.lower() in tables:
                     raise self.fail(
                         f"{where}.link_table" if relation.link_table else where,
-                        f"link table {name!r} is already used by {tables[name]}"
+                        f"link table {name!r} is already used by {tables[name.lower()]}"
                         + ("" if relation.link_table else "; set link_table"),
                     )
-                tables[name] = f"{entity.name}.{relation.name}"
+                tables[name.lower()] = f"{entity.name}.{relation.name}"
+                keys = relation.link_columns or naming.link_columns(
+                    entity.table, target.table, relation.name
+                )
+                for field in relation.link_fields:
+                    if field.name.lower() in {key.lower() for key in keys}:
+                        raise self.fail(
+                            f"{where}.link_fields.{field.name}",
+                            f"{field.name!r} is a key column of the link table {name!r} "
+                            f"(its key columns: {', '.join(keys)}); rename the field or set "
+                            "link_columns",
+                        )
 
     def enum_classes(self) -> None:
         classes = set(self.by_name)
