@@ -183,6 +183,18 @@ def check(spec: Spec, fail: Fail) -> None:
         _name(limits, link.table, f"link table {link.table!r}", written, fail)
         for column, _ in (link.left, link.right):
             _name(limits, column, f"link column {column!r}", place, fail)
+        for field in link.fields:
+            field_place = f"{place}.link_fields.{field.name}"
+            _name(limits, field.name, f"column {field.name!r}", field_place, fail)
+            if field.type == "str":
+                _str_length(
+                    limits, field.max_length or 0, field.unique or field.index, field_place, fail
+                )
+            if field.type == "decimal":
+                _decimal(limits, field.precision or 0, field.scale or 0, field_place, fail)
+            if field.type == "enum" and limits.named_enums:
+                enum_type = f"{link.table}_{field.name}"
+                _name(limits, enum_type, f"enum type name {enum_type!r}", field_place, fail)
         if limits.named_fks:
             constraint = f"{link.table}_ibfk_2"
             _fk_name(limits, constraint, place, fail)

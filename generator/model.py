@@ -59,6 +59,12 @@ class LinkTable:
     table: str
     left: tuple[str, EntityRef]  # (column, entity) of the declaring side
     right: tuple[str, EntityRef]  # (column, entity) of the target side
+    fields: tuple[FieldSpec, ...] = ()  # extra columns (link_fields), after the two keys
+    on_delete: str = "cascade"  # the rule of both key columns: cascade, restrict, no_action
+
+    @property
+    def module(self) -> str:
+        return LINKS_MODULE
 
 
 @dataclass(frozen=True)
@@ -304,12 +310,16 @@ def _resolve(source: Entity, target: Entity, relation: RelationSpec) -> LinkTabl
         return None
     # many_to_many
     table = relation.link_table or naming.link_table(source.table, target.table)
-    left_column, right_column = naming.link_columns(source.table, target.table, relation.name)
+    left_column, right_column = relation.link_columns or naming.link_columns(
+        source.table, target.table, relation.name
+    )
     link = LinkTable(
         class_name=f"{naming.pascal_case(table)}Link",
         table=table,
         left=(left_column, source.ref),
         right=(right_column, target.ref),
+        fields=relation.link_fields,
+        on_delete=relation.link_on_delete or "cascade",
     )
     source.relations.append(
         RelationEnd(

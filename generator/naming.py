@@ -19,6 +19,7 @@ SNAKE_CASE = re.compile(r"\A[a-z][a-z0-9_]*\Z")
 SQL_NAME = re.compile(r"\A[a-z_][a-z0-9_]*\Z")
 # A table or column name the user writes (`table:`, `column:`): any case is kept as is.
 DATABASE_NAME = re.compile(r"\A[A-Za-z_][A-Za-z0-9_]*\Z")
+SQL_IDENTIFIER = re.compile(r"\A[A-Za-z_][A-Za-z0-9_]*\Z")  # any case: an existing schema's
 PACKAGE_NAME = re.compile(r"\A[a-z][a-z0-9_]*\Z")
 
 # Words that stay as they are; inflect would say "datas", "medias".

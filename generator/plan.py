@@ -68,15 +68,16 @@ def file_jobs(spec: Spec) -> list[FileJob]:
         )
     )
     if model.link_tables:
-        imports, classes = orm.links(model.link_tables)
+        links_code = orm.links(model.link_tables)
         jobs.append(
             FileJob(
                 f"app/models/{LINKS_MODULE}.py",
                 "links.py.jinja",
                 {
                     "summary": "Link tables of the many_to_many relations.",
-                    "imports": imports,
-                    "classes": classes,
+                    "imports": links_code.imports,
+                    "enums": links_code.enums,
+                    "classes": links_code.classes,
                     "base": orm.table_base,
                 },
             )

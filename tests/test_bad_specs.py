@@ -918,6 +918,159 @@ CASES: list[tuple[str, str, list[str]]] = [
         "smallint-default-too-big",
         fields("Post", "      n: {type: smallint, default: 40000}\n"),
         ["entities.Post.fields.n.default: ", "does not fit a 16-bit smallint column (use int)"],
+    # ------------------------------------------------------------------ branch links: link tables
+    (
+        "links-link-columns-one",
+        f"{P}entities:\n  Tag: {{}}\n  Post:\n    relations:\n"
+        "      tags: {kind: many_to_many, target: Tag, link_columns: [PostId]}\n",
+        ["entities.Post.relations.tags.link_columns: ", "two column names", "a list of 1"],
+    ),
+    (
+        "links-link-columns-three",
+        f"{P}entities:\n  Tag: {{}}\n  Post:\n    relations:\n"
+        "      tags: {kind: many_to_many, target: Tag, link_columns: [a, b, c]}\n",
+        ["entities.Post.relations.tags.link_columns: ", "a list of 3"],
+    ),
+    (
+        "links-link-columns-string",
+        f"{P}entities:\n  Tag: {{}}\n  Post:\n    relations:\n"
+        "      tags: {kind: many_to_many, target: Tag, link_columns: PostId}\n",
+        ["entities.Post.relations.tags.link_columns: ", "two column names", "got 'PostId'"],
+    ),
+    (
+        "links-link-columns-equal",
+        f"{P}entities:\n  Tag: {{}}\n  Post:\n    relations:\n"
+        "      tags: {kind: many_to_many, target: Tag, link_columns: [TagId, tagid]}\n",
+        ["entities.Post.relations.tags.link_columns: ", "must differ", "'TagId' twice"],
+    ),
+    (
+        "links-link-columns-bad-name",
+        f"{P}entities:\n  Tag: {{}}\n  Post:\n    relations:\n"
+        "      tags: {kind: many_to_many, target: Tag, link_columns: [post-id, tag_id]}\n",
+        ["entities.Post.relations.tags.link_columns: ", "'post-id' is not a valid column name"],
+    ),
+    (
+        "links-link-columns-number",
+        f"{P}entities:\n  Tag: {{}}\n  Post:\n    relations:\n"
+        "      tags: {kind: many_to_many, target: Tag, link_columns: [1, tag_id]}\n",
+        ["entities.Post.relations.tags.link_columns: ", "1 is not a valid column name"],
+    ),
+    (
+        "links-link-table-bad-name",
+        f"{P}entities:\n  Tag: {{}}\n  Post:\n    relations:\n"
+        "      tags: {kind: many_to_many, target: Tag, link_table: Post-Tag}\n",
+        [
+            "entities.Post.relations.tags.link_table: ",
+            "not a valid table name",
+            "letters, digits and _",
+        ],
+    ),
+    (
+        "links-link-table-64",
+        f"{P}entities:\n  Tag: {{}}\n  Post:\n    relations:\n"
+        "      tags: {kind: many_to_many, target: Tag"
+        ", link_table: LLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLL}\n",
+        ["entities.Post.relations.tags.link_table: ", "longer than 63"],
+    ),
+    (
+        "links-link-table-case-clash",
+        f"{P}entities:\n  Tag: {{}}\n  Post:\n    relations:\n"
+        "      tags: {kind: many_to_many, target: Tag, link_table: TAG}\n",
+        ["entities.Post.relations.tags.link_table: ", "'TAG' is already used by entity Tag"],
+    ),
+    (
+        "links-link-fields-no-default",
+        f"{P}entities:\n  Tag: {{}}\n  Post:\n    relations:\n"
+        "      tags: {kind: many_to_many, target: Tag, link_fields: {rank: int}}\n",
+        ["entities.Post.relations.tags.link_fields.rank: ", "nullable: true or have a default"],
+    ),
+    (
+        "links-link-fields-named-like-key",
+        f"{P}entities:\n  Tag: {{}}\n  Post:\n    relations:\n"
+        "      tags: {kind: many_to_many, target: Tag, link_columns: [post_ref, tag_ref]"
+        ", link_fields: {tag_ref: {type: int, nullable: true}}}\n",
+        ["entities.Post.relations.tags.link_fields.tag_ref: ", "key column of the link"],
+    ),
+    (
+        "links-link-fields-named-like-default-key",
+        f"{P}entities:\n  Tag: {{}}\n  Post:\n    relations:\n"
+        "      tags: {kind: many_to_many, target: Tag"
+        ", link_fields: {post_id: {type: int, nullable: true}}}\n",
+        [
+            "entities.Post.relations.tags.link_fields.post_id: ",
+            "key column of the link table 'post_tag'",
+            "post_id, tag_id",
+        ],
+    ),
+    (
+        "links-link-fields-bad-type",
+        f"{P}entities:\n  Tag: {{}}\n  Post:\n    relations:\n"
+        "      tags: {kind: many_to_many, target: Tag"
+        ", link_fields: {rank: {type: integer, nullable: true}}}\n",
+        ["entities.Post.relations.tags.link_fields.rank.type: ", "unknown value 'integer'"],
+    ),
+    (
+        "links-link-fields-bad-default",
+        f"{P}entities:\n  Tag: {{}}\n  Post:\n    relations:\n"
+        "      tags: {kind: many_to_many, target: Tag"
+        ", link_fields: {rank: {type: int, default: high}}}\n",
+        ["entities.Post.relations.tags.link_fields.rank.default: ", "is not"],
+    ),
+    (
+        "links-link-fields-not-a-mapping",
+        f"{P}entities:\n  Tag: {{}}\n  Post:\n    relations:\n"
+        "      tags: {kind: many_to_many, target: Tag, link_fields: [rank]}\n",
+        ["entities.Post.relations.tags.link_fields: ", "link_fields must be a mapping"],
+    ),
+    (
+        "links-link-fields-field-name-id",
+        f"{P}entities:\n  Tag: {{}}\n  Post:\n    relations:\n"
+        "      tags: {kind: many_to_many, target: Tag"
+        ", link_fields: {id: {type: int, nullable: true}}}\n",
+        ["entities.Post.relations.tags.link_fields.id: ", "reserved"],
+    ),
+    (
+        "links-link-on-delete-unknown",
+        f"{P}entities:\n  Tag: {{}}\n  Post:\n    relations:\n"
+        "      tags: {kind: many_to_many, target: Tag, link_on_delete: set_null}\n",
+        [
+            "entities.Post.relations.tags.link_on_delete: ",
+            "unknown value 'set_null'",
+            "cascade, restrict, no_action",
+        ],
+    ),
+    (
+        "links-link-columns-on-many-to-one",
+        f"{P}entities:\n  User: {{}}\n  Post:\n    relations:\n"
+        "      author: {kind: many_to_one, target: User, link_columns: [a, b]}\n",
+        ["entities.Post.relations.author.link_columns: ", "only applies to many_to_many"],
+    ),
+    (
+        "links-link-fields-on-one-to-many",
+        f"{P}entities:\n  User:\n    relations:\n"
+        "      posts: {kind: one_to_many, target: Post"
+        ", link_fields: {x: {type: int, nullable: true}}}\n"
+        "  Post: {}\n",
+        ["entities.User.relations.posts.link_fields: ", "only applies to many_to_many"],
+    ),
+    (
+        "links-link-on-delete-on-many-to-one",
+        f"{P}entities:\n  User: {{}}\n  Post:\n    relations:\n"
+        "      author: {kind: many_to_one, target: User, link_on_delete: restrict}\n",
+        ["entities.Post.relations.author.link_on_delete: ", "only applies to many_to_many"],
+    ),
+    (
+        "links-same-link-table-declared-from-both-sides",
+        f"{P}entities:\n  Tag:\n    relations:\n"
+        "      posts: {kind: many_to_many, target: Post, link_table: PostTag,"
+        " link_fields: {note: {type: str, nullable: true}}}\n"
+        "  Post:\n    relations:\n"
+        "      tags: {kind: many_to_many, target: Tag, link_table: posttag,"
+        " link_fields: {note: {type: str, nullable: true}}}\n",
+        [
+            "entities.Post.relations.tags.link_table: ",
+            "'posttag' is already used by Tag.posts",
+        ],
     ),
 ]
 
@@ -1159,6 +1312,17 @@ NAME_POSITIONS = {
         "project": {"name": "x"},
         "entities": {"P": {"relations": {"r": {"kind": "many_to_many", "target": "P",
                                                "link_table": n}}}},
+    },  # fmt: skip
+    "entities.P.relations.r.link_columns": lambda n: {
+        "project": {"name": "x"},
+        "entities": {"P": {"relations": {"r": {"kind": "many_to_many", "target": "P",
+                                               "link_columns": [n, "b"]}}}},
+    },  # fmt: skip
+    "entities.P.relations.r.link_fields.{n}": lambda n: {
+        "project": {"name": "x"},
+        "entities": {"P": {"relations": {"r": {"kind": "many_to_many", "target": "P",
+                                               "link_fields": {n: {"type": "str",
+                                                                  "nullable": True}}}}}},
     },  # fmt: skip
 }
 

@@ -135,6 +135,44 @@ CASES: dict[str, dict[str, Any]] = {
             },
         }
     },
+    "link_options": {
+        "Thing": {
+            "fields": {"name": "str"},
+            "relations": {
+                "others": {
+                    "kind": "many_to_many",
+                    "target": "Other",
+                    "inverse": "things",
+                    "link_table": "ThingOther",
+                    "link_columns": ["ThingId", "OtherId"],
+                    "link_on_delete": "restrict",
+                    "link_fields": {
+                        "last_update": {"type": "datetime", "default": "now"},
+                        "role": {"type": "enum", "values": ["lead", "extra"], "default": "lead"},
+                        "rank": {"type": "int", "nullable": True},
+                        "price": {"type": "decimal", "precision": 6, "scale": 2, "default": "0"},
+                        "note": {"type": "str", "max_length": 30, "nullable": True},
+                    },
+                },
+            },
+        },
+        "Other": {"fields": {"name": "str"}},
+    },
+    "link_self_no_action": {
+        "Thing": {
+            "fields": {"name": "str"},
+            "relations": {
+                "peers": {
+                    "kind": "many_to_many",
+                    "target": "Thing",
+                    "inverse": "peered",
+                    "link_table": "ThingPeer",
+                    "link_columns": ["ThingId", "PeerId"],
+                    "link_on_delete": "no_action",
+                },
+            },
+        }
+    },
 }
 
 

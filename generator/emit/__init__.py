@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from generator.emit.source import Imports, Line
-    from generator.emit.table import ModelCode
+    from generator.emit.table import LinksCode, ModelCode
     from generator.model import Entity, LinkTable
 
 ORMS = ("sqlmodel", "sqlalchemy")
@@ -43,7 +42,7 @@ class Emitter(Protocol):
         """Everything the table class of one entity says."""
         ...
 
-    def links(self, links: list[LinkTable]) -> tuple[Imports, list[tuple[LinkTable, list[Line]]]]:
+    def links(self, links: list[LinkTable]) -> LinksCode:
         """The link tables of the many_to_many relations, one class each."""
         ...
 

@@ -6,9 +6,10 @@ from generator.emit import SupportModule
 from generator.emit.source import SA, Imports, Line, attribute, literal
 from generator.emit.table import (
     Column,
+    LinksCode,
     ModelCode,
     foreign_key_call,
-    link_columns,
+    links_code,
     model_code,
     relationship_options,
     relationship_target,
@@ -29,14 +30,10 @@ class SQLModelEmitter:
         id_line = Line("id", "int | None", "Field(default=None, primary_key=True)")
         return model_code(entity, imports, self.table_base, id_line, column_line, _relationship)
 
-    def links(self, links: list[LinkTable]) -> tuple[Imports, list[tuple[LinkTable, list[Line]]]]:
+    def links(self, links: list[LinkTable]) -> LinksCode:
         imports = Imports()
         imports.add("sqlmodel", "Field", "SQLModel")
-        classes = [
-            (link, [column_line(column, imports) for column in link_columns(link)])
-            for link in links
-        ]
-        return imports, classes
+        return links_code(links, imports, column_line)
 
 
 def column_line(column: Column, imports: Imports) -> Line:

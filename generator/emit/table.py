@@ -9,16 +9,42 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from generator import fieldtypes, naming
 from generator import layout
 from generator.emit.source import SA, Code, Import, Imports, Line, literal
 from generator.fieldtypes import Default, Options
 from generator.layout import Bracket, Item
-from generator.model import Entity, LinkTable, RelationEnd
+from generator.model import Entity, EntityRef, LinkTable, RelationEnd
 from generator.spec import FieldSpec, KeySpec
 
 ON_DELETE = {"cascade": "CASCADE", "set_null": "SET NULL", "restrict": "RESTRICT"}
+# A link table's rule; no_action writes no ON DELETE (the database's default, NO ACTION).
+LINK_ON_DELETE: dict[str, str | None] = {
+    "cascade": "CASCADE",
+    "restrict": "RESTRICT",
+    "no_action": None,
+}
+
+
+class FieldOwner(Protocol):
+    """What holds fields: an entity's table, or a link table (its link_fields)."""
+
+    @property
+    def class_name(self) -> str: ...
+
+    @property
+    def table(self) -> str: ...
+
+    @property
+    def module(self) -> str: ...
+
+
+def referred_key(ref: EntityRef) -> tuple[str, Code]:
+    """The column a foreign key to `ref` refers to ("table.id") and its Python type: the
+    one place that knows an entity's key."""
+    return ref.key_reference, KEY_TYPES[ref.key.type].annotation
 
 
 @dataclass(frozen=True)
@@ -120,8 +146,8 @@ def table_args(entity: Entity) -> str | None:
     return layout.text("__table_args__ = ", Bracket("", tuple(items), magic=True), indent=4)
 
 
-def field_options(entity: Entity, spec: FieldSpec) -> Options:
-    """The values a field type's templates read, for one field of an entity."""
+def field_options(owner: FieldOwner, spec: FieldSpec) -> Options:
+    """The values a field type's templates read, for one field of an entity (or link)."""
     record = fieldtypes.get(spec.type)
     return Options(
         name=spec.name,
@@ -129,9 +155,9 @@ def field_options(entity: Entity, spec: FieldSpec) -> Options:
         precision=spec.precision,
         scale=spec.scale,
         values=spec.values,
-        enum=naming.enum_class(entity.class_name, spec.name) if record.python_enum else "",
-        enum_type=literal(f"{entity.table}_{spec.name}") if record.python_enum else "",
-        module=entity.module,
+        enum=naming.enum_class(owner.class_name, spec.name) if record.python_enum else "",
+        enum_type=literal(f"{owner.table}_{spec.name}") if record.python_enum else "",
+        module=owner.module,
     )
 
 
@@ -139,49 +165,57 @@ def nullable(annotation: Code, is_nullable: bool) -> Code:
     return Code(f"{annotation.text} | None", annotation.imports) if is_nullable else annotation
 
 
-def default_of(entity: Entity, spec: FieldSpec) -> Default | None:
+def default_of(owner: FieldOwner, spec: FieldSpec) -> Default | None:
     if not spec.has_default:
         return None
     record = fieldtypes.get(spec.type)
-    return record.emit_default(spec.default, field_options(entity, spec))
+    return record.emit_default(spec.default, field_options(owner, spec))
 
 
-def on_update_of(entity: Entity, spec: FieldSpec) -> Code | None:
+def field_column(owner: FieldOwner, spec: FieldSpec) -> tuple[Column, EnumClass | None]:
+    """The column of one field, and its Python enum class when it has one."""
+    record = fieldtypes.get(spec.type)
+    options = field_options(owner, spec)
+    enum = None
+    if record.python_enum:
+        members = [(naming.enum_member(v), literal(v)) for v in spec.values]
+        enum = EnumClass(options.enum, members)
+    constraints = tuple(fieldtypes.render(text, options) for text in record.constraints)
+    column_type = record.column_code(options)
+    if spec.storage == "numeric" and record.numeric_storage is not None:
+        column_type = record.numeric_storage.code(options)
+    column = Column(
+        name=spec.name,
+        annotation=nullable(record.annotation.code(options), spec.nullable),
+        nullable=spec.nullable,
+        column_type=column_type,
+        inferred=record.sqlmodel_infers and spec.storage is None,
+        default=default_of(owner, spec),
+        on_update=on_update_of(owner, spec),
+        unique=spec.unique,
+        index=spec.index,
+        constraints=constraints,
+        description=spec.description,
+        column_name=renamed(spec.name, spec.column),
+    )
+    return column, enum
+
+
+def on_update_of(owner: FieldOwner, spec: FieldSpec) -> Code | None:
     """`onupdate: now`: the callable of the type's `default: now` (utcnow for datetime)."""
     if spec.onupdate != "now":
         return None
     record = fieldtypes.get(spec.type)
-    return record.emit_default("now", field_options(entity, spec)).code
+    return record.emit_default("now", field_options(owner, spec)).code
 
 
 def table(entity: Entity) -> Table:
     result = Table(enums=[], columns=[], soft_delete=entity.spec.soft_delete)
     for spec in entity.fields:
-        record = fieldtypes.get(spec.type)
-        options = field_options(entity, spec)
-        if record.python_enum:
-            members = [(naming.enum_member(v), literal(v)) for v in spec.values]
-            result.enums.append(EnumClass(options.enum, members))
-        constraints = tuple(fieldtypes.render(text, options) for text in record.constraints)
-        column_type = record.column_code(options)
-        if spec.storage == "numeric" and record.numeric_storage is not None:
-            column_type = record.numeric_storage.code(options)
-        result.columns.append(
-            Column(
-                name=spec.name,
-                annotation=nullable(record.annotation.code(options), spec.nullable),
-                nullable=spec.nullable,
-                column_type=column_type,
-                inferred=record.sqlmodel_infers and spec.storage is None,
-                default=default_of(entity, spec),
-                on_update=on_update_of(entity, spec),
-                unique=spec.unique,
-                index=spec.index,
-                constraints=constraints,
-                description=spec.description,
-                column_name=renamed(spec.name, spec.column),
-            )
-        )
+        column, enum = field_column(entity, spec)
+        if enum is not None:
+            result.enums.append(enum)
+        result.columns.append(column)
     for fk in entity.foreign_keys:
         kind = KEY_TYPES[fk.target.key.type]
         result.columns.append(
@@ -301,19 +335,52 @@ def foreign_key_call(column: Column) -> Bracket:
     return Bracket("sa.ForeignKey", tuple(key))
 
 
-def link_columns(link: LinkTable) -> list[Column]:
-    """The two key columns of a link table; its rows go with either side."""
-    return [
-        Column(
-            name=column,
-            annotation=KEY_TYPES[ref.key.type].annotation,
-            column_type=KEY_TYPES[ref.key.type].column_type(ref.key),
-            foreign_key=ref.key_reference,
-            on_delete="CASCADE",
-            primary_key=True,
+@dataclass
+class LinksCode:
+    """What the template of the links module needs: enum classes of link fields, and each
+    link table's column lines."""
+
+    imports: Imports
+    enums: list[EnumClass]
+    classes: list[tuple[LinkTable, list[Line]]]
+
+
+def link_table(link: LinkTable) -> Table:
+    """A link table: its two key columns (the primary key; rows go with either side unless
+    link_on_delete says otherwise), then its link_fields."""
+    result = Table(enums=[], columns=[], soft_delete=False)
+    for column, ref in (link.left, link.right):
+        kind = KEY_TYPES[ref.key.type]
+        result.columns.append(
+            Column(
+                name=column,
+                annotation=kind.annotation,
+                column_type=kind.column_type(ref.key),
+                foreign_key=ref.key_reference,
+                on_delete=LINK_ON_DELETE[link.on_delete],
+                primary_key=True,
+            )
         )
-        for column, ref in (link.left, link.right)
-    ]
+    for spec in link.fields:
+        field_col, enum = field_column(link, spec)
+        if enum is not None:
+            result.enums.append(enum)
+        result.columns.append(field_col)
+    return result
+
+
+def links_code(
+    links: list[LinkTable], imports: Imports, spell_column: Callable[[Column, Imports], Line]
+) -> LinksCode:
+    """The link table classes, each column spelled by an ORM."""
+    code = LinksCode(imports, [], [])
+    for link in links:
+        described = link_table(link)
+        code.enums.extend(described.enums)
+        code.classes.append((link, [spell_column(column, imports) for column in described.columns]))
+    if code.enums:
+        imports.add("enum", "StrEnum")
+    return code
 
 
 def relationship_options(entity: Entity, end: RelationEnd) -> dict[str, str]:

@@ -217,6 +217,9 @@ class _SemanticChecks:
                     claim(relation.target, relation.column or default, what, place)
 
     def link_tables(self) -> None:
+        """Link tables differ from every table (case-insensitively: MySQL on some systems,
+        and quoting rules, do not tell `PlaylistTrack` from `playlisttrack`), and no link
+        field is named like one of the link's key columns."""
         tables = {entity.table.lower(): f"entity {entity.name}" for entity in self.spec.entities}
         for entity in self.spec.entities:
             for relation in entity.relations:
@@ -232,6 +235,17 @@ class _SemanticChecks:
                         + ("" if relation.link_table else "; set link_table"),
                     )
                 tables[name.lower()] = f"{entity.name}.{relation.name}"
+                keys = relation.link_columns or naming.link_columns(
+                    entity.table, target.table, relation.name
+                )
+                for field in relation.link_fields:
+                    if field.name.lower() in {key.lower() for key in keys}:
+                        raise self.fail(
+                            f"{where}.link_fields.{field.name}",
+                            f"{field.name!r} is a key column of the link table {name!r} "
+                            f"(its key columns: {', '.join(keys)}); rename the field or set "
+                            "link_columns",
+                        )
 
     def enum_classes(self) -> None:
         classes = set(self.by_name)

@@ -139,7 +139,17 @@ FIELD_ORDER = (
     "default",
     "description",
 )
-RELATION_ORDER = ("kind", "target", "nullable", "inverse", "on_delete", "link_table")
+RELATION_ORDER = (
+    "kind",
+    "target",
+    "nullable",
+    "inverse",
+    "on_delete",
+    "link_table",
+    "link_columns",
+    "link_on_delete",
+    "link_fields",
+)
 
 
 def canonical(values: dict[str, Any], order: tuple[str, ...]) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from generator.spec.records import (
     DEFAULT_STR_LENGTH,
     FIELD_TYPES,
     KEY_TYPES,
+    LINK_ON_DELETE,
     ON_DELETE,
     ORMS,
     RELATION_KINDS,
@@ -63,7 +64,11 @@ RELATION_OPTIONS = (
     "on_delete",
     "link_table",
     "column",
+    "link_columns",
+    "link_fields",
+    "link_on_delete",
 )
+LINK_OPTIONS = ("link_table", "link_columns", "link_fields", "link_on_delete")
 ENTITY_OPTIONS = (
     "table",
     "route",
@@ -553,17 +558,27 @@ class _SpecReader:
                 raise self.fail(
                     f"{where}.on_delete",
                     "only applies to many_to_one, one_to_many and one_to_one "
-                    "(link rows are always deleted with either side)",
+                    "(a link table's rule is link_on_delete: cascade, restrict or no_action)",
                 )
-        elif link_table is not None:
-            raise self.fail(f"{where}.link_table", "only applies to many_to_many")
+        else:
+            for option in LINK_OPTIONS:
+                if data.get(option) is not None:
+                    raise self.fail(f"{where}.{option}", "only applies to many_to_many")
         if link_table is not None and (
-            not isinstance(link_table, str) or not naming.SQL_NAME.match(link_table)
+            not isinstance(link_table, str) or not naming.SQL_IDENTIFIER.match(link_table)
         ):
             raise self.fail(
                 f"{where}.link_table",
-                f"{link_table!r} is not a valid table name (lowercase letters, digits and _)",
+                f"{link_table!r} is not a valid table name (letters, digits and _, "
+                "not starting with a digit)",
             )
+        if link_table is not None and len(link_table) > _MAX_SQL_NAME:
+            raise self.fail(f"{where}.link_table", f"longer than {_MAX_SQL_NAME} characters")
+        link_columns = self.read_link_columns(data.get("link_columns"), f"{where}.link_columns")
+        link_fields = self.read_link_fields(
+            data.get("link_fields"), f"{where}.link_fields", link_columns
+        )
+        link_on_delete = self.choice(data, "link_on_delete", where, LINK_ON_DELETE)
         if on_delete == "set_null" and not nullable:
             raise self.fail(
                 f"{where}.on_delete",
@@ -579,7 +594,54 @@ class _SpecReader:
             on_delete=on_delete,
             link_table=link_table,
             column=column,
+            link_columns=link_columns,
+            link_fields=link_fields,
+            link_on_delete=link_on_delete,
         )
+
+    def read_link_columns(self, value: Any, where: str) -> tuple[str, str] | None:
+        """`[this_side_column, target_column]`: two distinct SQL names."""
+        if value is None:
+            return None
+        if not isinstance(value, list) or len(value) != 2:
+            got = f"a list of {len(value)}" if isinstance(value, list) else _describe(value)
+            raise self.fail(
+                where, f"must be a list of two column names [this side's, the target's], got {got}"
+            )
+        for item in value:
+            if not isinstance(item, str) or not naming.SQL_IDENTIFIER.match(item):
+                raise self.fail(
+                    where,
+                    f"{item!r} is not a valid column name (letters, digits and _, "
+                    "not starting with a digit)",
+                )
+            if len(item) > _MAX_SQL_NAME:
+                raise self.fail(where, f"{item!r} is longer than {_MAX_SQL_NAME} characters")
+        left, right = value
+        if left.lower() == right.lower():
+            raise self.fail(where, f"the two columns must differ, got {left!r} twice")
+        return left, right
+
+    def read_link_fields(
+        self, value: Any, where: str, key_columns: tuple[str, str] | None
+    ) -> tuple[FieldSpec, ...]:
+        """Extra columns of a link table: fields, each nullable or with a default (adding a
+        link through the relationship inserts only the two key columns)."""
+        data = self.mapping(value, where, "link_fields")
+        fields: list[FieldSpec] = []
+        for name, spec in data.items():
+            place = f"{where}.{name}"
+            field = self.read_field(name, spec, place)
+            if key_columns is not None and field.name.lower() in {c.lower() for c in key_columns}:
+                raise self.fail(place, f"{name!r} is a key column of the link (link_columns)")
+            if not field.nullable and not field.has_default:
+                raise self.fail(
+                    place,
+                    "a link field must be nullable: true or have a default (adding a link "
+                    "inserts only the two key columns)",
+                )
+            fields.append(field)
+        return tuple(fields)
 
 
 _CONSTRAINT_NAME = re.compile(r"\A[A-Za-z_][A-Za-z0-9_]*\Z")

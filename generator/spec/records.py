@@ -19,6 +19,8 @@ RelationKind = Literal["many_to_one", "one_to_many", "one_to_one", "many_to_many
 RELATION_KINDS: tuple[RelationKind, ...] = get_args(RelationKind)
 OnDelete = Literal["cascade", "set_null", "restrict"]
 ON_DELETE: tuple[OnDelete, ...] = get_args(OnDelete)
+LinkOnDelete = Literal["cascade", "restrict", "no_action"]
+LINK_ON_DELETE: tuple[LinkOnDelete, ...] = get_args(LinkOnDelete)
 Database = Literal["sqlite", "postgresql", "mysql"]
 DATABASES: tuple[Database, ...] = get_args(Database)
 Orm = str  # a name of generator.emit.ORMS, the one table of ORMs
@@ -91,6 +93,10 @@ class RelationSpec(BaseModel):
     on_delete: OnDelete | None = None
     link_table: str | None = None
     column: str | None = None  # the foreign-key column's database name (default <name>_id)
+    # many_to_many: the link table's key columns (this side's, the target's); None: naming's
+    link_columns: tuple[str, str] | None = None
+    link_fields: tuple[FieldSpec, ...] = ()  # extra columns of the link table
+    link_on_delete: LinkOnDelete | None = None  # None: cascade
 
 
 KeyType = Literal["int", "smallint", "bigint", "uuid", "str"]
