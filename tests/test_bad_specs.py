@@ -918,6 +918,7 @@ CASES: list[tuple[str, str, list[str]]] = [
         "smallint-default-too-big",
         fields("Post", "      n: {type: smallint, default: 40000}\n"),
         ["entities.Post.fields.n.default: ", "does not fit a 16-bit smallint column (use int)"],
+    ),
     # ------------------------------------------------------------------ branch links: link tables
     (
         "links-link-columns-one",
