@@ -39,6 +39,7 @@ _NOW_WORDS = ("current_timestamp", "now()", "current_timestamp()", "localtimesta
 _ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
 _ASYNC_DRIVERS |= {"mysql": "mysql+aiomysql", "mariadb": "mysql+aiomysql"}
 _ON_DELETE = {"CASCADE": "cascade", "SET NULL": "set_null", "RESTRICT": "restrict"}
+_LINK_ON_DELETE = {"CASCADE": "cascade", "RESTRICT": "restrict", "NO ACTION": "no_action"}
 
 
 class ImportRefused(ForgeError):
@@ -1064,16 +1065,21 @@ def _link(
     if pair != naming.link_columns(left_table, right_table, relation):
         options["link_columns"] = list(pair)
     columns = {pair[0]: pair[0], pair[1]: pair[1]}
-    for fk in (first, second):
-        rule = (fk.get("options") or {}).get("ondelete")
-        if (rule or "").upper() != "CASCADE":
-            notes.append(
-                Note(
-                    f"{table.name}.{fk['constrained_columns'][0]}",
-                    f"ON DELETE {rule or 'NO ACTION'}",
-                    "forge deletes link rows with either side (CASCADE)",
-                )
+    rules = [
+        ((fk.get("options") or {}).get("ondelete") or "NO ACTION").upper() for fk in (first, second)
+    ]
+    chosen = _LINK_ON_DELETE.get(rules[0]) if rules[0] == rules[1] else None
+    if chosen is None:
+        notes.append(
+            Note(
+                table.name,
+                f"ON DELETE {rules[0]} / {rules[1]} on its two keys",
+                "forge gives both the same rule: CASCADE",
             )
+        )
+    elif chosen != "cascade":
+        options["link_on_delete"] = chosen
+    for fk in (first, second):
         update = (fk.get("options") or {}).get("onupdate")
         if update:
             notes.append(

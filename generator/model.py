@@ -127,9 +127,12 @@ class Entity:
         such field or to-one relation. The one place that maps attributes to columns."""
         for spec in self.fields:
             if spec.name == attribute:
-                return spec.name
+                return spec.column or spec.name
         for end in self.relations:
             if end.name == attribute and end.kind == "fk":
+                for fk in self.foreign_keys:
+                    if fk.column == end.fk_column:
+                        return fk.database_column
                 return end.fk_column
         return None
 
@@ -157,7 +160,7 @@ class Entity:
         unique), nor one the spec's `indexes` already index on exactly that column."""
         if fk.unique:
             return False
-        return all(index.columns != (fk.column,) for index in self.indexes)
+        return all(index.columns != (fk.database_column,) for index in self.indexes)
 
     def related_entities(self) -> list[EntityRef]:
         """Other entities this class refers to in its relationship annotations."""
