@@ -666,23 +666,33 @@ def db_baseline(
     message: Annotated[
         str, typer.Option("--message", "-m", help="The revision's message.")
     ] = "baseline",
+    accept: Annotated[
+        bool,
+        typer.Option(
+            "--accept-differences",
+            help="Go on when forge db check finds differences (each printed as kept).",
+        ),
+    ] = False,
     project: ProjectOption = None,
 ) -> None:
     """Adopt a live database the spec describes: write the first revision (against an
     empty scratch database) and stamp the database at it without running it.
 
     Refused when the project has revisions, the database has an alembic_version row, or
-    `forge db check` finds a difference (listed); nothing is written then.
+    `forge db check` finds a difference (listed; --accept-differences keeps them);
+    nothing is written then.
     """
     from generator import baseline
 
     def work(root: Path, target: Any) -> None:
         try:
-            done = baseline.baseline(target, root, message)
+            done = baseline.baseline(target, root, message, accept)
         except baseline.Differs as error:
             for line in error.differences:
                 typer.echo(line)
             raise
+        for line in done.accepted:
+            typer.echo(f"kept: {line}")
         typer.echo(done.summary(target))
 
     _in_project(project, work)

@@ -73,6 +73,7 @@ class Table:
     indexes: list[dict[str, Any]]
     uniques: list[dict[str, Any]]
     checks: list[dict[str, Any]]
+    primary_key_name: str | None = None
 
     def column(self, name: str) -> dict[str, Any]:
         return next(c for c in self.columns if c["name"] == name)
@@ -152,12 +153,12 @@ def reflect(db: Target) -> Schema:
             foreign_keys = list(inspector.get_foreign_keys(name))
             if sync.dialect.name == "sqlite":
                 _sqlite_rules(sync, name, foreign_keys)
+            key = inspector.get_pk_constraint(name)
             tables[name] = Table(
                 name=name,
                 columns=list(inspector.get_columns(name)),
-                primary_key=list(
-                    inspector.get_pk_constraint(name).get("constrained_columns") or []
-                ),
+                primary_key=list(key.get("constrained_columns") or []),
+                primary_key_name=key.get("name"),
                 foreign_keys=foreign_keys,
                 indexes=[
                     i for i in inspector.get_indexes(name) if not i.get("duplicates_constraint")
@@ -275,12 +276,20 @@ def field_type(
         found: dict[str, Any] = {"type": "decimal", "precision": precision, "scale": scale or 0}
         if schema.kind == "sqlite":  # forge's own SQLite decimal is a scaled BIGINT
             found["storage"] = "numeric"
+            if not shown.startswith("NUMERIC"):
+                note(
+                    shown,
+                    "imported as decimal with storage: numeric "
+                    f"(NUMERIC({precision}, {scale or 0}))",
+                )
         return found
     if isinstance(kind, (types.Integer, mysql.YEAR)):
         return _integer(kind, shown, note)
     if isinstance(kind, types.DateTime):
         if schema.kind == "postgresql" and not kind.timezone:
             note(f"{shown} (without time zone)", "forge's datetime is TIMESTAMP WITH TIME ZONE")
+        elif schema.kind != "postgresql" and shown.startswith("TIMESTAMP"):
+            note(shown, "imported as datetime (forge's is DATETIME)")
         return {"type": "datetime"}
     if isinstance(kind, types.Date):
         return {"type": "date"}
@@ -646,8 +655,9 @@ def import_schema(
         if options["kind"] == "many_to_one":
             inverse = naming.plural(inverse)
         options["inverse"] = _free(inverse, name, attributes.setdefault(options["target"], set()))
+    used: dict[str, str] = {}  # constraint and index names (lowercased) -> table
     for t, cls in classes.items():
-        _constraints(schema, schema.tables[t], entities[cls], named[cls], notes)
+        _constraints(schema, schema.tables[t], entities[cls], named[cls], notes, used)
     for t in links:
         _link(schema, schema.tables[t], classes | targets, entities, attributes, mapped, notes)
     for t in schema.tables:  # an existing entity's foreign key to a new table
@@ -662,6 +672,7 @@ def import_schema(
                         "relation with `forge make entity`)",
                     )
                 )
+    notes[:] = list(dict.fromkeys(notes))  # the same item read twice (MySQL's unique indexes)
     order = {t: i for i, t in enumerate(known)}
     notes.sort(key=lambda n: (order.get(n.place.split(".")[0], -1), n.place))
     sources = {cls: t for t, cls in classes.items()}
@@ -721,6 +732,7 @@ def _entity(
     key = table.primary_key
     key_type = _key_type(schema, table)
     if key_type is not None:
+        _key_name(schema, table, spec_table, notes)
         column = table.column(key[0])
         columns[key[0]] = key[0]
         fields_of[key[0]] = "id"
@@ -876,6 +888,14 @@ def _entity(
     return data, columns, fields_of
 
 
+def _key_name(schema: Schema, table: Table, spec_table: str, notes: list[Note]) -> None:
+    """The primary key constraint's name, when it is not the one the database gives."""
+    expected = {"postgresql": f"{spec_table}_pkey", "mysql": "PRIMARY"}.get(schema.kind)
+    name = table.primary_key_name
+    if expected is not None and name and name != expected:
+        notes.append(Note(table.name, f"primary key name {name}", f"forge's is {expected}"))
+
+
 def _on_update(raw: Any) -> bool:
     return raw is not None and re.search(r"(?i)on update", str(raw)) is not None
 
@@ -891,9 +911,28 @@ def _constraints(
     data: dict[str, Any],
     named: dict[str, str],
     notes: list[Note],
+    used: dict[str, str],
 ) -> None:
     """`unique: true` / `index: true` on fields, and the entity's `unique:`, `indexes:`
-    and `checks:`, under the database's names (so that none is renamed)."""
+    and `checks:`, under the database's names (so that none is renamed). The spec's
+    names are unique in the database (PostgreSQL's rule; MySQL's are per table): a name
+    `used` by another table already is replaced by forge's, with a note."""
+
+    def free(name: str, place: str, what: str, kind: str, group: tuple[str, ...]) -> str:
+        other = used.get(name.lower())
+        if other is not None and other != table.name:
+            name = naming.constraint_name(kind, spec_table, group)
+            notes.append(
+                Note(
+                    place,
+                    what,
+                    f"the name is used on {other} too (the spec's names are "
+                    f"unique in the database): named {name}",
+                )
+            )
+        used[name.lower()] = table.name
+        return name
+
     fields: dict[str, dict[str, Any]] = data.get("fields", {})
     relations: dict[str, dict[str, Any]] = data.get("relations", {})
     spec_table = data.get("table", table.name)
@@ -933,8 +972,9 @@ def _constraints(
             if attribute in relations:  # a one_to_one (forge's unnamed unique)
                 expected = _default_unique_name(schema.kind, spec_table, group[0])
                 if name != expected:
+                    forge_name = f"names it {expected}" if expected else "leaves it unnamed"
                     notes.append(
-                        Note(place, f"unique {name} on a foreign key", f"forge names it {expected}")
+                        Note(place, f"unique {name} on a foreign key", f"forge {forge_name}")
                     )
                 continue
             if is_index and name == f"ix_{spec_table}_{group[0]}":
@@ -948,7 +988,7 @@ def _constraints(
                 Note(place, what, "forge writes a unique constraint of that name (not an index)")
             )
         if name:
-            unique[name] = found
+            unique[free(name, place, what, "uq", group)] = found
         else:
             unnamed.append(found)
             forge_name = naming.constraint_name("uq", spec_table, group)
@@ -972,7 +1012,7 @@ def _constraints(
             continue
         if len(group) == 1 and found[0] in relations:
             kept_fk_index.add(found[0])
-        indexes[name] = found
+        indexes[free(name, place, what, "ix", group)] = found
     for relation, options in relations.items():
         if options["kind"] == "many_to_one" and relation not in kept_fk_index:
             column = options.get("column", naming.fk_column(relation))
@@ -990,7 +1030,7 @@ def _constraints(
             continue
         name = check.get("name")
         if name and keeps(name) and ";" not in text:
-            checks[name] = text
+            checks[free(name, table.name, f"CHECK {name}", "ck", (name,))] = text
         else:
             notes.append(
                 Note(
@@ -1061,6 +1101,7 @@ def _link(
         options["link_table"] = spec_table
     if spec_table != table.name:
         notes.append(Note(table.name, f"table name {table.name}", f"named {spec_table}"))
+    _key_name(schema, table, spec_table, notes)
     pair = (first["constrained_columns"][0], second["constrained_columns"][0])
     if pair != naming.link_columns(left_table, right_table, relation):
         options["link_columns"] = list(pair)
