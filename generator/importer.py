@@ -823,6 +823,7 @@ def _entity(
         if name in relation_columns:
             fk = relation_columns[name]
             relation = _relation_name(name)
+            field_type(schema, table, column, notes)  # its notes (a widened type...)
             options: dict[str, Any] = {
                 "kind": "one_to_one" if name in uniques else "many_to_one",
                 "target": targets[fk["referred_table"]],
@@ -1121,6 +1122,7 @@ def _link(
     elif chosen != "cascade":
         options["link_on_delete"] = chosen
     for fk in (first, second):
+        field_type(schema, table, table.column(fk["constrained_columns"][0]), notes)
         update = (fk.get("options") or {}).get("onupdate")
         if update:
             notes.append(
