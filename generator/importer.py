@@ -6,15 +6,26 @@ dropped silently: each such item becomes a `Note` (`table.column: what; what for
 instead`), printed at the end of the command's output and written as comments into the
 file. The written spec is validated by forge's own reader before anything is written.
 
-| in the database                              | in forge.yaml                                  |
-|----------------------------------------------|------------------------------------------------|
-| a table                                      | an entity `<Singular>` (table kept)            |
-| its single integer primary key               | the automatic `id` (any other name: a note)    |
-| another primary key (text, composite)        | `id` added; the columns kept as fields (note)  |
-| a single-column foreign key to an entity     | many_to_one (one_to_one if unique) + inverse   |
-| a table of exactly two such keys             | a many_to_many on the first key's entity       |
-| created_at + updated_at / deleted_at         | `timestamps: true` / `soft_delete: true`       |
-| composite unique/index, CHECK, ON UPDATE, .. | notes                                          |
+| in the database                          | in forge.yaml                                     |
+|------------------------------------------|---------------------------------------------------|
+| a table                                  | an entity `<Singular>`, `table:` in any case      |
+| a single-column key (int, smallint,      | `primary_key: {column, type}`; the attribute is   |
+|   bigint, uuid, str)                     |   always `id`                                     |
+| another key (composite, other types)     | `id` added; the columns kept as fields (note)     |
+| a column named otherwise than snake_case | `column: AlbumId` (names that are not SQL: note)  |
+| SMALLINT; TINYINT, MEDIUMINT, YEAR,      | smallint; the smallest spec integer that holds    |
+|   UNSIGNED                               |   the values (note)                               |
+| NUMERIC(p, s) in a SQLite file           | decimal with `storage: numeric`                   |
+| MySQL ON UPDATE CURRENT_TIMESTAMP        | `onupdate: now` (the clause itself: note)         |
+| a single-column foreign key to an entity | many_to_one (one_to_one if unique), `column:`     |
+| unique constraints and indexes (foreign  | `unique: true` / `index: true` under forge's      |
+|   keys' too)                             |   names, else `unique:` / `indexes:` by name      |
+| named CHECK constraints                  | `checks: {name: SQL}` (unnamed ones: note)        |
+| two foreign keys that are the key, other | many_to_many with `link_table`, `link_columns`,   |
+|   columns nullable or with a default     |   `link_on_delete`, `link_fields`                 |
+| created_at + updated_at / deleted_at     | `timestamps: true` / `soft_delete: true`          |
+| NVARCHAR, CHAR, TIMESTAMP, server        | notes                                             |
+|   defaults, key names, link indexes, ..  |                                                   |
 
 `table_map` is the same naming applied to rows: `forge db load` uses it to copy the rows
 of an imported database into the tables the imported spec generates.
