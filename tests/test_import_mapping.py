@@ -1,0 +1,118 @@
+"""`forge import`'s mapping from a reflected schema to the spec's data, without the spec
+reader: which issue-14 option each database feature becomes (fast, in-process)."""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+from typing import Any
+
+from generator import importer
+
+DDL = """
+CREATE TABLE "Artist" ("ArtistId" INTEGER NOT NULL PRIMARY KEY, "Name" VARCHAR(120));
+CREATE TABLE "Album" (
+    "AlbumId" INTEGER NOT NULL,
+    "Title" VARCHAR(160) NOT NULL,
+    "ArtistId" INTEGER NOT NULL REFERENCES "Artist" ("ArtistId") ON DELETE CASCADE,
+    rank SMALLINT NOT NULL,
+    price NUMERIC(10, 2) NOT NULL,
+    CONSTRAINT "PK_Album" PRIMARY KEY ("AlbumId"),
+    CONSTRAINT uq_album_title_artist UNIQUE ("Title", "ArtistId"),
+    CONSTRAINT positive_price CHECK (price >= 0)
+);
+CREATE INDEX "IFK_AlbumArtistId" ON "Album" ("ArtistId");
+CREATE INDEX idx_rank_title ON "Album" (rank, "Title");
+CREATE TABLE country (code VARCHAR(3) NOT NULL PRIMARY KEY, name VARCHAR(50) NOT NULL);
+CREATE TABLE "Tag" ("TagId" INTEGER NOT NULL PRIMARY KEY, label VARCHAR(20) NOT NULL);
+CREATE TABLE "AlbumTag" (
+    "AlbumId" INTEGER NOT NULL REFERENCES "Album" ("AlbumId") ON DELETE RESTRICT,
+    "TagId" INTEGER NOT NULL REFERENCES "Tag" ("TagId") ON DELETE RESTRICT,
+    added_at DATETIME DEFAULT CURRENT_TIMESTAMP NOT NULL,
+    PRIMARY KEY ("AlbumId", "TagId")
+);
+"""
+
+
+def _imported(tmp_path: Path) -> importer.Imported:
+    path = tmp_path / "source.db"
+    with closing(sqlite3.connect(path)) as connection:
+        connection.executescript(DDL)
+    schema = importer.reflect(importer.source_target(f"sqlite:///{path}"))
+    return importer.import_schema(schema)
+
+
+def test_tables_keys_columns_and_constraints_keep_their_names(tmp_path: Path) -> None:
+    imported = _imported(tmp_path)
+    album: dict[str, Any] = imported.entities["Album"]
+    assert album["table"] == "Album"
+    assert album["primary_key"] == {"column": "AlbumId"}
+    assert album["fields"] == {
+        "title": {"type": "str", "max_length": 160, "column": "Title"},
+        "rank": {"type": "smallint"},
+        "price": {"type": "decimal", "precision": 10, "scale": 2, "storage": "numeric"},
+    }
+    assert album["relations"]["artist"] == {
+        "kind": "many_to_one",
+        "target": "Artist",
+        "on_delete": "cascade",
+        "column": "ArtistId",
+        "inverse": "albums",
+    }
+    assert album["unique"] == {"uq_album_title_artist": ["title", "artist"]}
+    assert album["indexes"] == {
+        "IFK_AlbumArtistId": ["artist"],
+        "idx_rank_title": ["rank", "title"],
+    }
+    assert album["checks"] == {"positive_price": "price >= 0"}
+    assert imported.tables["Album"].columns["Title"] == "Title"  # forge db load's map
+
+
+def test_a_text_key_is_a_str_primary_key(tmp_path: Path) -> None:
+    country = _imported(tmp_path).entities["Country"]
+    assert country["primary_key"] == {"column": "code", "type": "str", "max_length": 3}
+    assert country["fields"] == {"name": {"type": "str", "max_length": 50}}
+
+
+def test_a_link_table_with_a_defaulted_column_is_a_many_to_many_with_link_fields(
+    tmp_path: Path,
+) -> None:
+    imported = _imported(tmp_path)
+    assert "AlbumTag" in imported.links
+    tags = imported.entities["Album"]["relations"]["tags"]
+    assert tags == {
+        "kind": "many_to_many",
+        "target": "Tag",
+        "inverse": "albums",
+        "link_table": "AlbumTag",
+        "link_columns": ["AlbumId", "TagId"],
+        "link_on_delete": "restrict",
+        "link_fields": {"added_at": {"type": "datetime", "default": "now"}},
+    }
+    notes = [str(n) for n in imported.notes]
+    assert any(n.startswith("AlbumTag.added_at: server default CURRENT_TIMESTAMP") for n in notes)
+
+
+def test_mysql_integers_widen_to_the_smallest_spec_type_that_holds_them() -> None:
+    from sqlalchemy import types
+    from sqlalchemy.dialects import mysql
+
+    cases = [
+        (mysql.TINYINT(), "smallint", True),
+        (mysql.TINYINT(unsigned=True), "smallint", True),
+        (types.SmallInteger(), "smallint", False),
+        (mysql.SMALLINT(unsigned=True), "int", True),
+        (mysql.MEDIUMINT(), "int", True),
+        (mysql.YEAR(), "smallint", True),
+        (types.Integer(), "int", False),
+        (mysql.INTEGER(unsigned=True), "bigint", True),
+        (types.BigInteger(), "bigint", False),
+    ]
+    for kind, expected, noted in cases:
+        notes: list[tuple[str, str]] = []
+        found = importer._integer(
+            kind, "X", lambda what, instead, found=notes: found.append((what, instead))
+        )
+        assert found == {"type": expected}
+        assert bool(notes) is noted, (kind, notes)
