@@ -129,20 +129,26 @@ def test_chinook_import_lists_what_it_cannot_express(tmp_path: Path, chinook: Pa
     out = result.stdout
     assert "10 entities, 10 relations (1 many_to_many) from sqlite database 'Chinook.sqlite'" in out
     for line in (
-        "Album: table name Album; named album",
-        "Album.AlbumId: primary key not named id; forge names it id",
-        "Album.ArtistId: column name ArtistId; forge names the column artist_id",
-        "Album.Title: column name Title; named title",
-        "Employee.ReportsTo: column name ReportsTo; forge names the column reports_to_id",
+        "Album.Title: NVARCHAR(160); imported as str: VARCHAR(160)",
+        "PlaylistTrack: index IFK_PlaylistTrackTrackId (TrackId); not kept (on a link table)",
         "PlaylistTrack: link table; imported as Playlist.tracks (many_to_many)",
-        "Track.UnitPrice: NUMERIC(10, 2) on SQLite",
     ):
         assert f"  {line}" in out, line
     text = (tmp_path / "forge.yaml").read_text()
-    assert "# not expressed: Album.AlbumId: primary key not named id" in text
+    assert "# not expressed: Album.Title: NVARCHAR(160)" in text
     spec = load_spec(tmp_path / "forge.yaml")
     assert len(spec.entities) == 10
-    assert spec.entity("Employee").relations[0].target == "Employee"
+    album = spec.entity("Album")
+    assert (album.table, album.primary_key.column) == ("Album", "AlbumId")
+    assert {f.name: f.column for f in album.fields} == {"title": "Title"}
+    assert [(r.name, r.column) for r in album.relations] == [("artist", "ArtistId")]
+    assert [(i.name, i.attributes) for i in album.indexes] == [("IFK_AlbumArtistId", ("artist",))]
+    employee = spec.entity("Employee").relations[0]
+    assert (employee.target, employee.column) == ("Employee", "ReportsTo")
+    price = {f.name: f for f in spec.entity("Track").fields}["unit_price"]
+    assert (price.type, price.storage, price.column) == ("decimal", "numeric", "UnitPrice")
+    tracks = spec.entity("Playlist").relations[0]
+    assert (tracks.link_table, tracks.link_columns) == ("PlaylistTrack", ("PlaylistId", "TrackId"))
 
 
 def test_chinook_load_into_postgresql(tmp_path: Path, chinook: Path) -> None:
@@ -157,20 +163,20 @@ def test_chinook_load_into_postgresql(tmp_path: Path, chinook: Path) -> None:
         assert "row counts and checksums verified for all 11 tables" in loaded.stdout
         assert "10 key sequences advanced" in loaded.stdout
         with closing(sqlite3.connect(f"file:{chinook}?mode=ro", uri=True)) as source:
-            for table, target in (("Track", "track"), ("PlaylistTrack", "playlist_track")):
+            for table in ("Track", "PlaylistTrack"):  # the imported spec keeps the names
                 (count,) = source.execute(f'SELECT count(*) FROM "{table}"').fetchone()
-                assert sql(url, f"SELECT count(*) FROM {target}") == [(count,)]
+                assert sql(url, f'SELECT count(*) FROM "{table}"') == [(count,)]
             total = source.execute('SELECT sum("Total") FROM "Invoice"').fetchone()[0]
-        assert float(sql(url, "SELECT sum(total) FROM invoice")[0][0]) == pytest.approx(total)
+        assert float(sql(url, 'SELECT sum("Total") FROM "Invoice"')[0][0]) == pytest.approx(total)
 
         again = forge("db", "load", sqlite_url(chinook), cwd=project, env=env, check=False)
         assert again.returncode == 1
         assert again.stderr.strip().splitlines() == [
             f"error: postgresql database '{url.rsplit('/', 1)[1]}' (127.0.0.1:5432) is not "
-            "empty (table album has 347 rows): load only into empty tables, or pass --append "
+            "empty (table Album has 347 rows): load only into empty tables, or pass --append "
             "to add the rows to them"
         ]
-        assert sql(url, "SELECT count(*) FROM artist") == [(275,)]
+        assert sql(url, 'SELECT count(*) FROM "Artist"') == [(275,)]
 
         insert = (
             "import asyncio\n"
@@ -289,45 +295,45 @@ CREATE TABLE film_language (
 
 def test_import_names_each_item_it_cannot_express(tmp_path: Path) -> None:
     """A Sakila-like schema: a foreign-key cycle, composite keys, unique and index, CHECK,
-    SMALLINT, a natural (text) key and a link table with an extra column."""
+    SMALLINT, a natural (text) key and a link table with an extra column: the options they
+    become, and the notes of what is left."""
     source = tmp_path / "sakila.db"
     with closing(sqlite3.connect(source)) as connection:
         connection.executescript(SAKILA_LIKE)
     result = forge("import", sqlite_url(source), cwd=tmp_path)
     out = result.stdout
     for line in (
-        "store.store_id: primary key not named id; forge names it id",
-        "staff: unique (store_id, username); not kept (no composite unique yet)",
-        "staff.active: SMALLINT; imported as int (INTEGER)",
+        "staff: unique (store_id, username); forge names it uq_staff_store_id_username",
         "staff.active: server default 1; kept as `default: 1`",
-        "film: index idx_title_rating (title, rating); not kept (no composite index yet)",
-        "film: CHECK (length > 0); not kept (no checks yet)",
+        "film: CHECK (length > 0); not kept (the spec's checks are named)",
         "film.rating: CHAR(5); imported as str: VARCHAR(5)",
-        "language: primary key (code); forge adds an integer id primary key and keeps these "
-        "columns as fields",
-        "film_language.language_code: foreign key to language, which is not imported or has "
-        "no integer key; kept as a plain field",
-        "film_actor: primary key (actor_id, film_id); forge adds an integer id primary key",
-        "Staff <-> Store: foreign keys form a cycle",
+        "film_actor: link table; imported as Staff.films (many_to_many)",
+        "film_language: no primary key; forge adds an integer id primary key",
+        "store.manager_staff_id: foreign key without an index; forge indexes it "
+        "(ix_store_manager_staff_id)",
     ):
         assert f"  {line}" in out, line
+    assert "cycle" not in out  # forge generates foreign-key cycles itself
     spec = load_spec(tmp_path / "forge.yaml")
-    assert {e.name for e in spec.entities} == {
-        "Store",
-        "Staff",
-        "Film",
-        "Language",
-        "FilmActor",
-        "FilmLanguage",
-    }
-    film_actor = {r.name: r for r in spec.entity("FilmActor").relations}
-    assert film_actor["actor"].target == "Staff" and film_actor["film"].target == "Film"
-    staff = {f.name: f for f in spec.entity("Staff").fields}
-    assert staff["active"].default == 1
-    store = spec.entity("Staff").relations[0]  # ON DELETE of an inline REFERENCES, too
+    assert {e.name for e in spec.entities} == {"Store", "Staff", "Film", "Language", "FilmLanguage"}
+    staff = spec.entity("Staff")
+    fields = {f.name: f for f in staff.fields}
+    assert (fields["active"].type, fields["active"].default) == ("smallint", 1)
+    assert [u.attributes for u in staff.unique] == [("store", "username")]
+    store = staff.relations[0]  # ON DELETE of an inline REFERENCES, too
     assert (store.name, store.on_delete, store.nullable) == ("store", "cascade", True)
-    code = {f.name: f for f in spec.entity("Language").fields}["code"]
-    assert code.unique and not code.nullable  # the natural key, kept as a unique field
+    films = staff.relations[1]
+    assert (films.kind, films.link_table, films.link_columns) == (
+        "many_to_many",
+        "film_actor",
+        ("actor_id", "film_id"),
+    )
+    assert [(f.name, f.nullable) for f in films.link_fields] == [("last_update", True)]
+    assert [i.name for i in spec.entity("Film").indexes] == ["idx_title_rating"]
+    language = spec.entity("Language").primary_key
+    assert (language.column, language.type, language.max_length) == ("code", "str", 2)
+    code = {r.name: r for r in spec.entity("FilmLanguage").relations}["language_code"]
+    assert (code.target, code.column) == ("Language", "language_code")
 
 
 def test_load_appends_only_when_asked(tmp_path: Path) -> None:
