@@ -1,10 +1,13 @@
 """Sample databases for the tests: Chinook and Sakila, built on SQLite, PostgreSQL or MariaDB.
 
     counts = create_sample("sakila", "postgresql+asyncpg://postgres@127.0.0.1:5432/scratch")
+    with sample_database("chinook", "mysql", tmp_path) as url: ...
 
 `create_sample` creates the sample's tables in an empty database (a SQLite file is created
 when missing), loads every row in one transaction and returns the rows per table, counted in
 the database afterwards; `expected_counts` gives the same numbers read from the data itself.
+`sample_database` makes a scratch database (a SQLite file, or one on the test servers of
+tests/servers.py, dropped afterwards) and builds a sample in it.
 
 Each schema is described once below (tables, columns, keys, indexes) and spelled per
 database the way its original does:
@@ -30,7 +33,7 @@ import gzip
 import json
 import sqlite3
 from collections.abc import Iterator
-from contextlib import closing
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
@@ -566,6 +569,44 @@ def _load(connection: Any, dialect: str, sample: str) -> dict[str, int]:
         table.name: int(execute(f"SELECT count(*) FROM {q(table.name)}").scalar_one())
         for table in schema
     }
+
+
+@contextmanager
+def sample_database(name: str, kind: str, folder: Path) -> Iterator[str]:
+    """A new database holding sample `name`; its URL. `kind`: sqlite (a file in `folder`),
+    postgresql or mysql (a new database on the test server, dropped afterwards; the test is
+    skipped when the server is not reachable, or fails under FORGE_REQUIRE_DATABASES=1)."""
+    if kind == "sqlite":
+        url = f"sqlite+aiosqlite:///{folder / f'{name}.db'}"
+        create_sample(name, url)
+        yield url
+        return
+    from tests.servers import server
+
+    srv = server(kind)
+    database = srv.fresh_name(name)
+    charset = " CHARACTER SET utf8mb4" if kind == "mysql" else ""
+    _admin(srv.url, f"CREATE DATABASE {quote(kind, database)}{charset}")
+    try:
+        url = srv.database_url(database)
+        create_sample(name, url)
+        yield url
+    finally:
+        _admin(srv.url, f"DROP DATABASE IF EXISTS {quote(kind, database)}")
+
+
+def _admin(url: str, statement: str) -> None:
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    async def main() -> None:
+        engine = create_async_engine(url, isolation_level="AUTOCOMMIT")
+        try:
+            async with engine.connect() as connection:
+                await connection.exec_driver_sql(statement)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(main())
 
 
 def create_sample(name: str, url: str) -> dict[str, int]:
