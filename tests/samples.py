@@ -15,7 +15,9 @@ database the way its original does:
   its PascalCase names, IFK_* indexes, FK_* foreign keys and PK_* primary keys (MariaDB
   calls every primary key PRIMARY). On SQLite its tables and indexes are created from the
   file's own CREATE statements (NVARCHAR, unnamed foreign keys); on PostgreSQL and MariaDB
-  from the original scripts' shape (VARCHAR, TIMESTAMP / DATETIME, NUMERIC(10,2)).
+  from the original scripts' shape (VARCHAR, TIMESTAMP / DATETIME, NUMERIC(10,2)); its
+  single-column keys auto-increment everywhere (INTEGER PRIMARY KEY on SQLite,
+  AUTO_INCREMENT as MySQL's script, SERIAL on PostgreSQL, whose script has plain INT).
 - Sakila (tests/data/sakila/, see its README for the source and every change) keeps MySQL's
   snake_case names, fk_* foreign keys, idx_* indexes, SMALLINT / TINYINT keys, the composite
   primary keys of film_actor and film_category, the composite unique of rental, ENUM rating
