@@ -2,6 +2,7 @@
 
     counts = create_sample("sakila", "postgresql+asyncpg://postgres@127.0.0.1:5432/scratch")
     with sample_database("chinook", "mysql", tmp_path) as url: ...
+    python -m tests.samples sakila sqlite+aiosqlite:///sakila.db
 
 `create_sample` creates the sample's tables in an empty database (a SQLite file is created
 when missing), loads every row in one transaction and returns the rows per table, counted in
@@ -661,3 +662,12 @@ def create_sample(name: str, url: str) -> dict[str, int]:
             await engine.dispose()
 
     return asyncio.run(main())
+
+
+if __name__ == "__main__":  # python -m tests.samples sakila sqlite+aiosqlite:///sakila.db
+    import sys
+
+    if len(sys.argv) != 3 or sys.argv[1] not in SAMPLES:
+        sys.exit(f"usage: python -m tests.samples {{{','.join(SAMPLES)}}} ASYNC_DATABASE_URL")
+    counts = create_sample(sys.argv[1], sys.argv[2])
+    print(f"{sum(counts.values()):,} rows in {len(counts)} tables: {counts}")
