@@ -65,9 +65,9 @@ ENTITY_OPTIONS = (
     "route",
     "timestamps",
     "soft_delete",
-    "primary_key",
     "fields",
     "relations",
+    "primary_key",
 )
 PRIMARY_KEY_OPTIONS = ("column", "type", "max_length")
 PROJECT_OPTIONS = ("name", "database", "orm", "docker")
