@@ -840,7 +840,10 @@ CASES: list[tuple[str, str, list[str]]] = [
     ),
     (
         "keys-field-column-clash-by-case",
-        fields("Post", "      title: {type: str, column: Title}\n      body: {type: text, column: TITLE}\n"),
+        fields(
+            "Post",
+            "      title: {type: str, column: Title}\n      body: {type: text, column: TITLE}\n",
+        ),
         ["entities.Post.fields.body.column: ", "differs only in case from 'Title'"],
     ),
     (
@@ -857,7 +860,8 @@ CASES: list[tuple[str, str, list[str]]] = [
     ),
     (
         "keys-relation-column-clashes-with-field",
-        f"{P}entities:\n  User: {{}}\n  Post:\n    fields: {{title: {{type: str, column: Owner}}}}\n"
+        f"{P}entities:\n  User: {{}}\n  Post:\n"
+        "    fields: {title: {type: str, column: Owner}}\n"
         "    relations: {author: {kind: many_to_one, target: User, column: owner}}\n",
         ["entities.Post.relations.author.column: ", "relation Post.author", "field 'title'"],
     ),
