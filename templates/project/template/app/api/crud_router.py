@@ -180,8 +180,8 @@ def list_conditions(
 
 
 def path_key(read: type[BaseModel]) -> tuple[str, Any]:
-    """The id routes' path and `id` type, from the Read schema's `id`: `/{id:int}` for an
-    integer key (routes added below, `/published`, stay reachable), `/{id:uuid}`, `/{id}`."""
+    """The id routes' path and `id` type, from the Read schema's `id`: `/{id:int}`
+    (routes added below stay reachable), `/{id:uuid}`, or `/{id}` for a str key."""
     info = read.model_fields.get("id")
     if info is None:
         return "/{id:int}", PathId
