@@ -98,7 +98,7 @@ FOREIGN_KEYS = {
 # (table, column) -> the reflected type's text, per database; a key's foreign keys share it
 SMALL = {"sqlite": "INTEGER", "postgresql": "SMALLINT", "mysql": "SMALLINT"}
 BIG = {"sqlite": "INTEGER", "postgresql": "BIGINT", "mysql": "BIGINT"}
-UUID = {"sqlite": "CHAR(32)", "postgresql": "UUID", "mysql": "CHAR(32)"}
+UUID = {"sqlite": "CHAR(32)", "postgresql": "UUID", "mysql": "UUID"}  # MariaDB's own UUID
 CODE = {kind: "VARCHAR(3)" for kind in SMALL}
 TYPES = {
     ("Album", "AlbumId"): BIG,
