@@ -159,7 +159,7 @@ CASES: list[tuple[str, str, list[str]]] = [
     (
         "table-name-not-sql",
         f"{P}entities:\n  Post:\n    table: Blog-Posts\n",
-        ["entities.Post.table: ", "'Blog-Posts' is not a valid table name", "lowercase"],
+        ["entities.Post.table: ", "'Blog-Posts' is not a valid table name", "letters, digits"],
     ),
     (
         "table-name-too-long",
@@ -1072,6 +1072,102 @@ CASES: list[tuple[str, str, list[str]]] = [
             "entities.Post.relations.tags.link_table: ",
             "'posttag' is already used by Tag.posts",
         ],
+    ),
+    # ------------------------------------------------------------------ branch keys:
+    # table in any case, column: on fields and relations, primary_key:
+    (
+        "keys-table-clash-by-case",
+        f"{P}entities:\n  Post: {{table: Post}}\n  Article: {{table: POST}}\n",
+        ["entities.Article.table: ", "'POST' differs only in case from 'Post'", "Post"],
+    ),
+    (
+        "keys-table-starts-with-digit",
+        f"{P}entities:\n  Post: {{table: 1Post}}\n",
+        ["entities.Post.table: ", "'1Post' is not a valid table name"],
+    ),
+    (
+        "keys-field-column-not-sql",
+        fields("Post", "      title: {type: str, column: Title-Text}\n"),
+        ["entities.Post.fields.title.column: ", "'Title-Text' is not a valid column name"],
+    ),
+    (
+        "keys-field-column-too-long",
+        fields("Post", f"      title: {{type: str, column: {'T' * 64}}}\n"),
+        ["entities.Post.fields.title.column: ", "longer than 63 characters"],
+    ),
+    (
+        "keys-field-column-equals-other-field",
+        fields("Post", "      title: str\n      headline: {type: str, column: title}\n"),
+        ["entities.Post.fields.headline.column: ", "column 'title'", "field 'title'"],
+    ),
+    (
+        "keys-field-column-clash-by-case",
+        fields(
+            "Post",
+            "      title: {type: str, column: Title}\n      body: {type: text, column: TITLE}\n",
+        ),
+        ["entities.Post.fields.body.column: ", "differs only in case from 'Title'"],
+    ),
+    (
+        "keys-field-column-is-the-key-column",
+        f"{P}entities:\n  Post:\n    primary_key: {{column: PostId}}\n"
+        "    fields: {title: {type: str, column: postid}}\n",
+        ["entities.Post.fields.title.column: ", "the primary key", "differs only in case"],
+    ),
+    (
+        "keys-field-column-is-a-timestamp",
+        f"{P}entities:\n  Post:\n    timestamps: true\n"
+        "    fields: {made: {type: datetime, column: created_at}}\n",
+        ["entities.Post.fields.made.column: ", "'created_at'", "timestamps: true"],
+    ),
+    (
+        "keys-relation-column-clashes-with-field",
+        f"{P}entities:\n  User: {{}}\n  Post:\n"
+        "    fields: {title: {type: str, column: Owner}}\n"
+        "    relations: {author: {kind: many_to_one, target: User, column: owner}}\n",
+        ["entities.Post.relations.author.column: ", "relation Post.author", "field 'title'"],
+    ),
+    (
+        "keys-one-to-many-column-clashes-on-target",
+        f"{P}entities:\n  Post:\n    fields: {{user_ref: str}}\n  User:\n"
+        "    relations: {posts: {kind: one_to_many, target: Post, column: user_ref}}\n",
+        ["entities.User.relations.posts.column: ", "'user_ref'", "on Post"],
+    ),
+    (
+        "keys-column-on-many-to-many",
+        f"{P}entities:\n  Tag: {{}}\n  Post:\n"
+        "    relations: {tags: {kind: many_to_many, target: Tag, column: TagId}}\n",
+        ["entities.Post.relations.tags.column: ", "only applies to many_to_one"],
+    ),
+    (
+        "keys-unknown-key-type",
+        f"{P}entities:\n  Post: {{primary_key: {{type: serial}}}}\n",
+        ["entities.Post.primary_key.type: ", "unknown value 'serial'", "int, smallint, bigint"],
+    ),
+    (
+        "keys-unknown-key-option",
+        f"{P}entities:\n  Post: {{primary_key: {{name: PostId}}}}\n",
+        ["entities.Post.primary_key.name: ", "unknown option", "column, type, max_length"],
+    ),
+    (
+        "keys-max-length-on-int-key",
+        f"{P}entities:\n  Post: {{primary_key: {{type: int, max_length: 4}}}}\n",
+        ["entities.Post.primary_key.max_length: ", "only applies to type str"],
+    ),
+    (
+        "keys-str-key-without-max-length",
+        f"{P}entities:\n  Country: {{primary_key: {{column: Code, type: str}}}}\n",
+        ["entities.Country.primary_key.max_length: ", "needs max_length"],
+    ),
+    (
+        "keys-key-column-not-sql",
+        f"{P}entities:\n  Post: {{primary_key: {{column: 'Post Id'}}}}\n",
+        ["entities.Post.primary_key.column: ", "not a valid column name"],
+    ),
+    (
+        "keys-primary-key-not-a-mapping",
+        f"{P}entities:\n  Post: {{primary_key: uuid}}\n",
+        ["entities.Post.primary_key: ", "must be a mapping"],
     ),
 ]
 

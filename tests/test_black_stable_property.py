@@ -126,7 +126,25 @@ def field_specs(draw: st.DrawFn) -> dict[str, Any]:
         spec["description"] = draw(_text())
     if draw(st.booleans()):
         spec["default"] = _default(draw, ftype, spec)
+    if draw(st.integers(0, 3)) == 0:
+        spec["column"] = draw(_column())
     return spec
+
+
+def _column() -> st.SearchStrategy[str]:
+    """A database name in any case (`column:`, a key's column), short or up to 63."""
+    mixed = st.text(alphabet=string.ascii_letters + "_", min_size=1, max_size=12)
+    long = st.integers(20, 60).map(lambda n: "Col" + "x" * n)
+    return st.one_of(mixed, long)
+
+
+def _primary_key(draw: st.DrawFn) -> dict[str, Any]:
+    key: dict[str, Any] = {"type": draw(st.sampled_from(["int", "smallint", "bigint", "uuid"]))}
+    if draw(st.booleans()):
+        key = {"type": "str", "max_length": draw(st.sampled_from([1, 20, 255]))}
+    if draw(st.booleans()):
+        key["column"] = draw(_column())
+    return key
 
 
 @st.composite
@@ -143,6 +161,10 @@ def specs(draw: st.DrawFn) -> dict[str, Any]:
                 body[option] = True
         if draw(st.integers(0, 5)) == 0:
             body["table"] = f"t{len(entities)}" + draw(_word(50))
+        elif draw(st.integers(0, 5)) == 0:
+            body["table"] = f"T{len(entities)}" + draw(_column())[:50]
+        if draw(st.integers(0, 3)) == 0:
+            body["primary_key"] = _primary_key(draw)
         if draw(st.integers(0, 5)) == 0:
             body["route"] = f"/r{len(entities)}-" + draw(_word(60))
         entities[name] = body
@@ -156,6 +178,8 @@ def specs(draw: st.DrawFn) -> dict[str, Any]:
             relation["inverse"] = draw(_snake())
         if kind in ("many_to_one", "one_to_one") and draw(st.booleans()):
             relation["on_delete"] = draw(st.sampled_from(["cascade", "set_null", "restrict"]))
+        if kind != "many_to_many" and draw(st.integers(0, 3)) == 0:
+            relation["column"] = draw(_column())
         entities[source].setdefault("relations", {})[draw(_snake())] = relation
     orm = draw(st.sampled_from(ORMS))
     database = draw(st.sampled_from(["sqlite", "postgresql", "mysql"]))

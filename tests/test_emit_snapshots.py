@@ -173,6 +173,43 @@ CASES: dict[str, dict[str, Any]] = {
             },
         }
     },
+    # branch keys: tables and columns named as an existing database has them
+    "named_columns": {
+        "Thing": {
+            "table": "Thing",
+            "primary_key": {"column": "ThingId"},
+            "timestamps": True,
+            "fields": {
+                "name": {"type": "str", "max_length": 40, "column": "Name", "unique": True},
+                "state": {"type": "enum", "values": ["a", "b"], "column": "State"},
+            },
+            "relations": {
+                "other": {"kind": "many_to_one", "target": "Other", "column": "OtherId"},
+                "items": {
+                    "kind": "one_to_many",
+                    "target": "Other",
+                    "column": "OwnerId",
+                    "nullable": True,
+                },
+            },
+        },
+        "Other": {"fields": {"label": "str"}},
+    },
+    **{
+        f"key_{kind}": {
+            "Thing": {
+                "primary_key": {"column": "Code", "type": kind}
+                | ({"max_length": 8} if kind == "str" else {}),
+                "fields": {"name": "str"},
+                "relations": {
+                    "parent": {"kind": "many_to_one", "target": "Thing", "nullable": True},
+                    "others": {"kind": "many_to_many", "target": "Other", "inverse": "things"},
+                },
+            },
+            "Other": {"relations": {"thing": {"kind": "many_to_one", "target": "Thing"}}},
+        }
+        for kind in ("smallint", "bigint", "uuid", "str")
+    },
 }
 
 

@@ -58,14 +58,12 @@ class EntityInfo:
         self.model = model
         self.name: str = model.__name__
         self.table: Any = mapper.local_table
-        self.columns: dict[str, Any] = {
-            key: getattr(model, key) for key in mapper.column_attrs.keys()
-        }
-        # The attribute of each table column (`Title` -> title when `column:` names it).
+        # Each table column's attribute (`Title` -> title when the spec names a column).
         self.attributes: dict[Any, str] = {
             column: mapper.get_property_by_column(column).key
             for column in self.table.columns
         }
+        self.columns = {key: getattr(model, key) for key in self.attributes.values()}
         # Each relationship's class attribute (Album.tracks) and the related class.
         self.relations: dict[str, tuple[Any, type[Any]]] = {
             key: (getattr(model, key), prop.mapper.class_)

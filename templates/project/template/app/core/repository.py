@@ -326,11 +326,11 @@ class BaseRepository(Generic[ModelT]):
                     continue
                 if not await self._exists(target, fk.column == value, *live(target)):
                     raise Conflict(key, f"no {target.name} with id {value}")
-            unique = column.unique or column.primary_key or any(
+            unique = column.unique or any(
                 index.unique and list(index.columns) == [column]
                 for index in table.indexes
             )
-            if unique and not before:
+            if (unique or column.primary_key) and not before:
                 others = [~self.info.where_id(id)] if id is not None else []
                 if await self._exists(table, column == value, *others):
                     raise Conflict(key, f"{key} is already taken")

@@ -175,15 +175,25 @@ def _value(fill: Any) -> Any:
     return fill
 
 
+def _key(table: str) -> str:
+    """The primary key column of a table: `id`, or the spec's `primary_key: {column: ...}`."""
+    return str(sa.inspect(_bind()).get_pk_constraint(table)["constrained_columns"][0])
+
+
 def backfill(table: str, column: str, fill: Any, only_null: bool = True) -> None:
     """Give the column a value in existing rows: `now`, `uuid4` (one per row) or a literal."""
     bind = _bind()
     where = f" WHERE {_q(column)} IS NULL" if only_null else ""
     if fill == "uuid4":
+        key = _q(_key(table))
         ids = (
-            bind.execute(sa.text(f"SELECT id FROM {_q(table)}{where}")).scalars().all()
+            bind.execute(sa.text(f"SELECT {key} FROM {_q(table)}{where}"))
+            .scalars()
+            .all()
         )
-        update = sa.text(f"UPDATE {_q(table)} SET {_q(column)} = :value WHERE id = :id")
+        update = sa.text(
+            f"UPDATE {_q(table)} SET {_q(column)} = :value WHERE {key} = :id"
+        )
         for row_id in ids:
             value = uuid.uuid4()
             stored = value.hex if bind.dialect.name != "postgresql" else value
@@ -301,7 +311,7 @@ def replace_foreign_key(
         with op.batch_alter_table(table, naming_convention=convention) as batch:
             batch.drop_constraint(name, type_="foreignkey")
             batch.create_foreign_key(
-                name, referent, [column], ["id"], ondelete=ondelete
+                name, referent, [column], [_key(referent)], ondelete=ondelete
             )
         return
     inspector = sa.inspect(bind)
@@ -309,4 +319,5 @@ def replace_foreign_key(
         if key["constrained_columns"] == [column] and key["name"]:
             op.drop_constraint(key["name"], table, type_="foreignkey")
             name = key["name"]
-    op.create_foreign_key(name, table, referent, [column], ["id"], ondelete=ondelete)
+    referred = [_key(referent)]
+    op.create_foreign_key(name, table, referent, [column], referred, ondelete=ondelete)
