@@ -10,8 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from generator import fieldtypes, naming
-from generator import layout
+from generator import fieldtypes, layout, naming
 from generator.emit.source import SA, Code, Import, Imports, Line, literal
 from generator.fieldtypes import Default, Options
 from generator.layout import Bracket, Item
