@@ -71,6 +71,8 @@ def _default(draw: st.DrawFn, ftype: str, spec: dict[str, Any]) -> Any:
         return value or None
     if ftype in ("int", "bigint"):
         return draw(st.integers(-(2**31), 2**31 - 1))
+    if ftype == "smallint":
+        return draw(st.integers(-(2**15), 2**15 - 1))
     if ftype == "float":
         return draw(st.floats(allow_nan=False, allow_infinity=False))
     if ftype == "decimal":

@@ -109,7 +109,12 @@ def table_args(entity: Entity) -> str | None:
         items.append(Bracket("sa.CheckConstraint", args))
     if not items:
         return None
-    return layout.text("__table_args__ = ", Bracket("", tuple(items), magic=True), indent=4)
+    lead = "__table_args__ = "
+    if len(items) == 1:  # a one-tuple's comma is not a magic trailing comma to black
+        flat = f"{lead}({items[0]},)"
+        if 4 + len(flat) <= layout.LINE_LENGTH:
+            return flat
+    return layout.text(lead, Bracket("", tuple(items), magic=True), indent=4)
 
 
 def field_options(entity: Entity, spec: FieldSpec) -> Options:
