@@ -237,8 +237,8 @@ def parse_value(field: FieldSpec | None, text: str) -> Any:
 
 # Options added after snapshots were first written: left out at their defaults, so that a
 # spec that does not use them keeps byte-identical snapshots (reading fills them in).
-_LATER_ENTITY_OPTIONS = {"unique": [], "indexes": [], "checks": []}
-_LATER_FIELD_OPTIONS = {"onupdate": None, "storage": None}
+_LATER_ENTITY_OPTIONS: dict[str, Any] = {"unique": [], "indexes": [], "checks": []}
+_LATER_FIELD_OPTIONS: dict[str, Any] = {"onupdate": None, "storage": None}
 
 
 def snapshot_text(spec: Spec) -> str:

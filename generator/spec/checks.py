@@ -241,9 +241,11 @@ class _SemanticChecks:
         known += [end.name for end in entity.relations if end.kind == "fk"]
         for end in entity.relations:
             if end.name == attribute:
+                what = "a to-many relation" if end.many else "the side of a one_to_one without"
                 return (
-                    f"{attribute!r} is a to-many relation; only fields and to-one relations "
-                    f"(many_to_one, one_to_one) have a column (allowed: {', '.join(known)})"
+                    f"{attribute!r} is {what}{' the foreign key' if not end.many else ''}; only "
+                    "fields and to-one relations holding a foreign key have a column "
+                    f"(allowed: {', '.join(known)})"
                 )
         allowed = ", ".join(known) or "none"
         return f"unknown field or to-one relation {attribute!r} (allowed: {allowed})"
