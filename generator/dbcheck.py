@@ -1,10 +1,11 @@
 """`forge db check`: does the live database have exactly the schema the spec describes?
 
 Alembic's `check` compares the models with the database, but it is blind to enum values
-(PostgreSQL types, MySQL ENUM columns), server defaults, constraint and index names and
-foreign-key rules, CHECK constraints. `forge db check` compares like with like instead: it builds the schema a
-fresh `upgrade head` of the current spec would create, in a scratch place on the *same*
-server, reflects both through SQLAlchemy's inspector, and lists every difference.
+(PostgreSQL types, MySQL ENUM columns), server defaults, constraint and index names,
+foreign-key rules and CHECK constraints. `forge db check` compares like with like
+instead: it builds the schema a fresh `upgrade head` of the current spec would create, in
+a scratch place on the *same* server, reflects both through SQLAlchemy's inspector, and
+lists every difference.
 
 | database   | scratch place                                 | cleaned up by              |
 |------------|-----------------------------------------------|----------------------------|
@@ -14,8 +15,9 @@ server, reflects both through SQLAlchemy's inspector, and lists every difference
 
 Because both sides are reflected by the same dialect from the same server, types, defaults
 and names compare as text with no per-database normalisation. CHECK constraints (the
-spec's `checks:`) are compared by name and by the expression as the server reflects it. Nothing in the user's
-database is changed. The result is one line per difference, empty when they agree.
+spec's `checks:`) compare by name and by the expression as the server reflects it.
+Nothing in the user's database is changed. The result is one line per difference, empty
+when they agree.
 """
 
 from __future__ import annotations

@@ -159,16 +159,16 @@ def check(spec: Spec, fail: Fail) -> None:
                         "rename a table or a column",
                     )
                 relations[index] = f"the index of {table}.{column}"
-        for constraint in entity.unique_constraints + entity.indexes:
-            what = f"constraint or index name {constraint.name!r}"
-            _name(limits, constraint.name, what, constraint.where, fail, portable=False)
-            if constraint.name in relations:
+        for named in entity.unique_constraints + entity.indexes:
+            what = f"constraint or index name {named.name!r}"
+            _name(limits, named.name, what, named.where, fail, portable=False)
+            if named.name in relations:
                 raise fail(
-                    constraint.where,
-                    f"its name {constraint.name!r} is also the name of "
-                    f"{relations[constraint.name]}; name it otherwise",
+                    named.where,
+                    f"its name {named.name!r} is also the name of {relations[named.name]}; "
+                    "name it otherwise",
                 )
-            relations[constraint.name] = f"the constraint {constraint.where}"
+            relations[named.name] = f"the constraint {named.where}"
         if limits.named_fks and entity.foreign_keys:
             constraint = f"{table}_ibfk_{len(entity.foreign_keys)}"
             place = f"{where}.relations.{entity.foreign_keys[-1].relation}"

@@ -97,7 +97,7 @@ class TableConstraint:
 
     name: str
     columns: tuple[str, ...]  # database column names
-    named: bool  # the spec names it (else `naming.constraint_name` did)
+    # (a name the spec gives, or else one naming.constraint_name derives)
     where: str  # its place in the spec
 
 
@@ -144,7 +144,7 @@ class Entity:
             where = f"entities.{self.class_name}.{option}"
             where += f".{spec.name}" if spec.name else f"[{position}]"
             name = spec.name or naming.constraint_name(kind, self.table, columns)
-            found.append(TableConstraint(name, columns, spec.name is not None, where))
+            found.append(TableConstraint(name, columns, where))
         return found
 
     @property

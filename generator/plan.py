@@ -48,6 +48,9 @@ def file_jobs(spec: Spec) -> list[FileJob]:
                 "names": sorted(names),
                 "metadata_import": orm.metadata_import,
                 "metadata_owner": orm.metadata_owner,
+                # MariaDB's CHECK violations are OperationalErrors until mapped (see there)
+                "check_errors": spec.project.database == "mysql"
+                and any(entity.checks for entity in spec.entities),
             },
         )
     )

@@ -869,7 +869,8 @@ CASES: list[tuple[str, str, list[str]]] = [
     ),
     (
         "unique-derived-name-too-long",
-        f"{P}  database: postgresql\nentities:\n  Post:\n    unique: [[{'a' * 30}, {'b' * 30}]]\n"
+        "project: {name: shop, database: postgresql}\n"
+        f"entities:\n  Post:\n    unique: [[{'a' * 30}, {'b' * 30}]]\n"
         f"    fields: {{{'a' * 30}: str, {'b' * 30}: str}}\n",
         ["entities.Post.unique[0]: ", "constraint or index name 'uq_post_", "at most 63"],
     ),

@@ -71,6 +71,8 @@ def _default(draw: st.DrawFn, ftype: str, spec: dict[str, Any]) -> Any:
         return value or None
     if ftype in ("int", "bigint"):
         return draw(st.integers(-(2**31), 2**31 - 1))
+    if ftype == "smallint":
+        return draw(st.integers(-(2**15), 2**15 - 1))
     if ftype == "float":
         return draw(st.floats(allow_nan=False, allow_infinity=False))
     if ftype == "decimal":
@@ -122,6 +124,10 @@ def field_specs(draw: st.DrawFn) -> dict[str, Any]:
             spec[option] = True
     if ftype in ("str", "text") and draw(st.booleans()):
         spec["searchable"] = True
+    if ftype in ("date", "datetime", "time") and draw(st.booleans()):
+        spec["onupdate"] = "now"
+    if ftype == "decimal" and draw(st.booleans()):
+        spec["storage"] = "numeric"
     if draw(st.booleans()):
         spec["description"] = draw(_text())
     if draw(st.booleans()):
@@ -156,6 +162,14 @@ def specs(draw: st.DrawFn) -> dict[str, Any]:
         fields = draw(st.dictionaries(_snake(), field_specs(), max_size=5))
         if fields:
             body["fields"] = fields
+            columns = st.lists(st.sampled_from(sorted(fields)), min_size=1, max_size=3, unique=True)
+            if draw(st.integers(0, 3)) == 0:
+                body["unique"] = [draw(columns)]
+            if draw(st.integers(0, 3)) == 0:
+                body["indexes"] = {f"IX{len(entities)}_" + draw(_word(50)): draw(columns)}
+            if draw(st.integers(0, 3)) == 0:
+                expression = _text().filter(lambda text: text.strip() and ";" not in text)
+                body["checks"] = {f"ck{len(entities)}_" + draw(_word(50)): draw(expression)}
         for option in ("timestamps", "soft_delete"):
             if draw(st.integers(0, 3)) == 0:
                 body[option] = True

@@ -71,7 +71,9 @@ def test_schema_matches_and_project_tests_pass(migrated: tuple[Path, str]) -> No
 def test_api_answers_violations(migrated: tuple[Path, str]) -> None:
     project, url = migrated
     result = run(
-        [sys.executable, str(DRIVER)], cwd=project, env={**project_env(project), "DATABASE_URL": url}
+        [sys.executable, str(DRIVER)],
+        cwd=project,
+        env={**project_env(project), "DATABASE_URL": url},
     )
     assert json.loads(result.stdout.strip().splitlines()[-1]) == EXPECTED
 

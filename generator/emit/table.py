@@ -11,8 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from generator import fieldtypes, naming
-from generator import layout
+from generator import fieldtypes, layout, naming
 from generator.emit.source import SA, Code, Import, Imports, Line, literal
 from generator.fieldtypes import Default, Options
 from generator.layout import Bracket, Item
@@ -143,7 +142,12 @@ def table_args(entity: Entity) -> str | None:
         items.append(Bracket("sa.CheckConstraint", args))
     if not items:
         return None
-    return layout.text("__table_args__ = ", Bracket("", tuple(items), magic=True), indent=4)
+    lead = "__table_args__ = "
+    if len(items) == 1:  # a one-tuple's comma is not a magic trailing comma to black
+        flat = f"{lead}({items[0]},)"
+        if 4 + len(flat) <= layout.LINE_LENGTH:
+            return flat
+    return layout.text(lead, Bracket("", tuple(items), magic=True), indent=4)
 
 
 def field_options(owner: FieldOwner, spec: FieldSpec) -> Options:

@@ -273,26 +273,27 @@ class _SemanticChecks:
         def claim(name: str, where: str) -> None:
             key = name.lower()
             if key in taken:
-                raise self.fail(where, f"constraint or index name {name!r} is already used by {taken[key]}")
+                raise self.fail(
+                    where, f"constraint or index name {name!r} is already used by {taken[key]}"
+                )
             taken[key] = where
 
         for entity in model.entities:
             spec = entity.spec
-            for option, constraints in (("unique", spec.unique), ("indexes", spec.indexes)):
-                for position, constraint in enumerate(constraints):
-                    where = f"entities.{spec.name}.{option}"
-                    where += f".{constraint.name}" if constraint.name else f"[{position}]"
-                    for attribute in constraint.attributes:
-                        if entity.column_of(attribute) is None:
-                            raise self.fail(where, self._not_a_column(entity, attribute))
             resolved = entity.unique_constraints + entity.indexes
-            for option, constraints in (("unique", resolved[: len(spec.unique)]), ("indexes", resolved[len(spec.unique) :])):
+            for group in (
+                list(zip(spec.unique, entity.unique_constraints, strict=True)),
+                list(zip(spec.indexes, entity.indexes, strict=True)),
+            ):
                 seen: dict[tuple[str, ...], str] = {}
-                for constraint in constraints:
+                for written, constraint in group:
+                    for attribute in written.attributes:
+                        if entity.column_of(attribute) is None:
+                            message = self._not_a_column(entity, attribute)
+                            raise self.fail(constraint.where, message)
                     if constraint.columns in seen:
                         raise self.fail(
-                            constraint.where,
-                            f"the same columns as {seen[constraint.columns]}",
+                            constraint.where, f"the same columns as {seen[constraint.columns]}"
                         )
                     seen[constraint.columns] = constraint.where
             for constraint in resolved:
@@ -306,11 +307,14 @@ class _SemanticChecks:
         known += [end.name for end in entity.relations if end.kind == "fk"]
         for end in entity.relations:
             if end.name == attribute:
+                what = "a to-many relation" if end.many else "the side of a one_to_one without"
                 return (
-                    f"{attribute!r} is a to-many relation; only fields and to-one relations "
-                    f"(many_to_one, one_to_one) have a column (allowed: {', '.join(known)})"
+                    f"{attribute!r} is {what}{' the foreign key' if not end.many else ''}; only "
+                    "fields and to-one relations holding a foreign key have a column "
+                    f"(allowed: {', '.join(known)})"
                 )
-        return f"unknown field or to-one relation {attribute!r} (allowed: {', '.join(known) or 'none'})"
+        allowed = ", ".join(known) or "none"
+        return f"unknown field or to-one relation {attribute!r} (allowed: {allowed})"
 
     def required_fk_cycles(self) -> None:
         """Non-nullable foreign keys that form a cycle make the first row impossible to insert

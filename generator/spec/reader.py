@@ -327,6 +327,7 @@ class _SpecReader:
         """`[[a, b], ...]` (forge names them) or `{name: [a, b], ...}`."""
         if value is None:
             return ()
+        items: list[tuple[str | None, Any, str]]
         if isinstance(value, Mapping):
             items = [
                 (self.constraint_name(name, f"{where}.{name}"), names, f"{where}.{name}")
@@ -365,7 +366,7 @@ class _SpecReader:
         if not isinstance(value, Mapping):
             raise self.fail(
                 where,
-                'must be a mapping of names to SQL expressions (e.g. {positive_price: '
+                "must be a mapping of names to SQL expressions (e.g. {positive_price: "
                 f'"price >= 0"}}), got {_describe(value)}',
             )
         checks_read: list[CheckSpec] = []
