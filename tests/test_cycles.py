@@ -129,7 +129,10 @@ def test_both_nullable_breaks_the_later_key_in_spec_order() -> None:
 
 
 def test_no_cycle_changes_nothing() -> None:
-    text = "project: {name: x}\nentities:\n  A: {}\n  B:\n    relations:\n      a: {kind: many_to_one, target: A, nullable: true}\n"
+    text = (
+        "project: {name: x}\nentities:\n  A: {}\n  B:\n    relations:\n"
+        "      a: {kind: many_to_one, target: A, nullable: true}\n"
+    )
     model = build_model(parse_spec(read_yaml(text)))
     assert not any(fk.use_alter for e in model.entities for fk in e.foreign_keys)
 
