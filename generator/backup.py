@@ -285,8 +285,11 @@ def _schema(sync: Any) -> tuple[dict[str, TableInfo], list[str]]:
         ]
         nullable = {c.name: bool(c.nullable) for c in table.columns}
         tables[name] = TableInfo(name, columns, types, key, auto, references, nullable)
+    # In a cycle of foreign keys only the nullable keys may be set aside (their columns go
+    # in NULL and are filled in afterwards, see _deferred): a NOT NULL key always orders.
     pairs = sort_tables_and_constraints(  # type: ignore[no-untyped-call]
-        [reflected.tables[name] for name in sorted(tables)]
+        [reflected.tables[name] for name in sorted(tables)],
+        filter_fn=lambda key: False if any(not c.nullable for c in key.columns) else None,
     )
     ordered = [t.name for t, _ in pairs if t is not None]
     return tables, ordered

@@ -104,14 +104,25 @@ def preflight(db: Target, root: Path, hard: bool) -> int:
 
 
 def _baseline_ops(metadata: Any, dialect: str) -> tuple[Any, Any]:
-    """Create every table of the models with its indexes; drop them all on downgrade."""
+    """Create every table of the models with its indexes; drop them all on downgrade. A key
+    with use_alter is added after every table (dropped before them) except on SQLite."""
     import sqlalchemy as sa
     from alembic.operations import ops
 
     upgrade: list[Any] = []
     downgrade: list[Any] = []
+    later: list[Any] = []  # keys that break a cycle (cycles.py), as the project's env.py does
     for table in metadata.sorted_tables:
-        upgrade.append(ops.CreateTableOp.from_table(table))
+        create = ops.CreateTableOp.from_table(table)
+        if dialect != "sqlite":
+            keys = [
+                item
+                for item in create.columns
+                if isinstance(item, sa.ForeignKeyConstraint) and item.use_alter
+            ]
+            create.columns = [item for item in create.columns if all(item is not k for k in keys)]
+            later += keys
+        upgrade.append(create)
         indexes = sorted(table.indexes, key=lambda index: str(index.name))
         upgrade.extend(ops.CreateIndexOp.from_index(index) for index in indexes)
         dropped: list[Any] = [ops.DropTableOp.from_table(table)]
@@ -122,6 +133,8 @@ def _baseline_ops(metadata: Any, dialect: str) -> tuple[Any, Any]:
                 if isinstance(column.type, sa.Enum) and column.type.name
             )
         downgrade[:0] = dropped
+    upgrade += [ops.CreateForeignKeyOp.from_constraint(key) for key in later]
+    downgrade[:0] = [ops.DropConstraintOp.from_constraint(key) for key in later]
     return ops.UpgradeOps(ops=upgrade), ops.DowngradeOps(ops=downgrade)
 
 

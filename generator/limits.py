@@ -12,6 +12,7 @@ only the names the user wrote:
 | enum label                 | the spec's `values`               | 63 bytes   | 255 characters|
 | index                      | `ix_<table>_<column>` (SQLAlchemy)| 63 bytes   | 64 characters |
 | foreign-key constraint     | `<table>_ibfk_<n>` (InnoDB)       | (truncated)| 63 characters |
+| key that breaks a cycle    | `fk_<table>_<column>` (`naming`)  | 63 bytes   | 63 characters |
 
 PostgreSQL would silently truncate a longer name (so two names can become one, and
 `alembic check` never settles); MariaDB refuses it. Derived names are refused rather than
@@ -145,6 +146,11 @@ def check(spec: Spec, fail: Fail) -> None:
         for fk in entity.foreign_keys:
             place = f"{where}.relations.{fk.relation}"
             columns.append((fk.database_column, place, entity.fk_indexed(fk)))
+            if fk.constraint is not None:  # a key that breaks a cycle is named (cycles.py)
+                what = f"foreign-key name {fk.constraint!r}"
+                _name(limits, fk.constraint, what, fk.place or place, fail, portable=False)
+                if limits.named_fks:
+                    _fk_name(limits, fk.constraint, fk.place or place, fail)
         if entity.spec.soft_delete:
             columns.append(("deleted_at", f"{where}.soft_delete", True))
         for column, place, indexed in columns:

@@ -219,9 +219,13 @@ def _mark_breaking_keys(model: Model) -> None:
     chosen = {(edge.source, edge.column) for edge in cycles.breaking(key_edges(model))}
     for entity in model.entities:
         entity.foreign_keys = [
-            replace(fk, use_alter=True, constraint=naming.fk_constraint(entity.table, fk.column))
-            if (entity.class_name, fk.column) in chosen
-            else fk
+            (
+                replace(
+                    fk, use_alter=True, constraint=naming.fk_constraint(entity.table, fk.column)
+                )
+                if (entity.class_name, fk.column) in chosen
+                else fk
+            )
             for fk in entity.foreign_keys
         ]
 

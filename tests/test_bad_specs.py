@@ -1170,6 +1170,31 @@ CASES: list[tuple[str, str, list[str]]] = [
         f"{P}entities:\n  Post: {{primary_key: uuid}}\n",
         ["entities.Post.primary_key: ", "must be a mapping"],
     ),
+    # ------------------------------------------------------------------ branch cycles
+    (
+        "cycles-required-three-entities-through-one-to-one",
+        f"{P}entities:\n  Region:\n    relations:\n"
+        "      office: {kind: many_to_one, target: Office}\n"
+        "  Office:\n    relations:\n      desk: {kind: one_to_one, target: Desk}\n"
+        "  Desk:\n    relations:\n      region: {kind: many_to_one, target: Region}\n",
+        [
+            "entities.Desk.relations.region: ",
+            "required foreign keys form a cycle, so no first row could ever be inserted "
+            "(entities.Region.relations.office -> entities.Office.relations.desk -> "
+            "entities.Desk.relations.region); make one of them nullable: true",
+        ],
+    ),
+    (
+        "cycles-breaking-key-name-too-long-postgresql",
+        "project: {name: shop, database: postgresql}\nentities:\n"
+        "  Office:\n    relations:\n      desk: {kind: one_to_one, target: Desk}\n"
+        f"  Desk:\n    table: {'d' * 52}\n    relations:\n"
+        "      office: {kind: one_to_one, target: Office, nullable: true}\n",
+        [
+            "entities.Desk.relations.office: ",
+            f"foreign-key name 'fk_{'d' * 52}_office_id' is 65 bytes; PostgreSQL allows at most 63",
+        ],
+    ),
 ]
 
 # Cases also run through `forge new --spec bad.yaml`, which must leave nothing behind.

@@ -14,7 +14,7 @@ from generator.emit.table import (
     relationship_options,
     relationship_target,
 )
-from generator.layout import Bracket, Item
+from generator.layout import Item
 from generator.model import Entity, LinkTable, RelationEnd
 
 _BASE = SupportModule(

@@ -33,31 +33,57 @@ def database_url() -> str:
 
 
 def tidy_downgrade(context_: Any, _revision: Any, directives: list[Any]) -> None:
-    """Make autogenerate's downgrade run on every database:
-    - a table's indexes go with the table; dropping them first fails on MySQL when a
-      foreign key needs the index.
-    (PostgreSQL's enum types are created before their table and dropped after it by
-    alembic-postgresql-enum, imported above.) Then `keys_after_tables`."""
+    """Make autogenerate's upgrade and downgrade run on every database (`tidy`), then
+    `keys_after_tables`. (PostgreSQL's enum types are created before their table and
+    dropped after it by alembic-postgresql-enum, imported above.)"""
     if not directives:
         return
-    keys_after_tables(context_, directives[0])
-    downgrade = directives[0].downgrade_ops
-    dropped = {op.table_name for op in downgrade.ops if isinstance(op, ops.DropTableOp)}
-    operations: list[Any] = []
-    for operation in downgrade.ops:
-        if isinstance(operation, ops.DropIndexOp) and operation.table_name in dropped:
+    script = directives[0]
+    script.upgrade_ops.ops = tidy(script.upgrade_ops.ops)
+    script.downgrade_ops.ops = tidy(script.downgrade_ops.ops)
+    keys_after_tables(context_, script)
+
+
+def tidy(operations: list[Any]) -> list[Any]:
+    """- a dropped table's indexes go with the table; dropping them first fails on MySQL
+      when a foreign key needs the index;
+    - new tables (with their indexes) come first and dropped tables last, so that the
+      changes to the other tables, in between, can add foreign keys to the new ones and
+      drop those pointing at the dropped ones (`forge destroy entity`);
+    - in between, foreign keys are dropped first (see _keys_first)."""
+    dropped = {op.table_name for op in operations if isinstance(op, ops.DropTableOp)}
+    created = {op.table_name for op in operations if isinstance(op, ops.CreateTableOp)}
+    first: list[Any] = []
+    between: list[Any] = []
+    last: list[Any] = []
+    for operation in operations:
+        table = getattr(operation, "table_name", None)
+        if isinstance(operation, ops.DropIndexOp) and table in dropped:
             continue
-        if (
-            isinstance(operation, ops.ModifyTableOps)
-            and operation.table_name in dropped
-        ):
-            operation.ops = [
-                o for o in operation.ops if not isinstance(o, ops.DropIndexOp)
-            ]
+        if isinstance(operation, ops.ModifyTableOps) and table in dropped:
+            operation.ops = [o for o in operation.ops if not isinstance(o, ops.DropIndexOp)]
             if not operation.ops:
                 continue
-        operations.append(operation)
-    downgrade.ops = operations
+        if table in created:
+            first.append(operation)
+        elif table in dropped:
+            last.append(operation)
+        else:
+            between.append(operation)
+    for operation in between:
+        if isinstance(operation, ops.ModifyTableOps):
+            operation.ops.sort(key=_keys_first)
+    between.sort(key=_keys_first)
+    return first + between + last
+
+
+def _keys_first(operation: Any) -> bool:
+    """Foreign keys are dropped before anything else (a stable sort: False comes first);
+    MySQL refuses to drop an index that a foreign key still needs."""
+    return not (
+        isinstance(operation, ops.DropConstraintOp)
+        and operation.constraint_type == "foreignkey"
+    )
 
 
 def keys_after_tables(context_: Any, script: Any) -> None:
