@@ -49,7 +49,8 @@ def mermaid(spec: Spec) -> str:
     for entity in model.entities:
         lines += _block(entity.table, _entity_columns(entity))
     for link in model.link_tables:
-        lines += _block(link.table, [_column(ID_TYPE, col, "PK, FK") for col, _ in _sides(link)])
+        keys = [_column(ID_TYPE, col, "PK, FK", _link_note(link)) for col, _ in _sides(link)]
+        lines += _block(link.table, keys + [_field_column(field) for field in link.fields])
     for entity in model.entities:
         for fk in entity.foreign_keys:
             card = CARDINALITY[(fk.unique, fk.nullable)]
@@ -103,6 +104,11 @@ def _field_column(field: FieldSpec) -> str:
         notes.append("nullable")
     keys = "UK" if field.unique else ""
     return _column(record.diagram, field.name, keys, "; ".join(notes))
+
+
+def _link_note(link: LinkTable) -> str:
+    """The rule of a link's key columns, when it is not the default cascade."""
+    return "" if link.on_delete == "cascade" else f"on delete {link.on_delete.replace('_', ' ')}"
 
 
 def _fk_column(fk: ForeignKey) -> str:

@@ -1042,6 +1042,24 @@ CASES: list[tuple[str, str, list[str]]] = [
         ],
     ),
     (
+        "links-link-columns-keyword",
+        f"{P}entities:\n  Tag: {{}}\n  Post:\n    relations:\n"
+        "      tags: {kind: many_to_many, target: Tag, link_columns: [from, to]}\n",
+        ["entities.Post.relations.tags.link_columns: ", "'from' cannot be a column"],
+    ),
+    (
+        "links-link-columns-reserved",
+        f"{P}entities:\n  Tag: {{}}\n  Post:\n    relations:\n"
+        "      tags: {kind: many_to_many, target: Tag, link_columns: [metadata, TagId]}\n",
+        ["entities.Post.relations.tags.link_columns: ", "'metadata' cannot be a column"],
+    ),
+    (
+        "links-link-columns-underscore",
+        f"{P}entities:\n  Tag: {{}}\n  Post:\n    relations:\n"
+        "      tags: {kind: many_to_many, target: Tag, link_columns: [_post, TagId]}\n",
+        ["entities.Post.relations.tags.link_columns: ", "'_post' cannot be a column"],
+    ),
+    (
         "links-link-columns-on-many-to-one",
         f"{P}entities:\n  User: {{}}\n  Post:\n    relations:\n"
         "      author: {kind: many_to_one, target: User, link_columns: [a, b]}\n",

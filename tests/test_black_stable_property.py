@@ -194,6 +194,15 @@ def specs(draw: st.DrawFn) -> dict[str, Any]:
             relation["on_delete"] = draw(st.sampled_from(["cascade", "set_null", "restrict"]))
         if kind != "many_to_many" and draw(st.integers(0, 3)) == 0:
             relation["column"] = draw(_column())
+        if kind == "many_to_many" and draw(st.integers(0, 2)) == 0:  # an existing schema's link
+            relation["link_table"] = "L" + draw(_word(50)).capitalize()
+            relation["link_columns"] = ["Left" + draw(_word(50)), "Right" + draw(_word(50))]
+            relation["link_on_delete"] = draw(st.sampled_from(["cascade", "restrict", "no_action"]))
+            link_fields = draw(st.dictionaries(_snake(), field_specs(), max_size=3))
+            for field in link_fields.values():
+                if field.get("default") is None:
+                    field["nullable"] = True
+            relation["link_fields"] = link_fields
         entities[source].setdefault("relations", {})[draw(_snake())] = relation
     orm = draw(st.sampled_from(ORMS))
     database = draw(st.sampled_from(["sqlite", "postgresql", "mysql"]))

@@ -618,6 +618,12 @@ class _SpecReader:
                 )
             if len(item) > _MAX_SQL_NAME:
                 raise self.fail(where, f"{item!r} is longer than {_MAX_SQL_NAME} characters")
+            if keyword.iskeyword(item) or item.startswith("_") or item in RESERVED_ATTRIBUTES:
+                raise self.fail(
+                    where,
+                    f"{item!r} cannot be a column of the link class (a Python keyword, a "
+                    "leading _ or a reserved name such as metadata); choose another name",
+                )
         left, right = value
         if left.lower() == right.lower():
             raise self.fail(where, f"the two columns must differ, got {left!r} twice")
