@@ -122,7 +122,8 @@ def test_baseline_refusals_write_nothing(tmp_path: Path, kind: str) -> None:
         error = differs.stderr.strip()
         assert error.startswith("error: ") and "differs from the spec in 1 place(s)" in error
         assert error.endswith(
-            "nothing was written: change forge.yaml until `forge db check` finds nothing"
+            "nothing was written: change forge.yaml until `forge db check` finds nothing, "
+            "or keep them with --accept-differences"
         )
         assert _files(project) == before
         assert "alembic_version" not in [t for (t,) in sql(url, _TABLES[kind])]
