@@ -94,11 +94,13 @@ def physical_renames(
             continue
         if old_entity.table != new_entity.table:
             tables.append(Rename(old_entity.table, old_entity.table, new_entity.table))
-        new_fields = {f.name for f in new_entity.fields}
+        new_fields = {f.name: f for f in new_entity.fields}
         for field in old_entity.fields:
             renamed = member(old_entity.class_name, field.name)
-            if renamed != field.name and renamed in new_fields:
-                columns.append(Rename(new_entity.table, field.name, renamed, column=True))
+            new_field = new_fields.get(renamed)
+            before, after = field.column or field.name, new_field and (new_field.column or renamed)
+            if after and after != before:  # the field, or only its `column:`, renamed
+                columns.append(Rename(new_entity.table, before, after, column=True))
     old_fks = _foreign_keys(old, entity, member)
     new_fks = _foreign_keys(new, lambda n: n, lambda _o, n: n)
     for key, (_table, column) in old_fks.items():
@@ -127,7 +129,8 @@ def _foreign_keys(
         for end in owner.relations:
             if end.kind == "fk" and end.fk_column and end.fk_owner:
                 key = (entity(owner.class_name), member(owner.class_name, end.name))
-                found[key] = (owner.table, end.fk_column)
+                fk = next(k for k in owner.foreign_keys if k.column == end.fk_column)
+                found[key] = (owner.table, fk.database_column)
     return found
 
 
@@ -465,8 +468,10 @@ class _Writer:
         entity = self.by_table.get(table)
         if entity is None:
             return False, None
-        field = next((f for f in entity.fields if f.name == column), None)
-        relation = next((k.relation for k in entity.foreign_keys if k.column == column), None)
+        field = next((f for f in entity.fields if (f.column or f.name) == column), None)
+        relation = next(
+            (k.relation for k in entity.foreign_keys if k.database_column == column), None
+        )
         name = field.name if field else relation or column
         given = self.options.defaults.get((entity.class_name, name))
         if given is not None:
@@ -605,7 +610,7 @@ class _Writer:
                 assert isinstance(precision, int) and isinstance(scale, int)
                 if old_precision > limit or precision > limit:
                     continue
-                table, column = entity.table, field.name
+                table, column = entity.table, field.column or field.name
                 if precision < old_precision or scale < old_scale:
                     checks.append(Call("refuse_scaled", table, column, precision, scale, old_scale))
                 if old_precision < precision or old_scale < scale:
@@ -639,15 +644,16 @@ class _Writer:
                 if field.type != "enum" or old is None:
                     continue
                 removed = [v for v in old if v not in field.values]
+                column = field.column or field.name
                 added = [v for v in field.values if v not in old]
                 if added:
-                    check = Call("refuse_values", entity.table, field.name, added)
+                    check = Call("refuse_values", entity.table, column, added)
                     downgrade_checks.append(Reversible(None, check))
                 if not removed:
                     continue
                 given = self.options.defaults.get((entity.class_name, field.name))
                 if given is None:
-                    used = _using(bind, entity.table, field.name, removed)
+                    used = _using(bind, entity.table, column, removed)
                     if used:
                         raise MigrationRefused(
                             f"{entity.table}.{field.name}: {used} row(s) use the removed "
@@ -655,7 +661,7 @@ class _Writer:
                             f"{entity.class_name}.{field.name}=VALUE (one of "
                             f"{', '.join(field.values)}) to map them; no revision written"
                         )
-                    checks.append(Call("refuse_values", entity.table, field.name, removed))
+                    checks.append(Call("refuse_values", entity.table, column, removed))
                     continue
                 if given not in field.values:
                     raise SpecError(
@@ -663,7 +669,7 @@ class _Writer:
                         f"{given!r} is not a value of the enum "
                         f"(allowed: {', '.join(field.values)})",
                     )
-                fills.append(Call("replace_values", entity.table, field.name, removed, given))
+                fills.append(Call("replace_values", entity.table, column, removed, given))
                 shown = ", ".join(removed)
                 self.notes.append(
                     f"rows of {entity.table}.{field.name} with {shown} become {given!r}"
