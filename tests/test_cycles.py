@@ -137,6 +137,26 @@ def test_no_cycle_changes_nothing() -> None:
     assert not any(fk.use_alter for e in model.entities for fk in e.foreign_keys)
 
 
+@pytest.mark.parametrize("orm", ORMS)
+def test_models_are_black_stable(orm: str) -> None:
+    """The use_alter spelling (sa_column_args for SQLModel, inside mapped_column for
+    SQLAlchemy), short and long, is what black writes, in-process."""
+    import black
+
+    from generator.format import _mode, may_change
+    from generator.project import render_jobs
+
+    long = SPEC.replace("Desk:\n", "Desk:\n    table: d" + "e" * 40 + "\n")
+    for text in (SPEC, long):
+        data = read_yaml(text.replace("{name: cyc}", f"{{name: cyc, orm: {orm}}}"))
+        renders = {str(job.path): (job, source) for job, source in render_jobs(parse_spec(data))}
+        for path in ("app/models/store.py", "app/models/desk.py"):
+            assert "use_alter=True" in renders[path][1]
+        for job, source in renders.values():
+            if not may_change(job.template, source):
+                assert black.format_str(source, mode=_mode()) == source, job.path
+
+
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """One project per ORM, rendered once; each database run works on a copy."""

@@ -61,7 +61,9 @@ def tidy(operations: list[Any]) -> list[Any]:
         if isinstance(operation, ops.DropIndexOp) and table in dropped:
             continue
         if isinstance(operation, ops.ModifyTableOps) and table in dropped:
-            operation.ops = [o for o in operation.ops if not isinstance(o, ops.DropIndexOp)]
+            operation.ops = [
+                o for o in operation.ops if not isinstance(o, ops.DropIndexOp)
+            ]
             if not operation.ops:
                 continue
         if table in created:
@@ -91,7 +93,8 @@ def keys_after_tables(context_: Any, script: Any) -> None:
     such as store.manager_id <-> staff.store_id): no order of CREATE TABLE can hold them.
     Where the database has ALTER TABLE ... ADD CONSTRAINT, such a key leaves its table's
     op.create_table and is added once every table exists; the downgrade drops it before
-    any table. SQLite keeps it inline (it accepts a reference to a table yet to come)."""
+    any table. SQLite keeps it inline (it accepts a reference to a table yet to come).
+    """
     if context_.dialect.name == "sqlite":
         return
     later: list[Any] = []
