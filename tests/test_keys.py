@@ -201,3 +201,29 @@ def reflect(url: str) -> dict[str, tuple[list[dict[str, Any]], list[str], set[An
             await engine.dispose()
 
     return asyncio.run(main())
+
+
+def test_a_changed_column_is_renamed_with_its_values(tmp_path: Path) -> None:
+    """`column:` changed in the spec: `forge db migrate` refuses to drop the old column,
+    and `--rename Entity.OldColumn=field` renames it with its values. SQLite only."""
+    from tests.helpers import sql
+
+    with project_with_database(tmp_path, "keyed", SPEC, "sqlite") as (project, url):
+        env = {"DATABASE_URL": url}
+        forge("db", "migrate", "-m", "initial", cwd=project, env=env)
+        forge("db", "upgrade", cwd=project, env=env)
+        sql(url, 'INSERT INTO "Artist" ("Name") VALUES (\'Miles\')')
+        spec = project / "forge.yaml"
+        text = spec.read_text()
+        assert "column: Name, unique: true" in text
+        spec.write_text(
+            text.replace("column: Name, unique: true", "column: ArtistName, unique: true")
+        )
+        forge("generate", cwd=project)
+        refused = forge("db", "migrate", "-m", "rename", cwd=project, env=env, check=False)
+        assert "would drop column Artist.Name" in refused.stderr, refused.stderr
+        rename = ["--rename", "Artist.Name=name"]  # the old column, the field
+        forge("db", "migrate", "-m", "rename", *rename, cwd=project, env=env)
+        forge("db", "upgrade", cwd=project, env=env)
+        assert sql(url, 'SELECT "ArtistName" FROM "Artist"') == [("Miles",)]
+        in_project(project, "alembic", "check", DATABASE_URL=url)
