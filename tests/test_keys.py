@@ -161,6 +161,33 @@ def test_the_generated_tests_pass(keyed: tuple[Path, str, str]) -> None:
     assert " passed" in result.stdout and "failed" not in result.stdout, result.stdout
 
 
+def test_backup_restore_advances_the_integer_keys(
+    keyed: tuple[Path, str, str], tmp_path: Path
+) -> None:
+    """Rows with PascalCase names and keys of every type go through `forge db backup` and
+    `restore`; the restored integer keys' sequences are advanced by their real column, so
+    the next insert gets the next number."""
+    from tests.helpers import sql
+
+    project, url, _ = keyed
+    env = {"DATABASE_URL": url}
+    sql(
+        url,
+        'INSERT INTO "Artist" ("Name") VALUES (\'Backed up\')',
+        'INSERT INTO "Genre" ("Name") VALUES (\'Backed up\')',
+        'INSERT INTO "Country" ("Code", "Name") VALUES (\'BUP\', \'Backed up\')',
+    )
+    top = sql(url, 'SELECT MAX("ArtistId") FROM "Artist"')[0][0]
+    backup = tmp_path / "keys.jsonl.gz"
+    forge("db", "backup", "-o", str(backup), cwd=project, env=env)
+    forge("db", "downgrade", "base", cwd=project, env=env)
+    forge("db", "upgrade", cwd=project, env=env)
+    forge("db", "restore", "--yes", str(backup), cwd=project, env=env)
+    sql(url, 'INSERT INTO "Artist" ("Name") VALUES (\'After\')')
+    assert sql(url, 'SELECT "ArtistId" FROM "Artist" WHERE "Name" = \'After\'') == [(top + 1,)]
+    assert sql(url, 'SELECT "Code" FROM "Country" WHERE "Name" = \'Backed up\'') == [("BUP",)]
+
+
 def test_downgrade_base_removes_every_table(keyed: tuple[Path, str, str]) -> None:
     """Last in the module: the shared database is left empty."""
     project, url, _ = keyed
