@@ -167,10 +167,14 @@ def test_backup_restore_advances_the_integer_keys(
     """Rows with PascalCase names and keys of every type go through `forge db backup` and
     `restore`; the restored integer keys' sequences are advanced by their real column, so
     the next insert gets the next number."""
-    from tests.helpers import sql
+    from tests.helpers import sql as run_sql
 
-    project, url, _ = keyed
+    project, url, kind = keyed
     env = {"DATABASE_URL": url}
+
+    def sql(url: str, *statements: str) -> list[Any]:  # MariaDB quotes names with `
+        return run_sql(url, *(s.replace('"', "`") if kind == "mysql" else s for s in statements))
+
     sql(
         url,
         'INSERT INTO "Artist" ("Name") VALUES (\'Backed up\')',
