@@ -167,11 +167,13 @@ class FormatCache:
         self.outputs = {path: result[path] for path in sources}
         return self.outputs
 
-    def content(self, sources: dict[str, str]) -> str:
-        """The cache file to write along with the new bases (after `formatted`)."""
+    def content(self, sources: dict[str, str], **sections: Any) -> str:
+        """The cache file to write along with the new bases (after `formatted`); `sections`
+        are other stages' (the name check's), kept in the same file."""
         files = {
             path: [digest(source), digest(self.outputs[path])]
             for path, source in sorted(sources.items())
             if path not in self.settled  # never formatted: nothing to remember
         }
-        return json.dumps({"black": self.key, "files": files}, indent=0, sort_keys=True) + "\n"
+        data = {**sections, "black": self.key, "files": files}
+        return json.dumps(data, indent=0, sort_keys=True) + "\n"

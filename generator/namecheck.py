@@ -17,16 +17,31 @@ a field `bytes` is fine until its entity has a field of type bytes (annotated `b
 
 Routes are checked here too: an entity's route under another entity's route would be
 captured by its `/{id}`, and the skeleton's own paths (`/health`, `/docs`) are taken.
+
+Parsing every module is most of the cost of a run that changes nothing, so what a module
+teaches the check is remembered by the hash of its path and text: that it parses and binds
+no name twice (a property of its text alone) and, for an entity's model and schema module,
+the names its class bodies use. Only modules whose render changed are parsed again; the
+rules that involve the spec (paths, routes, which attributes an entity has) run every time
+over the remembered facts, so a spec that changes anything is checked as fully as before.
+The facts are kept in memory and in `.forge/cache.json` (written by the build, read when
+a project's spec is loaded), keyed by this module's own source and the Python version: a
+new forge or another Python checks everything again. A missing or corrupt cache costs time.
 """
 
 from __future__ import annotations
 
 import ast
 import builtins
+import hashlib
+import json
 import keyword
 import re
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
+from pathlib import Path
+from typing import Any
 
 from generator import naming
 from generator.errors import SpecError
@@ -42,13 +57,36 @@ def check(spec: Spec, fail: Fail) -> None:
     owners = _Owners(spec)
     _paths(rendered, owners, fail)
     _routes(spec, fail)
-    trees = _parse(dict(rendered), owners, fail)
+    known: dict[str, tuple[str, ...] | None] = {}  # path -> remembered class-body names
+    todo: dict[str, str] = {}
+    for path, text in rendered:
+        if path.endswith(".py"):
+            key = _key(path, text)
+            if key in _checked:
+                known[path] = _checked[key]
+            else:
+                todo[path] = text
+    if len(_checked) > _REMEMBER_AT_MOST:  # a long process (tests): start again
+        _checked.clear()
+    trees = _parse(todo, owners, fail)
     for path, tree in trees.items():
         _bindings(path, tree, owners, fail)
+    for path in trees:  # all of them parse and bind each name once
+        known[path] = _checked[_key(path, todo[path])] = None
+    sources = dict(rendered)
     for entity in spec.entities:
         module = naming.module_name(entity.name)
         homes = (f"app/models/{module}.py", f"app/schemas/{module}.py")
-        used = _class_body_names(trees[path] for path in homes if path in trees)
+        used: set[str] = set()
+        for path in homes:
+            if path not in known:
+                continue
+            names = known[path]
+            if names is None:  # not remembered yet: from its tree
+                tree = trees.get(path) or ast.parse(sources[path], path)
+                names = known[path] = tuple(sorted(_class_body_names([tree])))
+                _checked[_key(path, sources[path])] = names
+            used.update(names)
         for attribute, place, what in owners.attributes(entity.name):
             if attribute in used:
                 raise fail(
@@ -56,6 +94,62 @@ def check(spec: Spec, fail: Fail) -> None:
                     f"{what} {attribute!r} would shadow {attribute!r}, which the generated "
                     f"{spec.project.orm} classes use; choose another name",
                 )
+
+
+# What the check learnt about modules, by _key(path, text): None when the module parses and
+# binds each name once, or the sorted names its class bodies use (entities' model and schema
+# modules) -- see the module docstring.
+_checked: dict[str, tuple[str, ...] | None] = {}
+CACHE_KEY = "names"  # its section of .forge/cache.json
+_REMEMBER_AT_MOST = 100_000
+
+
+def _key(path: str, text: str) -> str:
+    return hashlib.sha256(f"{path}\0{text}".encode()).hexdigest()
+
+
+@lru_cache(maxsize=1)
+def _version() -> str:
+    """What the remembered facts depend on besides the text: this check and Python."""
+    try:
+        own = Path(__file__).read_bytes()
+    except OSError:
+        from generator import __version__
+
+        own = __version__.encode()
+    python = ".".join(map(str, sys.version_info[:3]))
+    return f"{python}:{hashlib.sha256(own).hexdigest()[:16]}"
+
+
+def recall(cache_file: Path) -> None:
+    """Add the facts remembered in a project's cache file (if any, and if they were learnt
+    by this check on this Python) to those of this run."""
+    try:
+        data = json.loads(cache_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    section = data.get(CACHE_KEY) if isinstance(data, dict) else None
+    if not isinstance(section, dict) or section.get("version") != _version():
+        return
+    modules = section.get("modules")
+    if not isinstance(modules, dict):
+        return
+    for key, names in modules.items():
+        if names is None:
+            _checked.setdefault(str(key), None)
+        elif isinstance(names, list) and all(isinstance(name, str) for name in names):
+            _checked[str(key)] = tuple(names)
+
+
+def remembered(sources: dict[str, str]) -> dict[str, Any]:
+    """The section of the cache file for these renders: what the check learnt about them."""
+    modules: dict[str, list[str] | None] = {}
+    for path, text in sources.items():
+        key = _key(path, text)
+        if key in _checked:
+            names = _checked[key]
+            modules[key] = None if names is None else list(names)
+    return {"version": _version(), "modules": modules}
 
 
 def _render(spec: Spec) -> list[tuple[str, str]]:
@@ -228,9 +322,16 @@ def _bindings(path: str, tree: ast.Module, owners: _Owners, fail: Fail) -> None:
                     f"{origin}); rename {what}",
                 )
             bound[name] = origin
+    shadowing = [
+        (name, origin)
+        for name, origin in bound.items()
+        if origin.startswith("class") and hasattr(builtins, name)
+    ]
+    if not shadowing:  # the usual case: no need to walk the whole tree
+        return
     loaded = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
-    for name, origin in bound.items():
-        if name in loaded and hasattr(builtins, name) and origin.startswith("class"):
+    for name, origin in shadowing:
+        if name in loaded:
             raise fail(
                 owners.of_name(name) or owners.of_path(path),
                 f"the generated {path} uses Python's builtin {name}, which {origin} would "

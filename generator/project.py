@@ -65,6 +65,7 @@ def build(
     The format cache is the last write of the plan: if a run stops half-way, the cache
     still describes the bases on disk.
     """
+    from generator import namecheck
     from generator.format import CACHE_FILE, FormatCache, may_change
     from generator.reconcile import base_path
 
@@ -83,7 +84,8 @@ def build(
 
     formatted = cache.formatted(sources, base, settled, progress)
     plan = reconcile(root, formatted, moves=moves)
-    plan.writes[CACHE_FILE] = cache.content(sources)
+    names = namecheck.remembered(sources)
+    plan.writes[CACHE_FILE] = cache.content(sources, **{namecheck.CACHE_KEY: names})
     return plan
 
 

@@ -316,11 +316,14 @@ def revision_files(project: Path) -> list[Path]:
     return sorted((project / "alembic" / "versions").glob("*.py"))
 
 
-@pytest.fixture
-def five_revisions(shop_project: Path, chinook_db: Path, tmp_path: Path) -> tuple[Path, Path, str]:
+@pytest.fixture(scope="module")
+def five_revisions_once(
+    shop_project: Path, chinook_db: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, Path, str]:
     """A copy of the shop project whose database holds Chinook and has five revisions
     applied (the initial one and four that each add a column); the last upgrade is taken
-    with --backup."""
+    with --backup. Built once; each test gets its own copy (five_revisions)."""
+    tmp_path = tmp_path_factory.mktemp("five")
     project = tmp_path / "shop"
     shutil.copytree(shop_project, project, ignore=shutil.ignore_patterns("*.db", "__pycache__"))
     database = tmp_path / "shop.db"
@@ -335,6 +338,18 @@ def five_revisions(shop_project: Path, chinook_db: Path, tmp_path: Path) -> tupl
     upgraded = db(project, url, "upgrade", "--backup").stdout.splitlines()
     assert len(revision_files(project)) == 5
     return project, database, "\n".join(upgraded)
+
+
+@pytest.fixture
+def five_revisions(
+    five_revisions_once: tuple[Path, Path, str], tmp_path: Path
+) -> tuple[Path, Path, str]:
+    """A fresh copy of five_revisions_once (project, database and its backup) for one test."""
+    built, database, output = five_revisions_once
+    project = tmp_path / "shop"
+    shutil.copytree(built, project, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(database, tmp_path / "shop.db")
+    return project, tmp_path / "shop.db", output
 
 
 def test_upgrade_backup_names_a_restorable_backup(five_revisions: tuple[Path, Path, str]) -> None:

@@ -22,6 +22,10 @@ def load_spec(path: Path) -> Spec:
         raise SpecError("", f"spec file not found: {path}", source=str(path)) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise SpecError("", f"cannot read the spec: {exc}", source=str(path)) from None
+    from generator import namecheck
+    from generator.format import CACHE_FILE
+
+    namecheck.recall(path.parent / CACHE_FILE)  # a project's spec: what its last run learnt
     return parse_spec(read_yaml(text, source), source=source)
 
 
