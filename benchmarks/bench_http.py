@@ -439,6 +439,7 @@ async def compare(session: aiohttp.ClientSession, servers: Sequence[Server]) -> 
     await ask("GET", f"/items?page=2&size={PAGE_SIZE}")
     await ask("GET", "/items?page=1&size=3")
     await ask("GET", "/items?page=100000&size=20")  # past the end, with the total
+    await ask("GET", "/items?quantity__gte=50&is_active=true&order_by=-quantity,name&size=5")
     await ask("PATCH", "/items/{id}", {"quantity": 8, "description": None})
     await ask("PATCH", "/items/{id}", {"name": "renamed", "is_active": True})
     await ask("GET", "/items/{id}")
@@ -451,6 +452,7 @@ async def compare(session: aiohttp.ClientSession, servers: Sequence[Server]) -> 
     await ask("GET", "/items/2000000000")
     await ask("PATCH", "/items/2000000000", {"quantity": 1})
     await ask("GET", "/items?page=1&size=101")
+    await ask("GET", "/items?colour=red")  # an unknown query parameter
     await ask("GET", "/items/0")
     return checks
 

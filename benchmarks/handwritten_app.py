@@ -9,7 +9,11 @@ same rules:
   response is sent;
 - the same input checks (strict types, lengths, 32-bit integers, no NUL characters) and
   the same response bodies (instants in UTC with an offset; a page is
-  `{"items", "total", "page", "size"}`).
+  `{"items", "total", "page", "size"}`);
+- the same list query parameters as the generated API (an exact filter per column,
+  `__gte/__lte/__gt/__lt` ranges on ordered ones, `order_by`, an unknown parameter
+  refused with 422): parsing and checking them is work the generated list route must
+  do on every request, so the yardstick does it too (benchmarks/HTTP_FINDINGS.md).
 
 What a careful developer writes by hand, with the fewest round trips that keep those rules:
 a create is one INSERT (the id comes back with it) and the commit, no re-read (every value
@@ -25,6 +29,7 @@ there is none), one UPDATE and the commit.
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -100,6 +105,66 @@ class ItemRead(BaseModel):
     updated_at: Instant
 
 
+# The list's query parameters, the same as the generated app's (its API): an exact filter
+# per column, ranges on ordered columns, `order_by`; an unknown parameter is refused.
+Key = Annotated[int, Field(ge=1, le=INT32)] | None
+Count = Annotated[int, Field(ge=-(2**31), le=INT32)] | None
+NameFilter = Annotated[str, Field(max_length=100, pattern=NO_NUL)] | None
+TextFilter = Annotated[str, Field(max_length=200, pattern=NO_NUL)] | None
+At = Annotated[dt.datetime, AfterValidator(as_utc)] | None
+ORDERABLE = "id|name|description|quantity|is_active|created_at|updated_at"
+ORDER_BY = rf"^-?({ORDERABLE})(,-?({ORDERABLE}))*$"
+
+
+class ItemListQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    page: int = Field(1, ge=1, le=INT32)
+    size: int = Field(20, ge=1, le=100)
+    id: Key = None
+    id__gte: Key = None
+    id__lte: Key = None
+    id__gt: Key = None
+    id__lt: Key = None
+    name: NameFilter = None
+    description: TextFilter = None
+    quantity: Count = None
+    quantity__gte: Count = None
+    quantity__lte: Count = None
+    quantity__gt: Count = None
+    quantity__lt: Count = None
+    is_active: bool | None = None
+    created_at: At = None
+    created_at__gte: At = None
+    created_at__lte: At = None
+    created_at__gt: At = None
+    created_at__lt: At = None
+    updated_at: At = None
+    updated_at__gte: At = None
+    updated_at__lte: At = None
+    updated_at__gt: At = None
+    updated_at__lt: At = None
+    order_by: str | None = Field(None, max_length=1000, pattern=ORDER_BY)
+
+
+COMPARE = {"gte": operator.ge, "lte": operator.le, "gt": operator.gt, "lt": operator.lt}
+NOT_FILTERS = {"page", "size", "order_by"}
+
+
+def list_filters(query: ItemListQuery) -> tuple[list[Any], list[Any]]:
+    """The WHERE conditions and ORDER BY columns of a list query."""
+    where = []
+    for key, value in query.model_dump(exclude_none=True, exclude=NOT_FILTERS).items():
+        name, _, op = key.partition("__")
+        column = getattr(Item, name)
+        where.append(COMPARE[op](column, value) if op else column == value)
+    order = []
+    for name in query.order_by.split(",") if query.order_by else ():
+        column = getattr(Item, name.lstrip("-"))
+        order.append(column.desc() if name.startswith("-") else column.asc())
+    return where, order
+
+
 class ItemPage(BaseModel):
     items: list[ItemRead]
     total: int
@@ -165,14 +230,12 @@ async def read_item(id: ItemId, session: Session) -> Item:
 
 
 @app.get("/items", response_model=ItemPage)
-async def list_items(
-    session: Session,
-    page: Annotated[int, Query(ge=1, le=INT32)] = 1,
-    size: Annotated[int, Query(ge=1, le=100)] = 20,
-) -> dict[str, Any]:
-    count = select(func.count()).select_from(Item).scalar_subquery()
-    statement = select(Item, count).order_by(Item.id).offset((page - 1) * size).limit(size)
-    rows = (await session.execute(statement)).all()
+async def list_items(session: Session, query: Annotated[ItemListQuery, Query()]) -> dict[str, Any]:
+    where, order = list_filters(query)
+    page, size = query.page, query.size
+    count = select(func.count()).select_from(Item).where(*where).scalar_subquery()
+    statement = select(Item, count).where(*where).order_by(*order, Item.id)
+    rows = (await session.execute(statement.offset((page - 1) * size).limit(size))).all()
     if rows:
         total: int = rows[0][1]
     else:  # past the last page: no row carries the total

@@ -34,11 +34,12 @@ def test_quick_run_on_sqlite(capsys: pytest.CaptureFixture[str]) -> None:
 
     assert result.database == "sqlite"
     # The same requests, the same answers: statuses, and the JSON of every success with
-    # ids and timestamps masked (a create, reads, three list pages, two updates).
+    # ids and timestamps masked (a create, reads, four list pages, one filtered and
+    # sorted, two updates).
     answers = {check.request: check for check in result.checks}
     successes = [check for check in result.checks if check.statuses[0] < 300]
     assert [check.request.split()[0] for check in successes] == [
-        "POST", "GET", "GET", "GET", "GET", "PATCH", "PATCH", "GET",
+        "POST", "GET", "GET", "GET", "GET", "GET", "PATCH", "PATCH", "GET",
     ]  # fmt: skip
     for check in result.checks:
         assert check.same, (check.request, check.statuses, check.bodies)
@@ -57,7 +58,7 @@ def test_quick_run_on_sqlite(capsys: pytest.CaptureFixture[str]) -> None:
     past_the_end = answers["GET /items?page=100000&size=20"].bodies[0]
     assert past_the_end == {"items": [], "total": 1001, "page": 100000, "size": 20}
     refused = [check.statuses for check in result.checks if check.statuses[0] >= 400]
-    assert refused == [(422, 422)] * 5 + [(404, 404)] * 2 + [(422, 422)] * 2
+    assert refused == [(422, 422)] * 5 + [(404, 404)] * 2 + [(422, 422)] * 3
 
     # Every operation timed on both apps, in the rounds asked for, and every request of
     # them answered as expected: 5 clients writing at once on SQLite included (a read
@@ -76,5 +77,5 @@ def test_quick_run_on_sqlite(capsys: pytest.CaptureFixture[str]) -> None:
         [line] = [line for line in printed.splitlines() if line.startswith(operation + " ")]
         assert line.rstrip().endswith(("meets", "below")), line
         assert len(line.split()) == 9, line  # operation, 2 x (req/s, p50, p99), ratio, verdict
-    assert "same answers from both apps: 17 of 17 requests" in printed
+    assert "same answers from both apps: 19 of 19 requests" in printed
     assert "client alone: GET /health" in printed

@@ -75,9 +75,13 @@ def _enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
 def _begin_sqlite_transaction(connection: Any) -> None:
     # SQLAlchemy, not the sqlite3 module, begins each transaction, so that a SAVEPOINT
     # sent first is nested in it instead of being committed on its own. A write request
-    # begins with the write lock (app.core.database.session).
-    immediate = connection.get_execution_options().get("sqlite_begin") == "IMMEDIATE"
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    # begins with the write lock, a read request with no BEGIN at all: each of its
+    # statements then commits on its own (app.core.database.session).
+    begin = connection.get_execution_options().get("sqlite_begin")
+    if begin == "IMMEDIATE":
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    elif begin != "NONE":
+        connection.exec_driver_sql("BEGIN")
 
 
 MANAGERS: dict[str, type[DriverManager]] = {

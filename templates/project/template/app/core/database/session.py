@@ -14,8 +14,12 @@ async def get_db(request: Request) -> AsyncIterator[AsyncSession]:
     """The request's session. On SQLite a write request (POST, PATCH, DELETE...) takes
     the write lock as its transaction begins (BEGIN IMMEDIATE): it then waits for
     another writer (the busy timeout) where, having read first, it would fail with
-    "database is locked"."""
+    "database is locked". A read request (GET, HEAD, OPTIONS) sends no BEGIN on SQLite:
+    each of its statements is a transaction of its own (as with the sqlite3 module's
+    default), which saves a round trip to the driver's thread per request; a route that
+    writes must not be a GET."""
     async with connection_manager.sessionmaker() as session:
-        if request.method not in READS and connection_manager.sqlite_manager:
-            await session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+        if connection_manager.sqlite_manager:
+            begin = "NONE" if request.method in READS else "IMMEDIATE"
+            await session.connection(execution_options={"sqlite_begin": begin})
         yield session
