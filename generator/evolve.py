@@ -209,12 +209,16 @@ def flag_renames(spec: Spec, values: list[str]) -> list[Rename]:
         except KeyError:
             known = ", ".join(e.class_name for e in model.entities)
             raise SpecError("--rename", f"unknown entity {name!r} (known: {known})") from None
-        if any(f.name == new for f in entity.fields):
-            renames.append(Rename(entity.table, old, new, column=True))
+        # `old` is the old field or relation name, or the old column when only the
+        # field's `column:` changed (`--rename Artist.Name=name`).
+        field = next((f for f in entity.fields if f.name == new), None)
+        if field is not None:
+            renames.append(Rename(entity.table, old, field.column or new, column=True))
             continue
         fk = next((k for k in entity.foreign_keys if k.relation == new), None)
         if fk is not None:
-            renames.append(Rename(entity.table, naming.fk_column(old), fk.column, column=True))
+            before = old if old == fk.column_name else naming.fk_column(old)
+            renames.append(Rename(entity.table, before, fk.database_column, column=True))
             continue
         raise SpecError(
             "--rename", f"{name} has no field or relation {new!r} (the new name, from forge.yaml)"

@@ -161,6 +161,37 @@ def test_the_generated_tests_pass(keyed: tuple[Path, str, str]) -> None:
     assert " passed" in result.stdout and "failed" not in result.stdout, result.stdout
 
 
+def test_backup_restore_advances_the_integer_keys(
+    keyed: tuple[Path, str, str], tmp_path: Path
+) -> None:
+    """Rows with PascalCase names and keys of every type go through `forge db backup` and
+    `restore`; the restored integer keys' sequences are advanced by their real column, so
+    the next insert gets the next number."""
+    from tests.helpers import sql as run_sql
+
+    project, url, kind = keyed
+    env = {"DATABASE_URL": url}
+
+    def sql(url: str, *statements: str) -> list[Any]:  # MariaDB quotes names with `
+        return run_sql(url, *(s.replace('"', "`") if kind == "mysql" else s for s in statements))
+
+    sql(
+        url,
+        'INSERT INTO "Artist" ("Name") VALUES (\'Backed up\')',
+        'INSERT INTO "Genre" ("Name") VALUES (\'Backed up\')',
+        'INSERT INTO "Country" ("Code", "Name") VALUES (\'BUP\', \'Backed up\')',
+    )
+    top = sql(url, 'SELECT MAX("ArtistId") FROM "Artist"')[0][0]
+    backup = tmp_path / "keys.jsonl.gz"
+    forge("db", "backup", "-o", str(backup), cwd=project, env=env)
+    forge("db", "downgrade", "base", cwd=project, env=env)
+    forge("db", "upgrade", cwd=project, env=env)
+    forge("db", "restore", "--yes", str(backup), cwd=project, env=env)
+    sql(url, 'INSERT INTO "Artist" ("Name") VALUES (\'After\')')
+    assert sql(url, 'SELECT "ArtistId" FROM "Artist" WHERE "Name" = \'After\'') == [(top + 1,)]
+    assert sql(url, 'SELECT "Code" FROM "Country" WHERE "Name" = \'Backed up\'') == [("BUP",)]
+
+
 def test_downgrade_base_removes_every_table(keyed: tuple[Path, str, str]) -> None:
     """Last in the module: the shared database is left empty."""
     project, url, _ = keyed
@@ -201,3 +232,29 @@ def reflect(url: str) -> dict[str, tuple[list[dict[str, Any]], list[str], set[An
             await engine.dispose()
 
     return asyncio.run(main())
+
+
+def test_a_changed_column_is_renamed_with_its_values(tmp_path: Path) -> None:
+    """`column:` changed in the spec: `forge db migrate` refuses to drop the old column,
+    and `--rename Entity.OldColumn=field` renames it with its values. SQLite only."""
+    from tests.helpers import sql
+
+    with project_with_database(tmp_path, "keyed", SPEC, "sqlite") as (project, url):
+        env = {"DATABASE_URL": url}
+        forge("db", "migrate", "-m", "initial", cwd=project, env=env)
+        forge("db", "upgrade", cwd=project, env=env)
+        sql(url, 'INSERT INTO "Artist" ("Name") VALUES (\'Miles\')')
+        spec = project / "forge.yaml"
+        text = spec.read_text()
+        assert "column: Name, unique: true" in text
+        spec.write_text(
+            text.replace("column: Name, unique: true", "column: ArtistName, unique: true")
+        )
+        forge("generate", cwd=project)
+        refused = forge("db", "migrate", "-m", "rename", cwd=project, env=env, check=False)
+        assert "would drop column Artist.Name" in refused.stderr, refused.stderr
+        rename = ["--rename", "Artist.Name=name"]  # the old column, the field
+        forge("db", "migrate", "-m", "rename", *rename, cwd=project, env=env)
+        forge("db", "upgrade", cwd=project, env=env)
+        assert sql(url, 'SELECT "ArtistName" FROM "Artist"') == [("Miles",)]
+        in_project(project, "alembic", "check", DATABASE_URL=url)
