@@ -59,6 +59,30 @@ def in_project(project: Path, *args: str, check: bool = True, **env: str):  # ty
     )
 
 
+KINDS = ("sqlite", "postgresql", "mysql")
+ORMS = ("sqlmodel", "sqlalchemy")
+
+
+def orm_kind_pairs(start: int, group: str) -> list[Any]:
+    """The (ORM, database) pairs an end-to-end test of a spec feature runs, as pytest
+    params: every database once, the ORMs taking turns from ORMS[start], so that two tests
+    with starts 0 and 1 together cover all six pairs. FORGE_FULL_MATRIX=1 runs all six in
+    every test (tests/scripts/full_matrix.sh). Each pair is one xdist group (`group-orm-kind`),
+    so that its module-scoped project is generated on one worker only."""
+    import pytest
+
+    if os.environ.get("FORGE_FULL_MATRIX") == "1":
+        pairs = [(orm, kind) for kind in KINDS for orm in ORMS]
+    else:
+        pairs = [(ORMS[(start + i) % len(ORMS)], kind) for i, kind in enumerate(KINDS)]
+    return [
+        pytest.param(
+            (orm, kind), id=f"{orm}-{kind}", marks=pytest.mark.xdist_group(f"{group}-{orm}-{kind}")
+        )
+        for orm, kind in pairs
+    ]
+
+
 def tree_digest(root: Path) -> dict[str, str]:
     """Every file under root (relative path -> sha256), to prove a tree is unchanged."""
     return {

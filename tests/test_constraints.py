@@ -14,7 +14,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import ROOT, forge, in_project, project_env, project_with_database, run, sql
+from tests.helpers import (
+    ROOT,
+    forge,
+    in_project,
+    orm_kind_pairs,
+    project_env,
+    project_with_database,
+    run,
+    sql,
+)
 
 SPEC = ROOT / "tests" / "data" / "constraints.yaml"
 DRIVER = ROOT / "tests" / "drivers" / "constraint_checks.py"
@@ -35,11 +44,7 @@ EXPECTED = [
 
 @pytest.fixture(
     scope="module",
-    params=[
-        (orm, kind)
-        for orm in ("sqlmodel", "sqlalchemy")
-        for kind in ("sqlite", "postgresql", "mysql")
-    ],
+    params=orm_kind_pairs(1, "constraints"),  # with test_keys.py's: all six pairs
     ids=lambda param: "-".join(param),
 )
 def migrated(

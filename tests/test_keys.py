@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import forge, in_project, project_with_database
+from tests.helpers import forge, in_project, orm_kind_pairs, project_with_database
 
 SPEC = """\
 project:
@@ -110,9 +110,7 @@ TYPES = {
     ("Country", "Code"): CODE,
     ("tag_country", "country_id"): CODE,
 }
-COMBINATIONS = [
-    (orm, kind) for kind in ("sqlite", "postgresql", "mysql") for orm in ("sqlmodel", "sqlalchemy")
-]
+COMBINATIONS = orm_kind_pairs(0, "keys")  # with test_constraints.py's: all six pairs
 
 
 @pytest.fixture(scope="module", params=COMBINATIONS, ids=lambda p: "-".join(p))
