@@ -2,11 +2,11 @@
 TrackId), Sakila's film_actor(actor_id, film_id, last_update)): `link_table` in any case,
 `link_columns`, `link_fields` and `link_on_delete`.
 
-One project per ORM is generated once (module scope) and copied per database; on SQLite,
-PostgreSQL and MariaDB each copy then gets its first migration from `forge db migrate`,
-`forge db upgrade`, a clean `alembic check` and `forge db check`, its own test suite, the
-driver tests/drivers/links.py (links from both sides, link field defaults, deletes through
-the API) and `forge db downgrade base`.
+One project per ORM is generated on first use and copied per database; on SQLite,
+PostgreSQL and MariaDB (the ORMs taking turns: tests/helpers.py orm_kind_pairs) each copy
+gets its first migration from `forge db migrate`, `forge db upgrade`, a clean `alembic
+check` and `forge db check`, its own test suite, the driver tests/drivers/links.py (links
+from both sides, link field defaults, deletes through the API) and `forge db downgrade base`.
 """
 
 from __future__ import annotations
@@ -14,11 +14,12 @@ from __future__ import annotations
 import json
 import shutil
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import ROOT, forge, in_project, project_env, run
+from tests.helpers import ORMS, ROOT, forge, in_project, orm_kind_pairs, project_env, run
 
 DRIVER = ROOT / "tests" / "drivers" / "links.py"
 
@@ -80,21 +81,29 @@ DRIVER_CHECKS = [
 ]
 
 
-@pytest.fixture(scope="module", params=["sqlmodel", "sqlalchemy"])
-def generated(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp(f"links-{request.param}")
-    (folder / "forge.yaml").write_text(SPEC)
-    project = folder / "music"
-    forge(
-        "new", str(project), "--spec", str(folder / "forge.yaml"), "--orm", request.param,
-        "--defaults", cwd=folder,
-    )  # fmt: skip
-    return project
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path]:
+    """The project of an ORM, generated on first use (once per worker) and then shared."""
+    projects: dict[str, Path] = {}
+
+    def project_of(orm: str) -> Path:
+        if orm not in projects:
+            folder = tmp_path_factory.mktemp(f"links-{orm}")
+            (folder / "forge.yaml").write_text(SPEC)
+            projects[orm] = folder / "music"
+            forge(
+                "new", str(projects[orm]), "--spec", str(folder / "forge.yaml"), "--orm", orm,
+                "--defaults", cwd=folder,
+            )  # fmt: skip
+        return projects[orm]
+
+    return project_of
 
 
-def test_link_classes(generated: Path) -> None:
+@pytest.mark.parametrize("orm", ORMS)
+def test_link_classes(generated: Callable[[str], Path], orm: str) -> None:
     """The link classes say what the spec says (and the relationships name the tables)."""
-    links = (generated / "app" / "models" / "links.py").read_text()
+    links = (generated(orm) / "app" / "models" / "links.py").read_text()
     assert '__tablename__ = "PlaylistTrack"' in links
     assert "PlaylistId:" in links and "TrackId:" in links
     assert '__tablename__ = "film_actor"' in links
@@ -102,14 +111,17 @@ def test_link_classes(generated: Path) -> None:
     assert 'ondelete="RESTRICT"' in links
     playlist_block = links.split("class PlaylistTrackLink")[1].split("class ")[0]
     assert "ondelete" not in playlist_block  # no_action: the database's default
-    person = (generated / "app" / "models" / "person.py").read_text()
+    person = (generated(orm) / "app" / "models" / "person.py").read_text()
     assert "Person.id == Friendship.c.PersonId" in person
 
 
-@pytest.mark.parametrize("kind", ["sqlite", "postgresql", "mysql"])
-def test_links_on_every_database(generated: Path, kind: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("pair", orm_kind_pairs(0, "links"))
+def test_links_on_every_database(
+    generated: Callable[[str], Path], pair: tuple[str, str], tmp_path: Path
+) -> None:
+    orm, kind = pair
     project = tmp_path / "music"
-    shutil.copytree(generated, project, ignore=shutil.ignore_patterns("__pycache__", "*.db"))
+    shutil.copytree(generated(orm), project, ignore=shutil.ignore_patterns("__pycache__", "*.db"))
     if kind == "sqlite":
         url = f"sqlite+aiosqlite:///{project / 'music.db'}"
     else:
