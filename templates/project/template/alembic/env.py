@@ -49,13 +49,14 @@ def tidy(operations: list[Any]) -> list[Any]:
       when a foreign key needs the index;
     - new tables (with their indexes) come first and dropped tables last, so that the
       changes to the other tables, in between, can add foreign keys to the new ones and
-      drop those pointing at the dropped ones (`forge destroy entity`);
+      drop those pointing at the dropped ones (`forge destroy entity`); ops of no table
+      (enum types) stay with the table after which (dropped) or before which they come;
+      without such changes, alembic's order is kept;
     - in between, foreign keys are dropped first (see _keys_first)."""
     dropped = {op.table_name for op in operations if isinstance(op, ops.DropTableOp)}
     created = {op.table_name for op in operations if isinstance(op, ops.CreateTableOp)}
-    first: list[Any] = []
-    between: list[Any] = []
-    last: list[Any] = []
+    groups: list[tuple[str, list[Any]]] = []  # ("first" | "between" | "last", ops)
+    pending: list[Any] = []  # ops of no table (enum types) go with the next table's ops
     for operation in operations:
         table = getattr(operation, "table_name", None)
         if isinstance(operation, ops.DropIndexOp) and table in dropped:
@@ -66,12 +67,23 @@ def tidy(operations: list[Any]) -> list[Any]:
             ]
             if not operation.ops:
                 continue
-        if table in created:
-            first.append(operation)
-        elif table in dropped:
-            last.append(operation)
-        else:
-            between.append(operation)
+        if table is None:
+            if groups and groups[-1][0] == "last" and not pending:
+                groups[-1][1].append(operation)  # after a dropped table: its enum type
+            else:
+                pending.append(operation)
+            continue
+        place = (
+            "first" if table in created else "last" if table in dropped else "between"
+        )
+        groups.append((place, [*pending, operation]))
+        pending = []
+    if not any(place == "between" for place, _ in groups):
+        return [o for _, group in groups for o in group] + pending  # alembic's order
+    first = [o for place, group in groups if place == "first" for o in group]
+    between = [o for place, group in groups if place == "between" for o in group]
+    last = [o for place, group in groups if place == "last" for o in group]
+    between += pending
     for operation in between:
         if isinstance(operation, ops.ModifyTableOps):
             operation.ops.sort(key=_keys_first)
