@@ -245,7 +245,7 @@ def parse_value(field: FieldSpec | None, text: str) -> Any:
 # Options added after snapshots were first written: left out at their defaults, so that a
 # spec that does not use them keeps byte-identical snapshots (reading fills them in).
 _LATER_ENTITY_OPTIONS: dict[str, Any] = {"unique": [], "indexes": [], "checks": []}
-_LATER_FIELD_OPTIONS: dict[str, Any] = {"onupdate": None, "storage": None}
+_LATER_FIELD_OPTIONS: dict[str, Any] = {"onupdate": None, "storage": None, "national": False}
 
 
 def snapshot_text(spec: Spec) -> str:
@@ -254,7 +254,12 @@ def snapshot_text(spec: Spec) -> str:
         for key, default in _LATER_ENTITY_OPTIONS.items():
             if entity.get(key) == default:
                 del entity[key]
-        for field in entity["fields"]:
+        fields = list(entity["fields"])
+        for relation in entity.get("relations", []):
+            fields += relation.get("link_fields", [])
+            if relation.get("link_indexes") == []:
+                del relation["link_indexes"]
+        for field in fields:
             for key, default in _LATER_FIELD_OPTIONS.items():
                 if field.get(key) == default:
                     del field[key]

@@ -132,6 +132,8 @@ class FieldType:
     aliases: tuple[str, ...] = ()  # what people type for it in the prompt
     # `storage: numeric`: the column type instead of `column` (on every database)
     numeric_storage: Source | None = None
+    # `national: true`: the column type instead of `column` (NVARCHAR on SQLite only)
+    national_column: Source | None = None
 
     def column_code(self, options: Options) -> Code:
         """The column type with its per-database variants."""
@@ -354,9 +356,13 @@ _DT_TYPE = Source("sa.DateTime(timezone=True)", (SA,))
 TYPES: tuple[FieldType, ...] = (
     FieldType(
         name="str",
-        options=("max_length",),
+        options=("max_length", "national"),
         annotation=Source("str"),
         column=Source("sa.String({o.max_length})", (SA,)),
+        national_column=Source(
+            'sa.String({o.max_length}).with_variant(sa.NVARCHAR({o.max_length}), "sqlite")',
+            (SA,),
+        ),
         sqlmodel_infers=True,
         constraints=("max_length={o.max_length}",),
         api_constraints=("max_length={o.max_length}",),

@@ -16,6 +16,7 @@ file. The written spec is validated by forge's own reader before anything is wri
 | SMALLINT; TINYINT, MEDIUMINT, YEAR,      | smallint; the smallest spec integer that holds    |
 |   UNSIGNED                               |   the values (note)                               |
 | NUMERIC(p, s) in a SQLite file           | decimal with `storage: numeric`                   |
+| NVARCHAR(n) in a SQLite file             | str with `national: true`                         |
 | MySQL ON UPDATE CURRENT_TIMESTAMP        | `onupdate: now` (the clause itself: note)         |
 | a single-column foreign key to an entity | many_to_one (one_to_one if unique), `column:`     |
 | unique constraints and indexes (foreign  | `unique: true` / `index: true` under forge's      |
@@ -24,8 +25,9 @@ file. The written spec is validated by forge's own reader before anything is wri
 | two foreign keys that are the key, other | many_to_many with `link_table`, `link_columns`,   |
 |   columns nullable or with a default     |   `link_on_delete`, `link_fields`                 |
 | created_at + updated_at / deleted_at     | `timestamps: true` / `soft_delete: true`          |
-| NVARCHAR, CHAR, TIMESTAMP, server        | notes                                             |
-|   defaults, key names, link indexes, ..  |                                                   |
+| a link table's named indexes             | `link_indexes: {name: [column]}`                  |
+| NVARCHAR (not SQLite), CHAR, TIMESTAMP,  | notes                                             |
+|   server defaults, key names, ..         |                                                   |
 
 `table_map` is the same naming applied to rows: `forge db load` uses it to copy the rows
 of an imported database into the tables the imported spec generates.
@@ -337,6 +339,8 @@ def field_type(
                 "{type: str, max_length: 32} if it holds other text",
             )
             return {"type": "uuid"}
+        if schema.kind == "sqlite" and shown.startswith("NVARCHAR"):
+            return {"type": "str", "max_length": length, "national": True}
         if not shown.startswith("VARCHAR"):
             note(shown, f"imported as str: VARCHAR({length})")
         return {"type": "str", "max_length": length}
@@ -1169,11 +1173,19 @@ def _link(
         columns[name] = name
     if link_fields:
         options["link_fields"] = link_fields
+    link_indexes: dict[str, list[str]] = {}
     for index in table.indexes:
         group = ", ".join(str(c) for c in index["column_names"])
-        notes.append(
-            Note(table.name, f"index {index['name']} ({group})", "not kept (on a link table)")
-        )
+        known = all(c in columns for c in index["column_names"])
+        if index.get("unique") or not index["name"] or not known:
+            notes.append(
+                Note(table.name, f"index {index['name']} ({group})", "not kept (on a link table)")
+            )
+            continue
+        link_indexes[index["name"]] = [str(c) for c in index["column_names"]]
+    if link_indexes:
+        options["link_columns"] = list(pair)  # the indexes name them
+        options["link_indexes"] = link_indexes
     entities[left].setdefault("relations", {})[relation] = options
     mapped[table.name] = Mapped(spec_table, columns, [c["name"] for c in table.columns])
     notes.append(Note(table.name, "link table", f"imported as {left}.{relation} (many_to_many)"))

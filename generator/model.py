@@ -12,6 +12,7 @@ from typing import Literal
 
 from generator import cycles, naming
 from generator.spec import EntitySpec, FieldSpec, KeySpec, RelationSpec, Spec
+from generator.spec.records import ConstraintSpec
 
 EndKind = Literal["fk", "reverse", "m2m"]
 
@@ -61,6 +62,7 @@ class LinkTable:
     right: tuple[str, EntityRef]  # (column, entity) of the target side
     fields: tuple[FieldSpec, ...] = ()  # extra columns (link_fields), after the two keys
     on_delete: str = "cascade"  # the rule of both key columns: cascade, restrict, no_action
+    indexes: tuple[ConstraintSpec, ...] = ()  # link_indexes: (name, database columns)
 
     @property
     def module(self) -> str:
@@ -327,6 +329,7 @@ def _resolve(source: Entity, target: Entity, relation: RelationSpec) -> LinkTabl
         right=(right_column, target.ref),
         fields=relation.link_fields,
         on_delete=relation.link_on_delete or "cascade",
+        indexes=relation.link_indexes,
     )
     source.relations.append(
         RelationEnd(

@@ -1213,6 +1213,47 @@ CASES: list[tuple[str, str, list[str]]] = [
             f"foreign-key name 'fk_{'d' * 52}_office_id' is 65 bytes; PostgreSQL allows at most 63",
         ],
     ),
+    # ------------------------------------------------------------------ branch exact:
+    # national (str), link_indexes (many_to_many)
+    (
+        "exact-national-on-text",
+        fields("Post", "      body: {type: text, national: true}\n"),
+        ["entities.Post.fields.body.national: ", "only applies to type str"],
+    ),
+    (
+        "exact-national-not-boolean",
+        fields("Post", "      title: {type: str, national: yes please}\n"),
+        ["entities.Post.fields.title.national: ", "must be true or false"],
+    ),
+    (
+        "exact-link-indexes-on-many-to-one",
+        f"{P}entities:\n  User: {{}}\n  Post:\n    relations:\n"
+        "      author: {kind: many_to_one, target: User, link_indexes: {ix_a: [x]}}\n",
+        ["entities.Post.relations.author.link_indexes: ", "only applies to many_to_many"],
+    ),
+    (
+        "exact-link-indexes-without-link-columns",
+        f"{P}entities:\n  Tag: {{}}\n  Post:\n    relations:\n"
+        "      tags: {kind: many_to_many, target: Tag, link_indexes: {ix_t: [tag_id]}}\n",
+        ["entities.Post.relations.tags.link_indexes: ", "needs link_columns"],
+    ),
+    (
+        "exact-link-indexes-unknown-column",
+        f"{P}entities:\n  Tag: {{}}\n  Post:\n    relations:\n"
+        "      tags: {kind: many_to_many, target: Tag, link_columns: [PostId, TagId],"
+        " link_indexes: {ix_t: [Tagid]}}\n",
+        [
+            "entities.Post.relations.tags.link_indexes.ix_t: ",
+            "'Tagid' is not a column of the link table (allowed: PostId, TagId)",
+        ],
+    ),
+    (
+        "exact-link-indexes-not-a-mapping",
+        f"{P}entities:\n  Tag: {{}}\n  Post:\n    relations:\n"
+        "      tags: {kind: many_to_many, target: Tag, link_columns: [PostId, TagId],"
+        " link_indexes: [[TagId]]}\n",
+        ["entities.Post.relations.tags.link_indexes: ", "must be a mapping of index names"],
+    ),
 ]
 
 # Cases also run through `forge new --spec bad.yaml`, which must leave nothing behind.

@@ -150,6 +150,23 @@ def table_args(entity: Entity) -> str | None:
     return layout.text(lead, Bracket("", tuple(items), magic=True), indent=4)
 
 
+def link_table_args(link: LinkTable) -> str | None:
+    """`__table_args__` of a link table's link_indexes; None when there are none."""
+    items: list[Item] = [
+        Bracket("sa.Index", (literal(index.name), *map(literal, index.attributes)))
+        for index in link.indexes
+        if index.name is not None
+    ]
+    if not items:
+        return None
+    lead = "__table_args__ = "
+    if len(items) == 1:
+        flat = f"{lead}({items[0]},)"
+        if 4 + len(flat) <= layout.LINE_LENGTH:
+            return flat
+    return layout.text(lead, Bracket("", tuple(items), magic=True), indent=4)
+
+
 def field_options(owner: FieldOwner, spec: FieldSpec) -> Options:
     """The values a field type's templates read, for one field of an entity (or link)."""
     record = fieldtypes.get(spec.type)
@@ -188,12 +205,14 @@ def field_column(owner: FieldOwner, spec: FieldSpec) -> tuple[Column, EnumClass 
     column_type = record.column_code(options)
     if spec.storage == "numeric" and record.numeric_storage is not None:
         column_type = record.numeric_storage.code(options)
+    if spec.national and record.national_column is not None:
+        column_type = record.national_column.code(options)
     column = Column(
         name=spec.name,
         annotation=nullable(record.annotation.code(options), spec.nullable),
         nullable=spec.nullable,
         column_type=column_type,
-        inferred=record.sqlmodel_infers and spec.storage is None,
+        inferred=record.sqlmodel_infers and spec.storage is None and not spec.national,
         default=default_of(owner, spec),
         on_update=on_update_of(owner, spec),
         unique=spec.unique,
@@ -346,7 +365,7 @@ class LinksCode:
 
     imports: Imports
     enums: list[EnumClass]
-    classes: list[tuple[LinkTable, list[Line]]]
+    classes: list[tuple[LinkTable, list[Line], str | None]]  # with its `__table_args__`
 
 
 def link_table(link: LinkTable) -> Table:
@@ -381,7 +400,11 @@ def links_code(
     for link in links:
         described = link_table(link)
         code.enums.extend(described.enums)
-        code.classes.append((link, [spell_column(column, imports) for column in described.columns]))
+        lines = [spell_column(column, imports) for column in described.columns]
+        args = link_table_args(link)
+        if args is not None:
+            imports.need(SA)
+        code.classes.append((link, lines, args))
     if code.enums:
         imports.add("enum", "StrEnum")
     return code

@@ -55,6 +55,7 @@ FIELD_OPTIONS = (
     "column",
     "onupdate",
     "storage",
+    "national",
 )
 RELATION_OPTIONS = (
     "kind",
@@ -67,8 +68,9 @@ RELATION_OPTIONS = (
     "link_columns",
     "link_fields",
     "link_on_delete",
+    "link_indexes",
 )
-LINK_OPTIONS = ("link_table", "link_columns", "link_fields", "link_on_delete")
+LINK_OPTIONS = ("link_table", "link_columns", "link_fields", "link_on_delete", "link_indexes")
 ENTITY_OPTIONS = (
     "table",
     "route",
@@ -416,11 +418,20 @@ class _SpecReader:
                     f"only applies to type {' or '.join(types)} (this field is {ftype})",
                 )
 
-        for option in ("max_length", "precision", "scale", "values", "onupdate", "storage"):
+        for option in (
+            "max_length",
+            "precision",
+            "scale",
+            "values",
+            "onupdate",
+            "storage",
+            "national",
+        ):
             only_for(option, fieldtypes.taking(option))
         onupdate = data.get("onupdate")
         if onupdate is not None and onupdate != "now":
             raise self.fail(f"{where}.onupdate", f"unknown value {onupdate!r} (allowed: now)")
+        national = self.boolean(data, "national", where)
         storage = data.get("storage")
         if storage is not None and storage != "numeric":
             raise self.fail(f"{where}.storage", f"unknown value {storage!r} (allowed: numeric)")
@@ -479,6 +490,7 @@ class _SpecReader:
             searchable=searchable,
             onupdate=onupdate,
             storage=storage,
+            national=national,
         )
 
     def read_enum_values(self, raw: Any, where: str) -> tuple[str, ...]:
@@ -580,6 +592,9 @@ class _SpecReader:
             data.get("link_fields"), f"{where}.link_fields", link_columns
         )
         link_on_delete = self.choice(data, "link_on_delete", where, LINK_ON_DELETE)
+        link_indexes = self.read_link_indexes(
+            data.get("link_indexes"), f"{where}.link_indexes", link_columns, link_fields
+        )
         if on_delete == "set_null" and not nullable:
             raise self.fail(
                 f"{where}.on_delete",
@@ -598,6 +613,7 @@ class _SpecReader:
             link_columns=link_columns,
             link_fields=link_fields,
             link_on_delete=link_on_delete,
+            link_indexes=link_indexes,
         )
 
     def read_link_columns(self, value: Any, where: str) -> tuple[str, str] | None:
@@ -628,6 +644,48 @@ class _SpecReader:
         if left.lower() == right.lower():
             raise self.fail(where, f"the two columns must differ, got {left!r} twice")
         return left, right
+
+    def read_link_indexes(
+        self,
+        value: Any,
+        where: str,
+        key_columns: tuple[str, str] | None,
+        fields: tuple[FieldSpec, ...],
+    ) -> tuple[ConstraintSpec, ...]:
+        """`{name: [column, ...]}`: named indexes of the link table over its database column
+        names (link_columns, or link_fields' columns)."""
+        if value is None:
+            return ()
+        if not isinstance(value, Mapping) or not value:
+            raise self.fail(
+                where,
+                "must be a mapping of index names to lists of the link table's columns "
+                f"(e.g. {{ix_track: [TrackId]}}), got {_describe(value)}",
+            )
+        if key_columns is None:
+            raise self.fail(where, "needs link_columns (the indexes name the link's columns)")
+        allowed = [*key_columns, *(f.column or f.name for f in fields)]
+        indexes: list[ConstraintSpec] = []
+        for name, columns in value.items():
+            place = f"{where}.{name}"
+            self.constraint_name(name, place)
+            if not isinstance(columns, list) or not columns:
+                raise self.fail(
+                    place,
+                    "must be a non-empty list of the link table's columns, got "
+                    f"{_describe(columns)}",
+                )
+            for column in columns:
+                if column not in allowed:
+                    raise self.fail(
+                        place,
+                        f"{column!r} is not a column of the link table "
+                        f"(allowed: {', '.join(allowed)})",
+                    )
+                if columns.count(column) > 1:
+                    raise self.fail(place, f"{column!r} is listed twice")
+            indexes.append(ConstraintSpec(name=name, attributes=tuple(columns)))
+        return tuple(indexes)
 
     def read_link_fields(
         self, value: Any, where: str, key_columns: tuple[str, str] | None
