@@ -186,7 +186,8 @@ def path_key(read: type[BaseModel]) -> tuple[str, Any]:
     if info is None:
         return "/{id:int}", PathId
     kind = lax(Annotated[(info.annotation, *info.metadata)])
-    convertor = {int: ":int", UUID: ":uuid"}.get(info.annotation or str, "")
+    annotation: Any = info.annotation  # a type form in newer pydantic releases
+    convertor = {int: ":int", UUID: ":uuid"}.get(annotation, "")
     return f"/{{id{convertor}}}", Annotated[kind, Path(description="The row's id")]
 
 
