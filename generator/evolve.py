@@ -245,7 +245,12 @@ def parse_value(field: FieldSpec | None, text: str) -> Any:
 # Options added after snapshots were first written: left out at their defaults, so that a
 # spec that does not use them keeps byte-identical snapshots (reading fills them in).
 _LATER_ENTITY_OPTIONS: dict[str, Any] = {"unique": [], "indexes": [], "checks": []}
-_LATER_FIELD_OPTIONS: dict[str, Any] = {"onupdate": None, "storage": None, "national": False}
+_LATER_FIELD_OPTIONS: dict[str, Any] = {
+    "onupdate": None,
+    "storage": None,
+    "national": False,
+    "timezone": True,
+}
 
 
 def snapshot_text(spec: Spec) -> str:

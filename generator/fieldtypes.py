@@ -134,6 +134,8 @@ class FieldType:
     numeric_storage: Source | None = None
     # `national: true`: the column type instead of `column` (NVARCHAR on SQLite only)
     national_column: Source | None = None
+    # `timezone: false`: the column type instead of `column` (a time zone-less timestamp)
+    naive_column: Source | None = None
 
     def column_code(self, options: Options) -> Code:
         """The column type with its per-database variants."""
@@ -513,9 +515,10 @@ TYPES: tuple[FieldType, ...] = (
     ),
     FieldType(
         name="datetime",
-        options=("onupdate",),
+        options=("onupdate", "timezone"),
         annotation=Source("dt.datetime", (DT,)),
         column=_DT_TYPE,
+        naive_column=Source("NaiveUTCDateTime()", (Import(_CORE_TYPES, "NaiveUTCDateTime"),)),
         api_input=_api("UTCDateTime"),
         api_output=_api("StoredDateTime"),
         read_default=_temporal_reader("datetime", "an ISO datetime (2024-01-31T12:00:00)"),

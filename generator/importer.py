@@ -17,6 +17,7 @@ file. The written spec is validated by forge's own reader before anything is wri
 |   UNSIGNED                               |   the values (note)                               |
 | NUMERIC(p, s) in a SQLite file           | decimal with `storage: numeric`                   |
 | NVARCHAR(n) in a SQLite file             | str with `national: true`                         |
+| TIMESTAMP WITHOUT TIME ZONE (PostgreSQL) | datetime with `timezone: false`                   |
 | MySQL ON UPDATE CURRENT_TIMESTAMP        | `onupdate: now` (the clause itself: note)         |
 | a single-column foreign key to an entity | many_to_one (one_to_one if unique), `column:`     |
 | unique constraints and indexes (foreign  | `unique: true` / `index: true` under forge's      |
@@ -300,8 +301,8 @@ def field_type(
         return _integer(kind, shown, note)
     if isinstance(kind, types.DateTime):
         if schema.kind == "postgresql" and not kind.timezone:
-            note(f"{shown} (without time zone)", "forge's datetime is TIMESTAMP WITH TIME ZONE")
-        elif schema.kind != "postgresql" and shown.startswith("TIMESTAMP"):
+            return {"type": "datetime", "timezone": False}
+        if schema.kind != "postgresql" and shown.startswith("TIMESTAMP"):
             note(shown, "imported as datetime (forge's is DATETIME)")
         return {"type": "datetime"}
     if isinstance(kind, types.Date):

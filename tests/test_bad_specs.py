@@ -1254,6 +1254,18 @@ CASES: list[tuple[str, str, list[str]]] = [
         " link_indexes: [[TagId]]}\n",
         ["entities.Post.relations.tags.link_indexes: ", "must be a mapping of index names"],
     ),
+    # ------------------------------------------------------------------ branch exact2:
+    # timezone (datetime), primary_key name
+    (
+        "exact2-timezone-on-date",
+        fields("Post", "      day: {type: date, timezone: false}\n"),
+        ["entities.Post.fields.day.timezone: ", "only applies to type datetime"],
+    ),
+    (
+        "exact2-timezone-not-boolean",
+        fields("Post", "      at: {type: datetime, timezone: utc}\n"),
+        ["entities.Post.fields.at.timezone: ", "must be true or false"],
+    ),
 ]
 
 # Cases also run through `forge new --spec bad.yaml`, which must leave nothing behind.

@@ -207,6 +207,8 @@ def field_column(owner: FieldOwner, spec: FieldSpec) -> tuple[Column, EnumClass 
         column_type = record.numeric_storage.code(options)
     if spec.national and record.national_column is not None:
         column_type = record.national_column.code(options)
+    if not spec.timezone and record.naive_column is not None:
+        column_type = record.naive_column.code(options)
     column = Column(
         name=spec.name,
         annotation=nullable(record.annotation.code(options), spec.nullable),

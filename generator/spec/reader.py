@@ -56,6 +56,7 @@ FIELD_OPTIONS = (
     "onupdate",
     "storage",
     "national",
+    "timezone",
 )
 RELATION_OPTIONS = (
     "kind",
@@ -426,12 +427,18 @@ class _SpecReader:
             "onupdate",
             "storage",
             "national",
+            "timezone",
         ):
             only_for(option, fieldtypes.taking(option))
         onupdate = data.get("onupdate")
         if onupdate is not None and onupdate != "now":
             raise self.fail(f"{where}.onupdate", f"unknown value {onupdate!r} (allowed: now)")
         national = self.boolean(data, "national", where)
+        timezone = data.get("timezone", True)
+        if not isinstance(timezone, bool):
+            raise self.fail(
+                f"{where}.timezone", f"must be true or false, got {_describe(timezone)}"
+            )
         storage = data.get("storage")
         if storage is not None and storage != "numeric":
             raise self.fail(f"{where}.storage", f"unknown value {storage!r} (allowed: numeric)")
@@ -491,6 +498,7 @@ class _SpecReader:
             onupdate=onupdate,
             storage=storage,
             national=national,
+            timezone=timezone,
         )
 
     def read_enum_values(self, raw: Any, where: str) -> tuple[str, ...]:

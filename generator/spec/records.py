@@ -81,6 +81,7 @@ class FieldSpec(BaseModel):
     onupdate: str | None = None  # "now": set to the current time on every update
     storage: str | None = None  # "numeric": a decimal stored as NUMERIC on SQLite too
     national: bool = False  # a str stored as NVARCHAR(n) on SQLite (VARCHAR elsewhere)
+    timezone: bool = True  # False: a datetime stored without time zone (UTC, naive)
 
 
 class ConstraintSpec(BaseModel):
