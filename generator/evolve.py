@@ -264,6 +264,11 @@ def snapshot_text(spec: Spec) -> str:
             fields += relation.get("link_fields", [])
             if relation.get("link_indexes") == []:
                 del relation["link_indexes"]
+            if relation.get("link_key_name", 0) is None:
+                del relation["link_key_name"]
+        key = entity.get("primary_key")
+        if isinstance(key, dict) and key.get("name", 0) is None:
+            del key["name"]
         for field in fields:
             for key, default in _LATER_FIELD_OPTIONS.items():
                 if field.get(key) == default:

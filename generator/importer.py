@@ -748,7 +748,7 @@ def _entity(
     key = table.primary_key
     key_type = _key_type(schema, table)
     if key_type is not None:
-        _key_name(schema, table, spec_table, notes)
+        key_name = _key_name(schema, table, spec_table, notes)
         column = table.column(key[0])
         columns[key[0]] = key[0]
         fields_of[key[0]] = "id"
@@ -759,6 +759,8 @@ def _entity(
             primary["type"] = key_type["type"]
         if key_type["type"] == "str":
             primary["max_length"] = key_type["max_length"]
+        if key_name is not None:
+            primary["name"] = key_name
         if primary:
             data["primary_key"] = primary
         field_type(schema, table, column, notes)  # its notes (a widened type...)
@@ -905,12 +907,21 @@ def _entity(
     return data, columns, fields_of
 
 
-def _key_name(schema: Schema, table: Table, spec_table: str, notes: list[Note]) -> None:
-    """The primary key constraint's name, when it is not the one the database gives."""
+def _key_name(schema: Schema, table: Table, spec_table: str, notes: list[Note]) -> str | None:
+    """The primary key constraint's name, when it is not the one the database gives: kept
+    (returned) on PostgreSQL, a note elsewhere."""
     expected = {"postgresql": f"{spec_table}_pkey", "mysql": "PRIMARY"}.get(schema.kind)
     name = table.primary_key_name
-    if expected is not None and name and name != expected:
-        notes.append(Note(table.name, f"primary key name {name}", f"forge's is {expected}"))
+    if expected is None or not name or name == expected:
+        return None
+    if (
+        schema.kind == "postgresql"
+        and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name)
+        and len(name) <= 63
+    ):
+        return name
+    notes.append(Note(table.name, f"primary key name {name}", f"forge's is {expected}"))
+    return None
 
 
 def _on_update(raw: Any) -> bool:
@@ -1118,8 +1129,13 @@ def _link(
         options["link_table"] = spec_table
     if spec_table != table.name:
         notes.append(Note(table.name, f"table name {table.name}", f"named {spec_table}"))
-    _key_name(schema, table, spec_table, notes)
     pair = (first["constrained_columns"][0], second["constrained_columns"][0])
+    if list(pair) == list(table.primary_key):
+        link_key_name = _key_name(schema, table, spec_table, notes)
+        if link_key_name is not None:
+            options["link_key_name"] = link_key_name
+    else:
+        _key_name(schema, table, spec_table, notes)
     if pair != naming.link_columns(left_table, right_table, relation):
         options["link_columns"] = list(pair)
     columns = {pair[0]: pair[0], pair[1]: pair[1]}

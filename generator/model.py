@@ -63,6 +63,7 @@ class LinkTable:
     fields: tuple[FieldSpec, ...] = ()  # extra columns (link_fields), after the two keys
     on_delete: str = "cascade"  # the rule of both key columns: cascade, restrict, no_action
     indexes: tuple[ConstraintSpec, ...] = ()  # link_indexes: (name, database columns)
+    key_name: str | None = None  # link_key_name: the primary key constraint's name
 
     @property
     def module(self) -> str:
@@ -330,6 +331,7 @@ def _resolve(source: Entity, target: Entity, relation: RelationSpec) -> LinkTabl
         fields=relation.link_fields,
         on_delete=relation.link_on_delete or "cascade",
         indexes=relation.link_indexes,
+        key_name=relation.link_key_name,
     )
     source.relations.append(
         RelationEnd(

@@ -1266,6 +1266,17 @@ CASES: list[tuple[str, str, list[str]]] = [
         fields("Post", "      at: {type: datetime, timezone: utc}\n"),
         ["entities.Post.fields.at.timezone: ", "must be true or false"],
     ),
+    (
+        "exact2-primary-key-name-invalid",
+        f"{P}entities:\n  Post:\n    primary_key: {{column: PostId, name: PK-Post}}\n",
+        ["entities.Post.primary_key.name: ", "is not a valid constraint name"],
+    ),
+    (
+        "exact2-link-key-name-on-many-to-one",
+        f"{P}entities:\n  User: {{}}\n  Post:\n    relations:\n"
+        "      author: {kind: many_to_one, target: User, link_key_name: PK_x}\n",
+        ["entities.Post.relations.author.link_key_name: ", "only applies to many_to_many"],
+    ),
 ]
 
 # Cases also run through `forge new --spec bad.yaml`, which must leave nothing behind.

@@ -132,6 +132,10 @@ def table_args(entity: Entity) -> str | None:
     """`__table_args__` of the spec's composite unique constraints, indexes and checks
     (the same spelling for both ORMs), in black's layout; None when there are none."""
     items: list[Item] = []
+    key = entity.spec.primary_key
+    if key.name is not None:
+        key_args = (literal(key.column), f"name={literal(key.name)}")
+        items.append(Bracket("sa.PrimaryKeyConstraint", key_args))
     for constraint in entity.unique_constraints:
         args = (*map(literal, constraint.columns), f"name={literal(constraint.name)}")
         items.append(Bracket("sa.UniqueConstraint", args))
@@ -152,7 +156,11 @@ def table_args(entity: Entity) -> str | None:
 
 def link_table_args(link: LinkTable) -> str | None:
     """`__table_args__` of a link table's link_indexes; None when there are none."""
-    items: list[Item] = [
+    items: list[Item] = []
+    if link.key_name is not None:
+        args = (literal(link.left[0]), literal(link.right[0]), f"name={literal(link.key_name)}")
+        items.append(Bracket("sa.PrimaryKeyConstraint", args))
+    items += [
         Bracket("sa.Index", (literal(index.name), *map(literal, index.attributes)))
         for index in link.indexes
         if index.name is not None

@@ -70,8 +70,16 @@ RELATION_OPTIONS = (
     "link_fields",
     "link_on_delete",
     "link_indexes",
+    "link_key_name",
 )
-LINK_OPTIONS = ("link_table", "link_columns", "link_fields", "link_on_delete", "link_indexes")
+LINK_OPTIONS = (
+    "link_table",
+    "link_columns",
+    "link_fields",
+    "link_on_delete",
+    "link_indexes",
+    "link_key_name",
+)
 ENTITY_OPTIONS = (
     "table",
     "route",
@@ -84,7 +92,7 @@ ENTITY_OPTIONS = (
     "indexes",
     "checks",
 )
-PRIMARY_KEY_OPTIONS = ("column", "type", "max_length")
+PRIMARY_KEY_OPTIONS = ("column", "type", "max_length", "name")
 PROJECT_OPTIONS = ("name", "database", "orm", "docker")
 TOP_LEVEL = ("project", "entities")
 _MAX_SQL_NAME = 63
@@ -311,7 +319,10 @@ class _SpecReader:
             raise self.fail(
                 f"{where}.max_length", f"only applies to type str (this key is {key_type})"
             )
-        return KeySpec(column=column, type=key_type, max_length=max_length)
+        name = data.get("name")
+        if name is not None:
+            self.constraint_name(name, f"{where}.name")
+        return KeySpec(column=column, type=key_type, max_length=max_length, name=name)
 
     # ---- table constraints (unique, indexes, checks)
 
@@ -603,6 +614,9 @@ class _SpecReader:
         link_indexes = self.read_link_indexes(
             data.get("link_indexes"), f"{where}.link_indexes", link_columns, link_fields
         )
+        link_key_name = data.get("link_key_name")
+        if link_key_name is not None:
+            self.constraint_name(link_key_name, f"{where}.link_key_name")
         if on_delete == "set_null" and not nullable:
             raise self.fail(
                 f"{where}.on_delete",
@@ -622,6 +636,7 @@ class _SpecReader:
             link_fields=link_fields,
             link_on_delete=link_on_delete,
             link_indexes=link_indexes,
+            link_key_name=link_key_name,
         )
 
     def read_link_columns(self, value: Any, where: str) -> tuple[str, str] | None:

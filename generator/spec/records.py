@@ -111,6 +111,7 @@ class RelationSpec(BaseModel):
     link_on_delete: LinkOnDelete | None = None  # None: cascade
     # many_to_many: named indexes of the link table over its database column names
     link_indexes: tuple[ConstraintSpec, ...] = ()
+    link_key_name: str | None = None  # the link table's primary key constraint name
 
 
 KeyType = Literal["int", "smallint", "bigint", "uuid", "str"]
@@ -125,6 +126,7 @@ class KeySpec(BaseModel):
     column: str = "id"
     type: KeyType = "int"
     max_length: int | None = None  # str keys only (required there)
+    name: str | None = None  # the primary key constraint's name (None: the database's)
 
     @property
     def integer(self) -> bool:
