@@ -250,6 +250,7 @@ _LATER_FIELD_OPTIONS: dict[str, Any] = {
     "storage": None,
     "national": False,
     "timezone": True,
+    "enum_type": None,
 }
 
 
@@ -264,8 +265,9 @@ def snapshot_text(spec: Spec) -> str:
             fields += relation.get("link_fields", [])
             if relation.get("link_indexes") == []:
                 del relation["link_indexes"]
-            if relation.get("link_key_name", 0) is None:
-                del relation["link_key_name"]
+            for later in ("link_key_name", "on_update", "link_on_update"):
+                if relation.get(later, 0) is None:
+                    del relation[later]
         key = entity.get("primary_key")
         if isinstance(key, dict) and key.get("name", 0) is None:
             del key["name"]

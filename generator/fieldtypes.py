@@ -613,7 +613,7 @@ TYPES: tuple[FieldType, ...] = (
     ),
     FieldType(
         name="enum",
-        options=("values",),
+        options=("values", "enum_type"),
         annotation=Source("{o.enum}"),
         column=shaped(
             lambda o: Bracket(

@@ -18,6 +18,7 @@ file. The written spec is validated by forge's own reader before anything is wri
 | NUMERIC(p, s) in a SQLite file           | decimal with `storage: numeric`                   |
 | NVARCHAR(n) in a SQLite file             | str with `national: true`                         |
 | TIMESTAMP WITHOUT TIME ZONE (PostgreSQL) | datetime with `timezone: false`                   |
+| a PostgreSQL enum type of another name   | enum with `enum_type: name`                       |
 | MySQL ON UPDATE CURRENT_TIMESTAMP        | `onupdate: now` (the clause itself: note)         |
 | a single-column foreign key to an entity | many_to_one (one_to_one if unique), `column:`     |
 | unique constraints and indexes (foreign  | `unique: true` / `index: true` under forge's      |
@@ -26,6 +27,8 @@ file. The written spec is validated by forge's own reader before anything is wri
 | two foreign keys that are the key, other | many_to_many with `link_table`, `link_columns`,   |
 |   columns nullable or with a default     |   `link_on_delete`, `link_fields`                 |
 | created_at + updated_at / deleted_at     | `timestamps: true` / `soft_delete: true`          |
+| foreign key ON UPDATE CASCADE/SET NULL/  | `on_update` / `link_on_update`                    |
+|   RESTRICT                               |                                                   |
 | a link table's named indexes             | `link_indexes: {name: [column]}`                  |
 | NVARCHAR (not SQLite), CHAR, TIMESTAMP,  | notes                                             |
 |   server defaults, key names, ..         |                                                   |
@@ -272,6 +275,8 @@ def field_type(
         values = list(kind.enums)
         expected = f"{table_name(table.name)}_{attribute_name(column['name'])}"
         if schema.kind == "postgresql" and kind.name and kind.name != expected:
+            if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", kind.name) and len(kind.name) <= 63:
+                return {"type": "enum", "values": values, "enum_type": str(kind.name)}
             note(f"enum type {kind.name}", f"forge names its type {expected}")
         return {"type": "enum", "values": values}
     if isinstance(kind, mysql.TINYINT) and getattr(kind, "display_width", None) == 1:
@@ -859,7 +864,13 @@ def _entity(
                     options["on_delete"] = chosen
             update = (fk.get("options") or {}).get("onupdate")
             if update:
-                notes.append(Note(place, f"foreign key ON UPDATE {update}", "not kept"))
+                chosen = _ON_DELETE.get(update.upper())
+                if chosen == "set_null" and not column["nullable"]:
+                    chosen = None
+                if chosen is None:
+                    notes.append(Note(place, f"foreign key ON UPDATE {update}", "not kept"))
+                else:
+                    options["on_update"] = chosen
             fk_column = naming.fk_column(relation)
             if keeps(name):
                 if fk_column != name:
@@ -1153,10 +1164,13 @@ def _link(
         )
     elif chosen != "cascade":
         options["link_on_delete"] = chosen
-    for fk in (first, second):
+    updates = [((fk.get("options") or {}).get("onupdate") or "").upper() for fk in (first, second)]
+    link_update = {"CASCADE": "cascade", "RESTRICT": "restrict"}.get(updates[0])
+    if updates[0] == updates[1] and link_update is not None:
+        options["link_on_update"] = link_update
+    for fk, update in zip((first, second), updates, strict=True):
         field_type(schema, table, table.column(fk["constrained_columns"][0]), notes)
-        update = (fk.get("options") or {}).get("onupdate")
-        if update:
+        if update and "link_on_update" not in options:
             notes.append(
                 Note(
                     f"{table.name}.{fk['constrained_columns'][0]}",

@@ -48,6 +48,7 @@ class ForeignKey:
     # both tables exist, under this name
     use_alter: bool = False
     constraint: str | None = None
+    on_update: str | None = None  # the ON UPDATE rule (cascade, set_null, restrict)
 
     @property
     def database_column(self) -> str:
@@ -64,6 +65,7 @@ class LinkTable:
     on_delete: str = "cascade"  # the rule of both key columns: cascade, restrict, no_action
     indexes: tuple[ConstraintSpec, ...] = ()  # link_indexes: (name, database columns)
     key_name: str | None = None  # link_key_name: the primary key constraint's name
+    on_update: str | None = None  # link_on_update: the ON UPDATE rule of both key columns
 
     @property
     def module(self) -> str:
@@ -245,6 +247,7 @@ def _resolve(source: Entity, target: Entity, relation: RelationSpec) -> LinkTabl
                 nullable=relation.nullable,
                 unique=one_to_one,
                 on_delete=relation.on_delete,
+                on_update=relation.on_update,
                 relation=relation.name,
                 column_name=relation.column,
                 place=f"entities.{source.class_name}.relations.{relation.name}",
@@ -286,6 +289,7 @@ def _resolve(source: Entity, target: Entity, relation: RelationSpec) -> LinkTabl
                 nullable=relation.nullable,
                 unique=False,
                 on_delete=relation.on_delete,
+                on_update=relation.on_update,
                 relation=relation.name,
                 column_name=relation.column,
                 place=f"entities.{source.class_name}.relations.{relation.name}",
@@ -332,6 +336,7 @@ def _resolve(source: Entity, target: Entity, relation: RelationSpec) -> LinkTabl
         on_delete=relation.link_on_delete or "cascade",
         indexes=relation.link_indexes,
         key_name=relation.link_key_name,
+        on_update=relation.link_on_update,
     )
     source.relations.append(
         RelationEnd(

@@ -1277,6 +1277,40 @@ CASES: list[tuple[str, str, list[str]]] = [
         "      author: {kind: many_to_one, target: User, link_key_name: PK_x}\n",
         ["entities.Post.relations.author.link_key_name: ", "only applies to many_to_many"],
     ),
+    (
+        "exact2-on-update-unknown",
+        f"{P}entities:\n  User: {{}}\n  Post:\n    relations:\n"
+        "      author: {kind: many_to_one, target: User, on_update: sideways}\n",
+        ["entities.Post.relations.author.on_update: ", "cascade"],
+    ),
+    (
+        "exact2-on-update-set-null-required",
+        f"{P}entities:\n  User: {{}}\n  Post:\n    relations:\n"
+        "      author: {kind: many_to_one, target: User, on_update: set_null}\n",
+        ["entities.Post.relations.author.on_update: ", "needs a nullable relation"],
+    ),
+    (
+        "exact2-on-update-on-many-to-many",
+        f"{P}entities:\n  Tag: {{}}\n  Post:\n    relations:\n"
+        "      tags: {kind: many_to_many, target: Tag, on_update: cascade}\n",
+        ["entities.Post.relations.tags.on_update: ", "link_on_update"],
+    ),
+    (
+        "exact2-link-on-update-set-null",
+        f"{P}entities:\n  Tag: {{}}\n  Post:\n    relations:\n"
+        "      tags: {kind: many_to_many, target: Tag, link_on_update: set_null}\n",
+        ["entities.Post.relations.tags.link_on_update: ", "cascade, restrict"],
+    ),
+    (
+        "exact2-enum-type-on-str",
+        fields("Post", "      title: {type: str, enum_type: mpaa_rating}\n"),
+        ["entities.Post.fields.title.enum_type: ", "only applies to type enum"],
+    ),
+    (
+        "exact2-enum-type-invalid",
+        fields("Post", "      rating: {type: enum, values: [G, PG], enum_type: mpaa-rating}\n"),
+        ["entities.Post.fields.rating.enum_type: ", "is not a valid constraint name"],
+    ),
 ]
 
 # Cases also run through `forge new --spec bad.yaml`, which must leave nothing behind.

@@ -60,6 +60,7 @@ class Column:
     foreign_key: str | None = None  # "table.id"
     on_delete: str | None = None  # the SQL spelling: "SET NULL"
     use_alter: str | None = None  # the constraint's name, for a key that breaks a cycle
+    fk_on_update: str | None = None  # the foreign key's ON UPDATE (SQL spelling)
     primary_key: bool = False
     unique: bool = False
     index: bool = False
@@ -185,7 +186,9 @@ def field_options(owner: FieldOwner, spec: FieldSpec) -> Options:
         scale=spec.scale,
         values=spec.values,
         enum=naming.enum_class(owner.class_name, spec.name) if record.python_enum else "",
-        enum_type=literal(f"{owner.table}_{spec.name}") if record.python_enum else "",
+        enum_type=(
+            literal(spec.enum_type or f"{owner.table}_{spec.name}") if record.python_enum else ""
+        ),
         module=owner.module,
     )
 
@@ -260,6 +263,7 @@ def table(entity: Entity) -> Table:
                 foreign_key=fk.target.key_reference,
                 on_delete=ON_DELETE[fk.on_delete] if fk.on_delete else None,
                 use_alter=fk.constraint if fk.use_alter else None,
+                fk_on_update=ON_DELETE[fk.on_update] if fk.on_update else None,
                 unique=fk.unique,
                 index=entity.fk_indexed(fk),
                 column_name=renamed(fk.column, fk.column_name),
@@ -363,6 +367,8 @@ def foreign_key_call(column: Column) -> Bracket:
     key = [literal(column.foreign_key)]
     if column.on_delete is not None:
         key.append(f"ondelete={literal(column.on_delete)}")
+    if column.fk_on_update is not None:
+        key.append(f"onupdate={literal(column.fk_on_update)}")
     if column.use_alter is not None:
         key += [f"name={literal(column.use_alter)}", "use_alter=True"]
     return Bracket("sa.ForeignKey", tuple(key))
@@ -391,6 +397,7 @@ def link_table(link: LinkTable) -> Table:
                 column_type=kind.column_type(ref.key),
                 foreign_key=ref.key_reference,
                 on_delete=LINK_ON_DELETE[link.on_delete],
+                fk_on_update=ON_DELETE[link.on_update] if link.on_update else None,
                 primary_key=True,
             )
         )

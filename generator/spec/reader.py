@@ -23,6 +23,7 @@ from generator.spec.records import (
     FIELD_TYPES,
     KEY_TYPES,
     LINK_ON_DELETE,
+    LINK_ON_UPDATE,
     ON_DELETE,
     ORMS,
     RELATION_KINDS,
@@ -57,6 +58,7 @@ FIELD_OPTIONS = (
     "storage",
     "national",
     "timezone",
+    "enum_type",
 )
 RELATION_OPTIONS = (
     "kind",
@@ -71,6 +73,8 @@ RELATION_OPTIONS = (
     "link_on_delete",
     "link_indexes",
     "link_key_name",
+    "on_update",
+    "link_on_update",
 )
 LINK_OPTIONS = (
     "link_table",
@@ -79,6 +83,7 @@ LINK_OPTIONS = (
     "link_on_delete",
     "link_indexes",
     "link_key_name",
+    "link_on_update",
 )
 ENTITY_OPTIONS = (
     "table",
@@ -439,12 +444,16 @@ class _SpecReader:
             "storage",
             "national",
             "timezone",
+            "enum_type",
         ):
             only_for(option, fieldtypes.taking(option))
         onupdate = data.get("onupdate")
         if onupdate is not None and onupdate != "now":
             raise self.fail(f"{where}.onupdate", f"unknown value {onupdate!r} (allowed: now)")
         national = self.boolean(data, "national", where)
+        enum_type = data.get("enum_type")
+        if enum_type is not None:
+            self.constraint_name(enum_type, f"{where}.enum_type")
         timezone = data.get("timezone", True)
         if not isinstance(timezone, bool):
             raise self.fail(
@@ -510,6 +519,7 @@ class _SpecReader:
             storage=storage,
             national=national,
             timezone=timezone,
+            enum_type=enum_type,
         )
 
     def read_enum_values(self, raw: Any, where: str) -> tuple[str, ...]:
@@ -572,6 +582,7 @@ class _SpecReader:
             self.identifier(inverse, f"{where}.inverse", "inverse")
         nullable = self.boolean(data, "nullable", where)
         on_delete = self.choice(data, "on_delete", where, ON_DELETE)
+        on_update = self.choice(data, "on_update", where, ON_DELETE)
         link_table = data.get("link_table")
         column = self.database_name(data, "column", where)
         if kind == "many_to_many" and column is not None:
@@ -585,6 +596,12 @@ class _SpecReader:
                 raise self.fail(
                     f"{where}.nullable",
                     "only applies to many_to_one, one_to_many and one_to_one",
+                )
+            if on_update is not None:
+                raise self.fail(
+                    f"{where}.on_update",
+                    "only applies to many_to_one, one_to_many and one_to_one "
+                    "(a link table's rule is link_on_update: cascade or restrict)",
                 )
             if on_delete is not None:
                 raise self.fail(
@@ -614,6 +631,13 @@ class _SpecReader:
         link_indexes = self.read_link_indexes(
             data.get("link_indexes"), f"{where}.link_indexes", link_columns, link_fields
         )
+        link_on_update = self.choice(data, "link_on_update", where, LINK_ON_UPDATE)
+        if on_update == "set_null" and not nullable:
+            raise self.fail(
+                f"{where}.on_update",
+                "set_null needs a nullable relation (add nullable: true, or choose cascade "
+                "or restrict)",
+            )
         link_key_name = data.get("link_key_name")
         if link_key_name is not None:
             self.constraint_name(link_key_name, f"{where}.link_key_name")
@@ -637,6 +661,8 @@ class _SpecReader:
             link_on_delete=link_on_delete,
             link_indexes=link_indexes,
             link_key_name=link_key_name,
+            on_update=on_update,
+            link_on_update=link_on_update,
         )
 
     def read_link_columns(self, value: Any, where: str) -> tuple[str, str] | None:
