@@ -268,6 +268,8 @@ def snapshot_text(spec: Spec) -> str:
             for later in ("link_key_name", "on_update", "link_on_update"):
                 if relation.get(later, 0) is None:
                     del relation[later]
+            if relation.get("index") is True:
+                del relation["index"]
         key = entity.get("primary_key")
         if isinstance(key, dict) and key.get("name", 0) is None:
             del key["name"]

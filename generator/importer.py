@@ -29,6 +29,7 @@ file. The written spec is validated by forge's own reader before anything is wri
 | created_at + updated_at / deleted_at     | `timestamps: true` / `soft_delete: true`          |
 | foreign key ON UPDATE CASCADE/SET NULL/  | `on_update` / `link_on_update`                    |
 |   RESTRICT                               |                                                   |
+| a foreign key without an index           | `index: false` on its relation                    |
 | a link table's named indexes             | `link_indexes: {name: [column]}`                  |
 | NVARCHAR (not SQLite), CHAR, TIMESTAMP,  | notes                                             |
 |   server defaults, key names, ..         |                                                   |
@@ -1054,14 +1055,7 @@ def _constraints(
         indexes[free(name, place, what, "ix", group)] = found
     for relation, options in relations.items():
         if options["kind"] == "many_to_one" and relation not in kept_fk_index:
-            column = options.get("column", naming.fk_column(relation))
-            notes.append(
-                Note(
-                    f"{table.name}.{column}",
-                    "foreign key without an index",
-                    f"forge indexes it (ix_{spec_table}_{column})",
-                )
-            )
+            options["index"] = False  # forge would index it (ix_<table>_<column>)
     checks: dict[str, str] = {}
     for check in table.checks:
         text = " ".join(str(check.get("sqltext", "")).split())

@@ -49,6 +49,7 @@ class ForeignKey:
     use_alter: bool = False
     constraint: str | None = None
     on_update: str | None = None  # the ON UPDATE rule (cascade, set_null, restrict)
+    indexed: bool = True  # False (`index: false`): forge adds no index of its own
 
     @property
     def database_column(self) -> str:
@@ -163,7 +164,7 @@ class Entity:
     def fk_indexed(self, fk: ForeignKey) -> bool:
         """Whether forge indexes a foreign-key column by itself: not a one_to_one's (it is
         unique), nor one the spec's `indexes` already index on exactly that column."""
-        if fk.unique:
+        if fk.unique or not fk.indexed:
             return False
         return all(index.columns != (fk.database_column,) for index in self.indexes)
 
@@ -248,6 +249,7 @@ def _resolve(source: Entity, target: Entity, relation: RelationSpec) -> LinkTabl
                 unique=one_to_one,
                 on_delete=relation.on_delete,
                 on_update=relation.on_update,
+                indexed=relation.index,
                 relation=relation.name,
                 column_name=relation.column,
                 place=f"entities.{source.class_name}.relations.{relation.name}",
@@ -290,6 +292,7 @@ def _resolve(source: Entity, target: Entity, relation: RelationSpec) -> LinkTabl
                 unique=False,
                 on_delete=relation.on_delete,
                 on_update=relation.on_update,
+                indexed=relation.index,
                 relation=relation.name,
                 column_name=relation.column,
                 place=f"entities.{source.class_name}.relations.{relation.name}",

@@ -1311,6 +1311,18 @@ CASES: list[tuple[str, str, list[str]]] = [
         fields("Post", "      rating: {type: enum, values: [G, PG], enum_type: mpaa-rating}\n"),
         ["entities.Post.fields.rating.enum_type: ", "is not a valid constraint name"],
     ),
+    (
+        "exact2-relation-index-on-one-to-one",
+        f"{P}entities:\n  User: {{}}\n  Post:\n    relations:\n"
+        "      author: {kind: one_to_one, target: User, index: false}\n",
+        ["entities.Post.relations.author.index: ", "only applies to many_to_one and one_to_many"],
+    ),
+    (
+        "exact2-relation-index-not-boolean",
+        f"{P}entities:\n  User: {{}}\n  Post:\n    relations:\n"
+        "      author: {kind: many_to_one, target: User, index: maybe}\n",
+        ["entities.Post.relations.author.index: ", "must be true or false"],
+    ),
 ]
 
 # Cases also run through `forge new --spec bad.yaml`, which must leave nothing behind.

@@ -75,6 +75,7 @@ RELATION_OPTIONS = (
     "link_key_name",
     "on_update",
     "link_on_update",
+    "index",
 )
 LINK_OPTIONS = (
     "link_table",
@@ -632,6 +633,14 @@ class _SpecReader:
             data.get("link_indexes"), f"{where}.link_indexes", link_columns, link_fields
         )
         link_on_update = self.choice(data, "link_on_update", where, LINK_ON_UPDATE)
+        index = data.get("index", True)
+        if not isinstance(index, bool):
+            raise self.fail(f"{where}.index", f"must be true or false, got {_describe(index)}")
+        if "index" in data and kind not in ("many_to_one", "one_to_many"):
+            raise self.fail(
+                f"{where}.index",
+                "only applies to many_to_one and one_to_many (a one_to_one's key is unique)",
+            )
         if on_update == "set_null" and not nullable:
             raise self.fail(
                 f"{where}.on_update",
@@ -663,6 +672,7 @@ class _SpecReader:
             link_key_name=link_key_name,
             on_update=on_update,
             link_on_update=link_on_update,
+            index=index,
         )
 
     def read_link_columns(self, value: Any, where: str) -> tuple[str, str] | None:

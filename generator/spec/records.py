@@ -117,6 +117,7 @@ class RelationSpec(BaseModel):
     link_key_name: str | None = None  # the link table's primary key constraint name
     on_update: OnDelete | None = None  # ON UPDATE of the foreign key (None: none written)
     link_on_update: LinkOnUpdate | None = None  # ON UPDATE of both link key columns
+    index: bool = True  # False: forge adds no index of its own on the foreign-key column
 
 
 KeyType = Literal["int", "smallint", "bigint", "uuid", "str"]
