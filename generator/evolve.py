@@ -250,6 +250,7 @@ _LATER_FIELD_OPTIONS: dict[str, Any] = {
     "storage": None,
     "national": False,
     "timezone": True,
+    "fixed": False,
     "enum_type": None,
 }
 

@@ -136,6 +136,8 @@ class FieldType:
     national_column: Source | None = None
     # `timezone: false`: the column type instead of `column` (a time zone-less timestamp)
     naive_column: Source | None = None
+    # `fixed: true`: the column type instead of `column` (CHAR(n) on every database)
+    fixed_column: Source | None = None
 
     def column_code(self, options: Options) -> Code:
         """The column type with its per-database variants."""
@@ -358,9 +360,10 @@ _DT_TYPE = Source("sa.DateTime(timezone=True)", (SA,))
 TYPES: tuple[FieldType, ...] = (
     FieldType(
         name="str",
-        options=("max_length", "national"),
+        options=("max_length", "national", "fixed"),
         annotation=Source("str"),
         column=Source("sa.String({o.max_length})", (SA,)),
+        fixed_column=Source("sa.CHAR({o.max_length})", (SA,)),
         national_column=Source(
             'sa.String({o.max_length}).with_variant(sa.NVARCHAR({o.max_length}), "sqlite")',
             (SA,),

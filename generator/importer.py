@@ -17,6 +17,7 @@ file. The written spec is validated by forge's own reader before anything is wri
 |   UNSIGNED                               |   the values (note)                               |
 | NUMERIC(p, s) in a SQLite file           | decimal with `storage: numeric`                   |
 | NVARCHAR(n) in a SQLite file             | str with `national: true`                         |
+| CHAR(n)                                  | str with `fixed: true`                            |
 | TIMESTAMP WITHOUT TIME ZONE (PostgreSQL) | datetime with `timezone: false`                   |
 | a PostgreSQL enum type of another name   | enum with `enum_type: name`                       |
 | MySQL ON UPDATE CURRENT_TIMESTAMP        | `onupdate: now` (the clause itself: note)         |
@@ -348,6 +349,8 @@ def field_type(
             return {"type": "uuid"}
         if schema.kind == "sqlite" and shown.startswith("NVARCHAR"):
             return {"type": "str", "max_length": length, "national": True}
+        if shown.startswith("CHAR(") and length:
+            return {"type": "str", "max_length": length, "fixed": True}
         if not shown.startswith("VARCHAR"):
             note(shown, f"imported as str: VARCHAR({length})")
         return {"type": "str", "max_length": length}

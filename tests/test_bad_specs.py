@@ -1323,6 +1323,11 @@ CASES: list[tuple[str, str, list[str]]] = [
         "      author: {kind: many_to_one, target: User, index: maybe}\n",
         ["entities.Post.relations.author.index: ", "must be true or false"],
     ),
+    (
+        "exact2-fixed-on-text",
+        fields("Post", "      body: {type: text, fixed: true}\n"),
+        ["entities.Post.fields.body.fixed: ", "only applies to type str"],
+    ),
 ]
 
 # Cases also run through `forge new --spec bad.yaml`, which must leave nothing behind.

@@ -218,6 +218,8 @@ def field_column(owner: FieldOwner, spec: FieldSpec) -> tuple[Column, EnumClass 
         column_type = record.numeric_storage.code(options)
     if spec.national and record.national_column is not None:
         column_type = record.national_column.code(options)
+    if spec.fixed and record.fixed_column is not None:
+        column_type = record.fixed_column.code(options)
     if not spec.timezone and record.naive_column is not None:
         column_type = record.naive_column.code(options)
     column = Column(
@@ -225,7 +227,9 @@ def field_column(owner: FieldOwner, spec: FieldSpec) -> tuple[Column, EnumClass 
         annotation=nullable(record.annotation.code(options), spec.nullable),
         nullable=spec.nullable,
         column_type=column_type,
-        inferred=record.sqlmodel_infers and spec.storage is None and not spec.national,
+        inferred=(
+            record.sqlmodel_infers and spec.storage is None and not spec.national and not spec.fixed
+        ),
         default=default_of(owner, spec),
         on_update=on_update_of(owner, spec),
         unique=spec.unique,

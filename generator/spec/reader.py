@@ -59,6 +59,7 @@ FIELD_OPTIONS = (
     "national",
     "timezone",
     "enum_type",
+    "fixed",
 )
 RELATION_OPTIONS = (
     "kind",
@@ -446,12 +447,16 @@ class _SpecReader:
             "national",
             "timezone",
             "enum_type",
+            "fixed",
         ):
             only_for(option, fieldtypes.taking(option))
         onupdate = data.get("onupdate")
         if onupdate is not None and onupdate != "now":
             raise self.fail(f"{where}.onupdate", f"unknown value {onupdate!r} (allowed: now)")
         national = self.boolean(data, "national", where)
+        fixed = self.boolean(data, "fixed", where)
+        if fixed and national:
+            raise self.fail(f"{where}.fixed", "cannot be combined with national: true")
         enum_type = data.get("enum_type")
         if enum_type is not None:
             self.constraint_name(enum_type, f"{where}.enum_type")
@@ -521,6 +526,7 @@ class _SpecReader:
             national=national,
             timezone=timezone,
             enum_type=enum_type,
+            fixed=fixed,
         )
 
     def read_enum_values(self, raw: Any, where: str) -> tuple[str, ...]:

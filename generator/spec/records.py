@@ -83,6 +83,7 @@ class FieldSpec(BaseModel):
     onupdate: str | None = None  # "now": set to the current time on every update
     storage: str | None = None  # "numeric": a decimal stored as NUMERIC on SQLite too
     national: bool = False  # a str stored as NVARCHAR(n) on SQLite (VARCHAR elsewhere)
+    fixed: bool = False  # a str stored as CHAR(n) (space-padded) instead of VARCHAR(n)
     timezone: bool = True  # False: a datetime stored without time zone (UTC, naive)
     enum_type: str | None = None  # an enum's PostgreSQL type name (None: <table>_<field>)
 
