@@ -245,7 +245,14 @@ def parse_value(field: FieldSpec | None, text: str) -> Any:
 # Options added after snapshots were first written: left out at their defaults, so that a
 # spec that does not use them keeps byte-identical snapshots (reading fills them in).
 _LATER_ENTITY_OPTIONS: dict[str, Any] = {"unique": [], "indexes": [], "checks": []}
-_LATER_FIELD_OPTIONS: dict[str, Any] = {"onupdate": None, "storage": None, "national": False}
+_LATER_FIELD_OPTIONS: dict[str, Any] = {
+    "onupdate": None,
+    "storage": None,
+    "national": False,
+    "timezone": True,
+    "fixed": False,
+    "enum_type": None,
+}
 
 
 def snapshot_text(spec: Spec) -> str:
@@ -259,6 +266,14 @@ def snapshot_text(spec: Spec) -> str:
             fields += relation.get("link_fields", [])
             if relation.get("link_indexes") == []:
                 del relation["link_indexes"]
+            for later in ("link_key_name", "on_update", "link_on_update"):
+                if relation.get(later, 0) is None:
+                    del relation[later]
+            if relation.get("index") is True:
+                del relation["index"]
+        key = entity.get("primary_key")
+        if isinstance(key, dict) and key.get("name", 0) is None:
+            del key["name"]
         for field in fields:
             for key, default in _LATER_FIELD_OPTIONS.items():
                 if field.get(key) == default:

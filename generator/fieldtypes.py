@@ -134,6 +134,10 @@ class FieldType:
     numeric_storage: Source | None = None
     # `national: true`: the column type instead of `column` (NVARCHAR on SQLite only)
     national_column: Source | None = None
+    # `timezone: false`: the column type instead of `column` (a time zone-less timestamp)
+    naive_column: Source | None = None
+    # `fixed: true`: the column type instead of `column` (CHAR(n) on every database)
+    fixed_column: Source | None = None
 
     def column_code(self, options: Options) -> Code:
         """The column type with its per-database variants."""
@@ -356,9 +360,10 @@ _DT_TYPE = Source("sa.DateTime(timezone=True)", (SA,))
 TYPES: tuple[FieldType, ...] = (
     FieldType(
         name="str",
-        options=("max_length", "national"),
+        options=("max_length", "national", "fixed"),
         annotation=Source("str"),
         column=Source("sa.String({o.max_length})", (SA,)),
+        fixed_column=Source("sa.CHAR({o.max_length})", (SA,)),
         national_column=Source(
             'sa.String({o.max_length}).with_variant(sa.NVARCHAR({o.max_length}), "sqlite")',
             (SA,),
@@ -513,9 +518,10 @@ TYPES: tuple[FieldType, ...] = (
     ),
     FieldType(
         name="datetime",
-        options=("onupdate",),
+        options=("onupdate", "timezone"),
         annotation=Source("dt.datetime", (DT,)),
         column=_DT_TYPE,
+        naive_column=Source("NaiveUTCDateTime()", (Import(_CORE_TYPES, "NaiveUTCDateTime"),)),
         api_input=_api("UTCDateTime"),
         api_output=_api("StoredDateTime"),
         read_default=_temporal_reader("datetime", "an ISO datetime (2024-01-31T12:00:00)"),
@@ -610,7 +616,7 @@ TYPES: tuple[FieldType, ...] = (
     ),
     FieldType(
         name="enum",
-        options=("values",),
+        options=("values", "enum_type"),
         annotation=Source("{o.enum}"),
         column=shaped(
             lambda o: Bracket(

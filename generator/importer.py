@@ -17,6 +17,9 @@ file. The written spec is validated by forge's own reader before anything is wri
 |   UNSIGNED                               |   the values (note)                               |
 | NUMERIC(p, s) in a SQLite file           | decimal with `storage: numeric`                   |
 | NVARCHAR(n) in a SQLite file             | str with `national: true`                         |
+| CHAR(n)                                  | str with `fixed: true`                            |
+| TIMESTAMP WITHOUT TIME ZONE (PostgreSQL) | datetime with `timezone: false`                   |
+| a PostgreSQL enum type of another name   | enum with `enum_type: name`                       |
 | MySQL ON UPDATE CURRENT_TIMESTAMP        | `onupdate: now` (the clause itself: note)         |
 | a single-column foreign key to an entity | many_to_one (one_to_one if unique), `column:`     |
 | unique constraints and indexes (foreign  | `unique: true` / `index: true` under forge's      |
@@ -25,6 +28,9 @@ file. The written spec is validated by forge's own reader before anything is wri
 | two foreign keys that are the key, other | many_to_many with `link_table`, `link_columns`,   |
 |   columns nullable or with a default     |   `link_on_delete`, `link_fields`                 |
 | created_at + updated_at / deleted_at     | `timestamps: true` / `soft_delete: true`          |
+| foreign key ON UPDATE CASCADE/SET NULL/  | `on_update` / `link_on_update`                    |
+|   RESTRICT                               |                                                   |
+| a foreign key without an index           | `index: false` on its relation                    |
 | a link table's named indexes             | `link_indexes: {name: [column]}`                  |
 | NVARCHAR (not SQLite), CHAR, TIMESTAMP,  | notes                                             |
 |   server defaults, key names, ..         |                                                   |
@@ -271,6 +277,8 @@ def field_type(
         values = list(kind.enums)
         expected = f"{table_name(table.name)}_{attribute_name(column['name'])}"
         if schema.kind == "postgresql" and kind.name and kind.name != expected:
+            if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", kind.name) and len(kind.name) <= 63:
+                return {"type": "enum", "values": values, "enum_type": str(kind.name)}
             note(f"enum type {kind.name}", f"forge names its type {expected}")
         return {"type": "enum", "values": values}
     if isinstance(kind, mysql.TINYINT) and getattr(kind, "display_width", None) == 1:
@@ -300,8 +308,8 @@ def field_type(
         return _integer(kind, shown, note)
     if isinstance(kind, types.DateTime):
         if schema.kind == "postgresql" and not kind.timezone:
-            note(f"{shown} (without time zone)", "forge's datetime is TIMESTAMP WITH TIME ZONE")
-        elif schema.kind != "postgresql" and shown.startswith("TIMESTAMP"):
+            return {"type": "datetime", "timezone": False}
+        if schema.kind != "postgresql" and shown.startswith("TIMESTAMP"):
             note(shown, "imported as datetime (forge's is DATETIME)")
         return {"type": "datetime"}
     if isinstance(kind, types.Date):
@@ -341,6 +349,8 @@ def field_type(
             return {"type": "uuid"}
         if schema.kind == "sqlite" and shown.startswith("NVARCHAR"):
             return {"type": "str", "max_length": length, "national": True}
+        if shown.startswith("CHAR(") and length:
+            return {"type": "str", "max_length": length, "fixed": True}
         if not shown.startswith("VARCHAR"):
             note(shown, f"imported as str: VARCHAR({length})")
         return {"type": "str", "max_length": length}
@@ -747,7 +757,7 @@ def _entity(
     key = table.primary_key
     key_type = _key_type(schema, table)
     if key_type is not None:
-        _key_name(schema, table, spec_table, notes)
+        key_name = _key_name(schema, table, spec_table, notes)
         column = table.column(key[0])
         columns[key[0]] = key[0]
         fields_of[key[0]] = "id"
@@ -758,6 +768,8 @@ def _entity(
             primary["type"] = key_type["type"]
         if key_type["type"] == "str":
             primary["max_length"] = key_type["max_length"]
+        if key_name is not None:
+            primary["name"] = key_name
         if primary:
             data["primary_key"] = primary
         field_type(schema, table, column, notes)  # its notes (a widened type...)
@@ -856,7 +868,13 @@ def _entity(
                     options["on_delete"] = chosen
             update = (fk.get("options") or {}).get("onupdate")
             if update:
-                notes.append(Note(place, f"foreign key ON UPDATE {update}", "not kept"))
+                chosen = _ON_DELETE.get(update.upper())
+                if chosen == "set_null" and not column["nullable"]:
+                    chosen = None
+                if chosen is None:
+                    notes.append(Note(place, f"foreign key ON UPDATE {update}", "not kept"))
+                else:
+                    options["on_update"] = chosen
             fk_column = naming.fk_column(relation)
             if keeps(name):
                 if fk_column != name:
@@ -904,12 +922,21 @@ def _entity(
     return data, columns, fields_of
 
 
-def _key_name(schema: Schema, table: Table, spec_table: str, notes: list[Note]) -> None:
-    """The primary key constraint's name, when it is not the one the database gives."""
+def _key_name(schema: Schema, table: Table, spec_table: str, notes: list[Note]) -> str | None:
+    """The primary key constraint's name, when it is not the one the database gives: kept
+    (returned) on PostgreSQL, a note elsewhere."""
     expected = {"postgresql": f"{spec_table}_pkey", "mysql": "PRIMARY"}.get(schema.kind)
     name = table.primary_key_name
-    if expected is not None and name and name != expected:
-        notes.append(Note(table.name, f"primary key name {name}", f"forge's is {expected}"))
+    if expected is None or not name or name == expected:
+        return None
+    if (
+        schema.kind == "postgresql"
+        and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name)
+        and len(name) <= 63
+    ):
+        return name
+    notes.append(Note(table.name, f"primary key name {name}", f"forge's is {expected}"))
+    return None
 
 
 def _on_update(raw: Any) -> bool:
@@ -1031,14 +1058,7 @@ def _constraints(
         indexes[free(name, place, what, "ix", group)] = found
     for relation, options in relations.items():
         if options["kind"] == "many_to_one" and relation not in kept_fk_index:
-            column = options.get("column", naming.fk_column(relation))
-            notes.append(
-                Note(
-                    f"{table.name}.{column}",
-                    "foreign key without an index",
-                    f"forge indexes it (ix_{spec_table}_{column})",
-                )
-            )
+            options["index"] = False  # forge would index it (ix_<table>_<column>)
     checks: dict[str, str] = {}
     for check in table.checks:
         text = " ".join(str(check.get("sqltext", "")).split())
@@ -1117,8 +1137,13 @@ def _link(
         options["link_table"] = spec_table
     if spec_table != table.name:
         notes.append(Note(table.name, f"table name {table.name}", f"named {spec_table}"))
-    _key_name(schema, table, spec_table, notes)
     pair = (first["constrained_columns"][0], second["constrained_columns"][0])
+    if list(pair) == list(table.primary_key):
+        link_key_name = _key_name(schema, table, spec_table, notes)
+        if link_key_name is not None:
+            options["link_key_name"] = link_key_name
+    else:
+        _key_name(schema, table, spec_table, notes)
     if pair != naming.link_columns(left_table, right_table, relation):
         options["link_columns"] = list(pair)
     columns = {pair[0]: pair[0], pair[1]: pair[1]}
@@ -1136,10 +1161,13 @@ def _link(
         )
     elif chosen != "cascade":
         options["link_on_delete"] = chosen
-    for fk in (first, second):
+    updates = [((fk.get("options") or {}).get("onupdate") or "").upper() for fk in (first, second)]
+    link_update = {"CASCADE": "cascade", "RESTRICT": "restrict"}.get(updates[0])
+    if updates[0] == updates[1] and link_update is not None:
+        options["link_on_update"] = link_update
+    for fk, update in zip((first, second), updates, strict=True):
         field_type(schema, table, table.column(fk["constrained_columns"][0]), notes)
-        update = (fk.get("options") or {}).get("onupdate")
-        if update:
+        if update and "link_on_update" not in options:
             notes.append(
                 Note(
                     f"{table.name}.{fk['constrained_columns'][0]}",

@@ -132,7 +132,7 @@ def check(spec: Spec, fail: Fail) -> None:
                 _decimal(limits, field.precision or 0, field.scale or 0, place, fail)
             if field.type == "enum":
                 if limits.named_enums:
-                    enum_type = f"{table}_{field.name}"
+                    enum_type = field.enum_type or f"{table}_{field.name}"
                     _name(
                         limits,
                         enum_type,
@@ -199,7 +199,7 @@ def check(spec: Spec, fail: Fail) -> None:
             if field.type == "decimal":
                 _decimal(limits, field.precision or 0, field.scale or 0, field_place, fail)
             if field.type == "enum" and limits.named_enums:
-                enum_type = f"{link.table}_{field.name}"
+                enum_type = field.enum_type or f"{link.table}_{field.name}"
                 _name(limits, enum_type, f"enum type name {enum_type!r}", field_place, fail)
         if limits.named_fks:
             constraint = f"{link.table}_ibfk_2"
@@ -220,7 +220,7 @@ def _enum_types(model: Any, fail: Fail) -> None:
         for field in entity.fields:
             if field.type != "enum":
                 continue
-            name = f"{entity.table}_{field.name}"
+            name = field.enum_type or f"{entity.table}_{field.name}"
             place = f"entities.{entity.class_name}.fields.{field.name}"
             if name in taken:
                 raise fail(

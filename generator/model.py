@@ -48,6 +48,8 @@ class ForeignKey:
     # both tables exist, under this name
     use_alter: bool = False
     constraint: str | None = None
+    on_update: str | None = None  # the ON UPDATE rule (cascade, set_null, restrict)
+    indexed: bool = True  # False (`index: false`): forge adds no index of its own
 
     @property
     def database_column(self) -> str:
@@ -63,6 +65,8 @@ class LinkTable:
     fields: tuple[FieldSpec, ...] = ()  # extra columns (link_fields), after the two keys
     on_delete: str = "cascade"  # the rule of both key columns: cascade, restrict, no_action
     indexes: tuple[ConstraintSpec, ...] = ()  # link_indexes: (name, database columns)
+    key_name: str | None = None  # link_key_name: the primary key constraint's name
+    on_update: str | None = None  # link_on_update: the ON UPDATE rule of both key columns
 
     @property
     def module(self) -> str:
@@ -160,7 +164,7 @@ class Entity:
     def fk_indexed(self, fk: ForeignKey) -> bool:
         """Whether forge indexes a foreign-key column by itself: not a one_to_one's (it is
         unique), nor one the spec's `indexes` already index on exactly that column."""
-        if fk.unique:
+        if fk.unique or not fk.indexed:
             return False
         return all(index.columns != (fk.database_column,) for index in self.indexes)
 
@@ -244,6 +248,8 @@ def _resolve(source: Entity, target: Entity, relation: RelationSpec) -> LinkTabl
                 nullable=relation.nullable,
                 unique=one_to_one,
                 on_delete=relation.on_delete,
+                on_update=relation.on_update,
+                indexed=relation.index,
                 relation=relation.name,
                 column_name=relation.column,
                 place=f"entities.{source.class_name}.relations.{relation.name}",
@@ -285,6 +291,8 @@ def _resolve(source: Entity, target: Entity, relation: RelationSpec) -> LinkTabl
                 nullable=relation.nullable,
                 unique=False,
                 on_delete=relation.on_delete,
+                on_update=relation.on_update,
+                indexed=relation.index,
                 relation=relation.name,
                 column_name=relation.column,
                 place=f"entities.{source.class_name}.relations.{relation.name}",
@@ -330,6 +338,8 @@ def _resolve(source: Entity, target: Entity, relation: RelationSpec) -> LinkTabl
         fields=relation.link_fields,
         on_delete=relation.link_on_delete or "cascade",
         indexes=relation.link_indexes,
+        key_name=relation.link_key_name,
+        on_update=relation.link_on_update,
     )
     source.relations.append(
         RelationEnd(

@@ -1254,6 +1254,80 @@ CASES: list[tuple[str, str, list[str]]] = [
         " link_indexes: [[TagId]]}\n",
         ["entities.Post.relations.tags.link_indexes: ", "must be a mapping of index names"],
     ),
+    # ------------------------------------------------------------------ branch exact2:
+    # timezone (datetime), primary_key name
+    (
+        "exact2-timezone-on-date",
+        fields("Post", "      day: {type: date, timezone: false}\n"),
+        ["entities.Post.fields.day.timezone: ", "only applies to type datetime"],
+    ),
+    (
+        "exact2-timezone-not-boolean",
+        fields("Post", "      at: {type: datetime, timezone: utc}\n"),
+        ["entities.Post.fields.at.timezone: ", "must be true or false"],
+    ),
+    (
+        "exact2-primary-key-name-invalid",
+        f"{P}entities:\n  Post:\n    primary_key: {{column: PostId, name: PK-Post}}\n",
+        ["entities.Post.primary_key.name: ", "is not a valid constraint name"],
+    ),
+    (
+        "exact2-link-key-name-on-many-to-one",
+        f"{P}entities:\n  User: {{}}\n  Post:\n    relations:\n"
+        "      author: {kind: many_to_one, target: User, link_key_name: PK_x}\n",
+        ["entities.Post.relations.author.link_key_name: ", "only applies to many_to_many"],
+    ),
+    (
+        "exact2-on-update-unknown",
+        f"{P}entities:\n  User: {{}}\n  Post:\n    relations:\n"
+        "      author: {kind: many_to_one, target: User, on_update: sideways}\n",
+        ["entities.Post.relations.author.on_update: ", "cascade"],
+    ),
+    (
+        "exact2-on-update-set-null-required",
+        f"{P}entities:\n  User: {{}}\n  Post:\n    relations:\n"
+        "      author: {kind: many_to_one, target: User, on_update: set_null}\n",
+        ["entities.Post.relations.author.on_update: ", "needs a nullable relation"],
+    ),
+    (
+        "exact2-on-update-on-many-to-many",
+        f"{P}entities:\n  Tag: {{}}\n  Post:\n    relations:\n"
+        "      tags: {kind: many_to_many, target: Tag, on_update: cascade}\n",
+        ["entities.Post.relations.tags.on_update: ", "link_on_update"],
+    ),
+    (
+        "exact2-link-on-update-set-null",
+        f"{P}entities:\n  Tag: {{}}\n  Post:\n    relations:\n"
+        "      tags: {kind: many_to_many, target: Tag, link_on_update: set_null}\n",
+        ["entities.Post.relations.tags.link_on_update: ", "cascade, restrict"],
+    ),
+    (
+        "exact2-enum-type-on-str",
+        fields("Post", "      title: {type: str, enum_type: mpaa_rating}\n"),
+        ["entities.Post.fields.title.enum_type: ", "only applies to type enum"],
+    ),
+    (
+        "exact2-enum-type-invalid",
+        fields("Post", "      rating: {type: enum, values: [G, PG], enum_type: mpaa-rating}\n"),
+        ["entities.Post.fields.rating.enum_type: ", "is not a valid constraint name"],
+    ),
+    (
+        "exact2-relation-index-on-one-to-one",
+        f"{P}entities:\n  User: {{}}\n  Post:\n    relations:\n"
+        "      author: {kind: one_to_one, target: User, index: false}\n",
+        ["entities.Post.relations.author.index: ", "only applies to many_to_one and one_to_many"],
+    ),
+    (
+        "exact2-relation-index-not-boolean",
+        f"{P}entities:\n  User: {{}}\n  Post:\n    relations:\n"
+        "      author: {kind: many_to_one, target: User, index: maybe}\n",
+        ["entities.Post.relations.author.index: ", "must be true or false"],
+    ),
+    (
+        "exact2-fixed-on-text",
+        fields("Post", "      body: {type: text, fixed: true}\n"),
+        ["entities.Post.fields.body.fixed: ", "only applies to type str"],
+    ),
 ]
 
 # Cases also run through `forge new --spec bad.yaml`, which must leave nothing behind.

@@ -48,7 +48,10 @@ def column_line(column: Column, imports: Imports) -> Line:
     if column.generated_key:
         annotation = f"{annotation} | None"  # None until the database has numbered it
     # a key that breaks a cycle is spelled by SQLAlchemy (Field has no use_alter), last
-    inline_key = column.foreign_key is not None and column.use_alter is None
+    # and so is one with ON UPDATE (Field has no onupdate for its key)
+    inline_key = (
+        column.foreign_key is not None and column.use_alter is None and column.fk_on_update is None
+    )
     if inline_key:
         args.append(f"foreign_key={literal(column.foreign_key)}")
     args += column.flags()

@@ -60,6 +60,7 @@ class Column:
     foreign_key: str | None = None  # "table.id"
     on_delete: str | None = None  # the SQL spelling: "SET NULL"
     use_alter: str | None = None  # the constraint's name, for a key that breaks a cycle
+    fk_on_update: str | None = None  # the foreign key's ON UPDATE (SQL spelling)
     primary_key: bool = False
     unique: bool = False
     index: bool = False
@@ -132,6 +133,10 @@ def table_args(entity: Entity) -> str | None:
     """`__table_args__` of the spec's composite unique constraints, indexes and checks
     (the same spelling for both ORMs), in black's layout; None when there are none."""
     items: list[Item] = []
+    key = entity.spec.primary_key
+    if key.name is not None:
+        key_args = (literal(key.column), f"name={literal(key.name)}")
+        items.append(Bracket("sa.PrimaryKeyConstraint", key_args))
     for constraint in entity.unique_constraints:
         args = (*map(literal, constraint.columns), f"name={literal(constraint.name)}")
         items.append(Bracket("sa.UniqueConstraint", args))
@@ -152,7 +157,11 @@ def table_args(entity: Entity) -> str | None:
 
 def link_table_args(link: LinkTable) -> str | None:
     """`__table_args__` of a link table's link_indexes; None when there are none."""
-    items: list[Item] = [
+    items: list[Item] = []
+    if link.key_name is not None:
+        args = (literal(link.left[0]), literal(link.right[0]), f"name={literal(link.key_name)}")
+        items.append(Bracket("sa.PrimaryKeyConstraint", args))
+    items += [
         Bracket("sa.Index", (literal(index.name), *map(literal, index.attributes)))
         for index in link.indexes
         if index.name is not None
@@ -177,7 +186,9 @@ def field_options(owner: FieldOwner, spec: FieldSpec) -> Options:
         scale=spec.scale,
         values=spec.values,
         enum=naming.enum_class(owner.class_name, spec.name) if record.python_enum else "",
-        enum_type=literal(f"{owner.table}_{spec.name}") if record.python_enum else "",
+        enum_type=(
+            literal(spec.enum_type or f"{owner.table}_{spec.name}") if record.python_enum else ""
+        ),
         module=owner.module,
     )
 
@@ -207,12 +218,18 @@ def field_column(owner: FieldOwner, spec: FieldSpec) -> tuple[Column, EnumClass 
         column_type = record.numeric_storage.code(options)
     if spec.national and record.national_column is not None:
         column_type = record.national_column.code(options)
+    if spec.fixed and record.fixed_column is not None:
+        column_type = record.fixed_column.code(options)
+    if not spec.timezone and record.naive_column is not None:
+        column_type = record.naive_column.code(options)
     column = Column(
         name=spec.name,
         annotation=nullable(record.annotation.code(options), spec.nullable),
         nullable=spec.nullable,
         column_type=column_type,
-        inferred=record.sqlmodel_infers and spec.storage is None and not spec.national,
+        inferred=(
+            record.sqlmodel_infers and spec.storage is None and not spec.national and not spec.fixed
+        ),
         default=default_of(owner, spec),
         on_update=on_update_of(owner, spec),
         unique=spec.unique,
@@ -250,6 +267,7 @@ def table(entity: Entity) -> Table:
                 foreign_key=fk.target.key_reference,
                 on_delete=ON_DELETE[fk.on_delete] if fk.on_delete else None,
                 use_alter=fk.constraint if fk.use_alter else None,
+                fk_on_update=ON_DELETE[fk.on_update] if fk.on_update else None,
                 unique=fk.unique,
                 index=entity.fk_indexed(fk),
                 column_name=renamed(fk.column, fk.column_name),
@@ -353,6 +371,8 @@ def foreign_key_call(column: Column) -> Bracket:
     key = [literal(column.foreign_key)]
     if column.on_delete is not None:
         key.append(f"ondelete={literal(column.on_delete)}")
+    if column.fk_on_update is not None:
+        key.append(f"onupdate={literal(column.fk_on_update)}")
     if column.use_alter is not None:
         key += [f"name={literal(column.use_alter)}", "use_alter=True"]
     return Bracket("sa.ForeignKey", tuple(key))
@@ -381,6 +401,7 @@ def link_table(link: LinkTable) -> Table:
                 column_type=kind.column_type(ref.key),
                 foreign_key=ref.key_reference,
                 on_delete=LINK_ON_DELETE[link.on_delete],
+                fk_on_update=ON_DELETE[link.on_update] if link.on_update else None,
                 primary_key=True,
             )
         )

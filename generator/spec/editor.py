@@ -152,13 +152,17 @@ RELATION_ORDER = (
 )
 
 
+_FALSE_KEPT = ("timezone",)  # options whose default is true: false is written
+
+
 def canonical(values: dict[str, Any], order: tuple[str, ...]) -> dict[str, Any]:
     known = [key for key in order if key in values]
     extra = [key for key in values if key not in order]
+    kept = _FALSE_KEPT + (("index",) if order is RELATION_ORDER else ())
     return {
         key: values[key]
         for key in known + extra
-        if values[key] is not False and values[key] is not None
+        if values[key] is not None and (values[key] is not False or key in kept)
     }
 
 

@@ -23,6 +23,7 @@ from generator.spec.records import (
     FIELD_TYPES,
     KEY_TYPES,
     LINK_ON_DELETE,
+    LINK_ON_UPDATE,
     ON_DELETE,
     ORMS,
     RELATION_KINDS,
@@ -56,6 +57,9 @@ FIELD_OPTIONS = (
     "onupdate",
     "storage",
     "national",
+    "timezone",
+    "enum_type",
+    "fixed",
 )
 RELATION_OPTIONS = (
     "kind",
@@ -69,8 +73,20 @@ RELATION_OPTIONS = (
     "link_fields",
     "link_on_delete",
     "link_indexes",
+    "link_key_name",
+    "on_update",
+    "link_on_update",
+    "index",
 )
-LINK_OPTIONS = ("link_table", "link_columns", "link_fields", "link_on_delete", "link_indexes")
+LINK_OPTIONS = (
+    "link_table",
+    "link_columns",
+    "link_fields",
+    "link_on_delete",
+    "link_indexes",
+    "link_key_name",
+    "link_on_update",
+)
 ENTITY_OPTIONS = (
     "table",
     "route",
@@ -83,7 +99,7 @@ ENTITY_OPTIONS = (
     "indexes",
     "checks",
 )
-PRIMARY_KEY_OPTIONS = ("column", "type", "max_length")
+PRIMARY_KEY_OPTIONS = ("column", "type", "max_length", "name")
 PROJECT_OPTIONS = ("name", "database", "orm", "docker")
 TOP_LEVEL = ("project", "entities")
 _MAX_SQL_NAME = 63
@@ -310,7 +326,10 @@ class _SpecReader:
             raise self.fail(
                 f"{where}.max_length", f"only applies to type str (this key is {key_type})"
             )
-        return KeySpec(column=column, type=key_type, max_length=max_length)
+        name = data.get("name")
+        if name is not None:
+            self.constraint_name(name, f"{where}.name")
+        return KeySpec(column=column, type=key_type, max_length=max_length, name=name)
 
     # ---- table constraints (unique, indexes, checks)
 
@@ -426,12 +445,26 @@ class _SpecReader:
             "onupdate",
             "storage",
             "national",
+            "timezone",
+            "enum_type",
+            "fixed",
         ):
             only_for(option, fieldtypes.taking(option))
         onupdate = data.get("onupdate")
         if onupdate is not None and onupdate != "now":
             raise self.fail(f"{where}.onupdate", f"unknown value {onupdate!r} (allowed: now)")
         national = self.boolean(data, "national", where)
+        fixed = self.boolean(data, "fixed", where)
+        if fixed and national:
+            raise self.fail(f"{where}.fixed", "cannot be combined with national: true")
+        enum_type = data.get("enum_type")
+        if enum_type is not None:
+            self.constraint_name(enum_type, f"{where}.enum_type")
+        timezone = data.get("timezone", True)
+        if not isinstance(timezone, bool):
+            raise self.fail(
+                f"{where}.timezone", f"must be true or false, got {_describe(timezone)}"
+            )
         storage = data.get("storage")
         if storage is not None and storage != "numeric":
             raise self.fail(f"{where}.storage", f"unknown value {storage!r} (allowed: numeric)")
@@ -491,6 +524,9 @@ class _SpecReader:
             onupdate=onupdate,
             storage=storage,
             national=national,
+            timezone=timezone,
+            enum_type=enum_type,
+            fixed=fixed,
         )
 
     def read_enum_values(self, raw: Any, where: str) -> tuple[str, ...]:
@@ -553,6 +589,7 @@ class _SpecReader:
             self.identifier(inverse, f"{where}.inverse", "inverse")
         nullable = self.boolean(data, "nullable", where)
         on_delete = self.choice(data, "on_delete", where, ON_DELETE)
+        on_update = self.choice(data, "on_update", where, ON_DELETE)
         link_table = data.get("link_table")
         column = self.database_name(data, "column", where)
         if kind == "many_to_many" and column is not None:
@@ -566,6 +603,12 @@ class _SpecReader:
                 raise self.fail(
                     f"{where}.nullable",
                     "only applies to many_to_one, one_to_many and one_to_one",
+                )
+            if on_update is not None:
+                raise self.fail(
+                    f"{where}.on_update",
+                    "only applies to many_to_one, one_to_many and one_to_one "
+                    "(a link table's rule is link_on_update: cascade or restrict)",
                 )
             if on_delete is not None:
                 raise self.fail(
@@ -595,6 +638,24 @@ class _SpecReader:
         link_indexes = self.read_link_indexes(
             data.get("link_indexes"), f"{where}.link_indexes", link_columns, link_fields
         )
+        link_on_update = self.choice(data, "link_on_update", where, LINK_ON_UPDATE)
+        index = data.get("index", True)
+        if not isinstance(index, bool):
+            raise self.fail(f"{where}.index", f"must be true or false, got {_describe(index)}")
+        if "index" in data and kind not in ("many_to_one", "one_to_many"):
+            raise self.fail(
+                f"{where}.index",
+                "only applies to many_to_one and one_to_many (a one_to_one's key is unique)",
+            )
+        if on_update == "set_null" and not nullable:
+            raise self.fail(
+                f"{where}.on_update",
+                "set_null needs a nullable relation (add nullable: true, or choose cascade "
+                "or restrict)",
+            )
+        link_key_name = data.get("link_key_name")
+        if link_key_name is not None:
+            self.constraint_name(link_key_name, f"{where}.link_key_name")
         if on_delete == "set_null" and not nullable:
             raise self.fail(
                 f"{where}.on_delete",
@@ -614,6 +675,10 @@ class _SpecReader:
             link_fields=link_fields,
             link_on_delete=link_on_delete,
             link_indexes=link_indexes,
+            link_key_name=link_key_name,
+            on_update=on_update,
+            link_on_update=link_on_update,
+            index=index,
         )
 
     def read_link_columns(self, value: Any, where: str) -> tuple[str, str] | None:

@@ -21,6 +21,8 @@ OnDelete = Literal["cascade", "set_null", "restrict"]
 ON_DELETE: tuple[OnDelete, ...] = get_args(OnDelete)
 LinkOnDelete = Literal["cascade", "restrict", "no_action"]
 LINK_ON_DELETE: tuple[LinkOnDelete, ...] = get_args(LinkOnDelete)
+LinkOnUpdate = Literal["cascade", "restrict"]
+LINK_ON_UPDATE: tuple[LinkOnUpdate, ...] = get_args(LinkOnUpdate)
 Database = Literal["sqlite", "postgresql", "mysql"]
 DATABASES: tuple[Database, ...] = get_args(Database)
 Orm = str  # a name of generator.emit.ORMS, the one table of ORMs
@@ -81,6 +83,9 @@ class FieldSpec(BaseModel):
     onupdate: str | None = None  # "now": set to the current time on every update
     storage: str | None = None  # "numeric": a decimal stored as NUMERIC on SQLite too
     national: bool = False  # a str stored as NVARCHAR(n) on SQLite (VARCHAR elsewhere)
+    fixed: bool = False  # a str stored as CHAR(n) (space-padded) instead of VARCHAR(n)
+    timezone: bool = True  # False: a datetime stored without time zone (UTC, naive)
+    enum_type: str | None = None  # an enum's PostgreSQL type name (None: <table>_<field>)
 
 
 class ConstraintSpec(BaseModel):
@@ -110,6 +115,10 @@ class RelationSpec(BaseModel):
     link_on_delete: LinkOnDelete | None = None  # None: cascade
     # many_to_many: named indexes of the link table over its database column names
     link_indexes: tuple[ConstraintSpec, ...] = ()
+    link_key_name: str | None = None  # the link table's primary key constraint name
+    on_update: OnDelete | None = None  # ON UPDATE of the foreign key (None: none written)
+    link_on_update: LinkOnUpdate | None = None  # ON UPDATE of both link key columns
+    index: bool = True  # False: forge adds no index of its own on the foreign-key column
 
 
 KeyType = Literal["int", "smallint", "bigint", "uuid", "str"]
@@ -124,6 +133,7 @@ class KeySpec(BaseModel):
     column: str = "id"
     type: KeyType = "int"
     max_length: int | None = None  # str keys only (required there)
+    name: str | None = None  # the primary key constraint's name (None: the database's)
 
     @property
     def integer(self) -> bool:

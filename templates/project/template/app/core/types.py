@@ -6,6 +6,10 @@ as 10000000000000000.00), so there the value is stored as a scaled integer (cent
 scale of 2): exact, and compared and ordered as numbers. That holds up to 18 digits (a
 64-bit integer); a decimal with a larger precision is stored on SQLite as text: exact,
 compared for equality, but ordered as text.
+
+`NaiveUTCDateTime()` is a timestamp without time zone (`timezone: false` in forge.yaml,
+TIMESTAMP WITHOUT TIME ZONE on PostgreSQL): it stores the UTC time without offset and reads
+it back as an aware UTC datetime, so the API speaks offset datetimes either way.
 """
 
 import datetime as dt
@@ -71,3 +75,26 @@ class ExactDecimal(TypeDecorator[Decimal]):
 
     def __repr__(self) -> str:
         return f"ExactDecimal({self.precision}, {self.scale})"
+
+
+class NaiveUTCDateTime(TypeDecorator[dt.datetime]):
+    """A timestamp without time zone holding UTC (see the module docstring)."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def __init__(self) -> None:
+        super().__init__(timezone=False)
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if isinstance(value, dt.datetime) and value.tzinfo is not None:
+            return value.astimezone(dt.UTC).replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> dt.datetime | None:
+        if isinstance(value, dt.datetime) and value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value  # type: ignore[no-any-return]
+
+    def __repr__(self) -> str:
+        return "NaiveUTCDateTime()"
