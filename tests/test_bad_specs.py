@@ -1165,8 +1165,12 @@ CASES: list[tuple[str, str, list[str]]] = [
     ),
     (
         "keys-unknown-key-option",
-        f"{P}entities:\n  Post: {{primary_key: {{name: PostId}}}}\n",
-        ["entities.Post.primary_key.name: ", "unknown option", "column, type, max_length"],
+        f"{P}entities:\n  Post: {{primary_key: {{autoincrement: false}}}}\n",
+        [
+            "entities.Post.primary_key.autoincrement: ",
+            "unknown option",
+            "column, type, max_length, name",
+        ],
     ),
     (
         "keys-max-length-on-int-key",
