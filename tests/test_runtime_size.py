@@ -6,7 +6,7 @@ included; not those under `if TYPE_CHECKING:` or inside a function, which run on
 called) to every module of the project they load. The required runtime is what of that
 lies in `app/core/` and `app/api/crud_router.py`, less the project's own infrastructure
 that every FastAPI back end has (the connection and session in `app/core/database/`, the
-settings in `app/core/config.py`, the column types in `app/core/types.py`): at most 800
+settings in `app/core/config.py`, the column types in `app/core/types.py`): at most LIMIT
 lines. What the generated code does not load (EntityManager, QueryBuilder and the request's
 EntityManager in `app/core/orm/`, the migration helpers) is optional and printed apart.
 """
@@ -18,7 +18,10 @@ from pathlib import Path
 
 import pytest
 
-LIMIT = 810  # 800, + the id routes typed by the key and columns named apart from attributes
+# 800 at issue 12, + the id routes typed by the key and columns named apart from
+# attributes (810), + the app's dependency overrides for routes added to the app
+# without a router level, and a create statement built once (issue 13)
+LIMIT = 830
 INFRASTRUCTURE = ("app/core/database/", "app/core/config.py", "app/core/types.py")
 
 

@@ -35,10 +35,10 @@ def schema_code(entity: Entity) -> SchemaCode:
     imports.add("app.schemas.base", "CreateSchema", "UpdateSchema")
     key = entity.spec.primary_key
     create: list[Line] = []
-    read: list[Line] = [Line("id", key_annotation(key, imports))]
+    read: list[Line] = [Line("id", key_annotation(key, imports, stored=True))]
     update: list[Line] = []
     if key.type == "str":  # a natural key: the client gives it on create, never changes it
-        create.append(Line("id", read[0].annotation))
+        create.append(Line("id", key_annotation(key, imports)))
     for spec in entity.fields:
         record = fieldtypes.get(spec.type)
         options = field_options(entity, spec)
@@ -80,7 +80,8 @@ def schema_code(entity: Entity) -> SchemaCode:
         kind = key_annotation(fk.target.key, imports)
         annotation = f"{kind} | None" if fk.nullable else kind
         create.append(Line(fk.column, annotation, "None" if fk.nullable else None))
-        read.append(Line(fk.column, annotation))
+        stored = key_annotation(fk.target.key, imports, stored=True)
+        read.append(Line(fk.column, f"{stored} | None" if fk.nullable else stored))
         if fk.nullable:
             update.append(Line(fk.column, annotation, "None"))
         else:
@@ -89,11 +90,13 @@ def schema_code(entity: Entity) -> SchemaCode:
     return SchemaCode(imports, create, read, update, [])
 
 
-def key_annotation(key: KeySpec, imports: Imports) -> str:
+def key_annotation(key: KeySpec, imports: Imports, *, stored: bool = False) -> str:
     """The API type of a primary key (and of the foreign keys that refer to it), with
-    the bounds of its column: a smallint id past 32767 is a 422, never a database error."""
-    imports.add(_TYPES_MODULE, KEY_API[key.type][0])
-    name, bounds = KEY_API[key.type]
+    the bounds of its column: a smallint id past 32767 is a 422, never a database error.
+    `stored`: the type a Read schema returns it as (the same bounds, without the checks
+    of what JSON may send, which a value read from the database needs not)."""
+    name, bounds = (STORED_KEY_API if stored else KEY_API).get(key.type, KEY_API[key.type])
+    imports.add(_TYPES_MODULE, name)
     if not bounds:
         return name
     imports.add("typing", "Annotated")
@@ -110,3 +113,4 @@ KEY_API = {
     "uuid": ("Uuid", ""),
     "str": ("Str", "min_length=1, max_length={length}"),
 }
+STORED_KEY_API = {"int": ("StoredId", ""), "smallint": ("StoredId", "le=32767")}

@@ -3,7 +3,8 @@
 Run inside a generated blog project: PYTHONPATH=<project>, DATABASE_URL=<an empty
 database>. It creates the tables, sends requests through the app (httpx, in process) and
 prints, last, a JSON object: for each request, the statements it sent (`INSERT RETURNING`,
-`SELECT`, ... and `COMMIT`; the BEGIN of a transaction is left out), and the checks that
+`SELECT`, ... and `COMMIT`; the BEGIN of a transaction is left out, and on SQLite seen
+apart, from SQLite's own trace), and the checks that
 the answers hold what the database holds.
 """
 
@@ -28,12 +29,20 @@ BEGUN: dict[str, Any] = {}  # on SQLite, how each request began its transaction
 def statement(_conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
     words = sql.split()
     kind = words[0].upper()
-    if kind == "BEGIN":
-        BEGINS.append(" ".join(words).upper())
-        return
     if "RETURNING" in (word.upper() for word in words):
         kind += " RETURNING"
     LOG.append(kind)
+
+
+def began(sql: str) -> None:
+    if sql.split()[0].upper() == "BEGIN":
+        BEGINS.append(" ".join(sql.split()).upper())
+
+
+def trace_begins(dbapi_connection: Any, _record: Any) -> None:
+    """Every BEGIN that SQLite runs on this connection (the app sends it to the driver
+    directly, past SQLAlchemy's cursor events)."""
+    dbapi_connection.run_async(lambda driver: driver.set_trace_callback(began))
 
 
 async def counted(name: str, call: Any) -> Any:
@@ -55,6 +64,8 @@ async def fresh(client: httpx.AsyncClient, path: str) -> Any:
 async def main() -> None:
     connection_manager.initialize()
     engine = connection_manager.engine
+    if engine.dialect.name == "sqlite":  # what SQLite itself runs, however it is sent
+        event.listen(engine.sync_engine, "connect", trace_begins)
     metadata = getattr(models, "metadata", SQLModel.metadata)
     async with engine.begin() as connection:
         await connection.run_sync(metadata.create_all)

@@ -54,6 +54,19 @@ _NOT_FILTERABLE = (bytes, dict, list)
 BODY_NOT_PARSED = "There was an error parsing the body"
 
 
+class AppOverrides:
+    """app.dependency_overrides, for routes built before the app (app.main sets it)."""
+
+    app: Any = None
+
+    @property
+    def dependency_overrides(self) -> dict[Any, Any]:
+        return {} if self.app is None else self.app.dependency_overrides
+
+
+APP_OVERRIDES = AppOverrides()  # the routes go to the app itself: no router level
+
+
 class NotFound(HTTPException):
     """No row with this id: 404 in the API's error shape (app.main)."""
 
@@ -207,7 +220,9 @@ def crud_router(
     204 with no body for a delete. The id routes match integers only (`/{id:int}`), so
     routes added to the returned router below them (`/published`) are reachable.
     """
-    router = APIRouter(prefix=prefix, tags=[name])
+    router = APIRouter(
+        prefix=prefix, tags=[name], dependency_overrides_provider=APP_OVERRIDES
+    )
     path, PathKey = path_key(read)
     columns = list(entity_info(crud.model).columns)  # attributes, not column names
     ListQuery = list_query_model(name, create, read, columns, searchable)

@@ -9,7 +9,7 @@ its `deleted_at` is NULL, and reads see live rows only unless asked `with_delete
 
 from typing import Any
 
-from sqlalchemy import and_, inspect
+from sqlalchemy import and_, insert, inspect
 from sqlalchemy.orm import Mapper, selectinload
 from sqlalchemy.sql import ClauseElement, ColumnElement
 
@@ -77,6 +77,8 @@ class EntityInfo:
         self.live = live(self.table)
         self.soft_delete: Any = self.columns[SOFT_DELETE_COLUMN] if self.live else None
         self._loads: dict[tuple[str, bool], Any] = {}
+        # A create's statement, built once: the row as stored comes back with it.
+        self.insert_returning = insert(model).returning(model)
 
     def column(self, name: str) -> Any:
         """The class attribute of a column; UnknownFieldError for any other name."""

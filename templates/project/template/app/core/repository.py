@@ -232,8 +232,8 @@ class BaseRepository(Generic[ModelT]):
         dialect = self.session.get_bind().dialect
         try:
             if dialect.insert_returning:
-                statement = sa.insert(self.model).values(values).returning(self.model)
-                instance: ModelT = (await self.session.scalars(statement)).one()
+                statement = self.info.insert_returning
+                instance: ModelT = (await self.session.scalars(statement, values)).one()
             else:
                 instance = self.model(**values)
                 self.session.add(instance)
@@ -326,11 +326,13 @@ class BaseRepository(Generic[ModelT]):
                     continue
                 if not await self._exists(target, fk.column == value, *live(target)):
                     raise Conflict(key, f"no {target.name} with id {value}")
+            if before:
+                continue
             unique = column.unique or any(
                 index.unique and list(index.columns) == [column]
                 for index in table.indexes
             )
-            if (unique or column.primary_key) and not before:
+            if unique or column.primary_key:
                 others = [~self.info.where_id(id)] if id is not None else []
                 if await self._exists(table, column == value, *others):
                     raise Conflict(key, f"{key} is already taken")

@@ -80,6 +80,12 @@ Int64 = Annotated[int, Field(ge=INT64_MIN, le=INT64_MAX), _NUMBER]
 Id = Annotated[int, Field(ge=1, le=INT32_MAX), _NUMBER]
 Float = Annotated[float, Field(allow_inf_nan=False), _NUMBER]
 Bool = Annotated[bool, JsonOnly(_only_bool)]
+# What a stored value is returned as (a Read schema): the same bounds, stated in the
+# document, without the checks of what JSON may send, which a value read from the
+# database needs not (they are Python calls on every row of every answer).
+StoredId = Annotated[int, Field(ge=1, le=INT32_MAX)]
+StoredInt32 = Annotated[int, Field(ge=INT32_MIN, le=INT32_MAX)]
+StoredFloat = Annotated[float, Field(allow_inf_nan=False)]
 Str = Annotated[str, Strict(), Field(pattern=NO_NUL)]
 Text = Annotated[str, Strict(), Field(max_length=TEXT_MAX_LENGTH, pattern=NO_NUL)]
 

@@ -5,7 +5,7 @@ from collections.abc import AsyncIterator
 from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.database.connection import connection_manager
+from app.core.database.connection import SQLITE_BEGIN, connection_manager
 
 READS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -18,8 +18,9 @@ async def get_db(request: Request) -> AsyncIterator[AsyncSession]:
     each of its statements is a transaction of its own (as with the sqlite3 module's
     default), which saves a round trip to the driver's thread per request; a route that
     writes must not be a GET."""
-    async with connection_manager.sessionmaker() as session:
-        if connection_manager.sqlite_manager:
-            begin = "NONE" if request.method in READS else "IMMEDIATE"
-            await session.connection(execution_options={"sqlite_begin": begin})
-        yield session
+    token = SQLITE_BEGIN.set("NONE" if request.method in READS else "IMMEDIATE")
+    try:
+        async with connection_manager.sessionmaker() as session:
+            yield session
+    finally:
+        SQLITE_BEGIN.reset(token)
