@@ -61,15 +61,19 @@ class SQLiteManager(DriverManager):
 
     def prepare(self, engine: AsyncEngine) -> None:
         event.listen(engine.sync_engine, "connect", _enable_sqlite_foreign_keys)
-        # What the `begin` event would do, without its cost: with any connection event
-        # listened to, SQLAlchemy dispatches events around every statement.
+        # What `begin` and `before_cursor_execute` events would do, without their cost:
+        # with any connection event listened to, SQLAlchemy dispatches events around
+        # every statement.
         dialect: Any = engine.sync_engine.dialect
         dialect.do_begin = _begin_sqlite_transaction
+        for name in ("do_execute", "do_execute_no_params", "do_executemany"):
+            setattr(dialect, name, _beginning(getattr(dialect, name)))
 
 
 def _enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
-    # The driver begins no transaction itself: SQLAlchemy does (see below).
-    dbapi_connection.isolation_level = None
+    # The sqlite3 module sends BEGIN IMMEDIATE itself, inside the call of a write that
+    # comes first in a write request (see below), so the write lock is taken no earlier.
+    dbapi_connection.isolation_level = "IMMEDIATE"
     # SQLite enforces foreign keys (and so ON DELETE) only when asked, per connection.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -77,20 +81,40 @@ def _enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
 
 
 # How a SQLite transaction begins; app.core.database.session sets it per request.
-# "IMMEDIATE" takes the write lock at once, "NONE" sends no BEGIN (each statement then
-# commits on its own), "DEFERRED" (sessions outside requests) a plain BEGIN.
+# "IMMEDIATE" (a write request) takes the write lock, "NONE" (a read request) sends no
+# BEGIN: each statement is a transaction of its own, and a write is rolled back at the
+# end; "DEFERRED" (sessions outside requests) sends a plain BEGIN.
 SQLITE_BEGIN: ContextVar[str] = ContextVar("sqlite_begin", default="DEFERRED")
+_PENDING = "forge_begin_immediate"  # in the connection's info: the BEGIN still to come
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 
 
 def _begin_sqlite_transaction(connection: Any) -> None:
-    # SQLAlchemy, not the sqlite3 module, begins each transaction, so that a SAVEPOINT
-    # sent first is nested in it instead of being committed on its own. The BEGIN goes
-    # straight to the driver: one hop to its thread (a cursor would take three).
+    # SQLAlchemy, not the sqlite3 module, decides how each transaction begins. A plain
+    # BEGIN goes straight to the driver (one hop to its thread; a cursor takes three).
     begin = SQLITE_BEGIN.get()
-    if begin == "NONE":
-        return
-    sql = "BEGIN IMMEDIATE" if begin == "IMMEDIATE" else "BEGIN"
-    connection.dbapi_connection.run_async(lambda driver: driver.execute_fetchall(sql))
+    connection.info[_PENDING] = begin == "IMMEDIATE"
+    if begin == "DEFERRED":
+        connection.dbapi_connection.run_async(
+            lambda driver: driver.execute_fetchall("BEGIN")
+        )
+
+
+def _beginning(execute: Any) -> Any:
+    """The dialect's execute method, sending BEGIN IMMEDIATE first when a write
+    request's transaction starts with a read or a SAVEPOINT (so that what it read holds
+    until its write, and the savepoint is nested in the transaction). When it starts
+    with a write, the sqlite3 module begins in that write's own call."""
+
+    def run(cursor: Any, statement: str, *args: Any, **kwargs: Any) -> Any:
+        context = kwargs.get("context", args[-1] if args else None)
+        info = getattr(getattr(context, "root_connection", None), "info", None)
+        if info and info.pop(_PENDING, False):
+            if not statement.lstrip()[:7].upper().startswith(_WRITES):
+                cursor.execute("BEGIN IMMEDIATE")
+        return execute(cursor, statement, *args, **kwargs)
+
+    return run
 
 
 MANAGERS: dict[str, type[DriverManager]] = {
