@@ -16,7 +16,8 @@ event; BEGIN left out) and checks that each answer is what a new request reads b
 - loading two relations of eight rows: three SELECTs (selectinload), never one per row;
 - sixteen writes at once (updates, and soft deletes that read first) all answer; on
   SQLite a write request begins with BEGIN IMMEDIATE (it waits for the write lock instead
-  of failing with "database is locked"), a read sends no BEGIN (each of its statements
+  of failing with "database is locked"; SQLite's own trace shows it, sent by the sqlite3
+  module inside the first write's call), a read sends no BEGIN (each of its statements
   commits on its own: one hop to the driver's thread less per read).
 """
 
