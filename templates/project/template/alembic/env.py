@@ -34,7 +34,7 @@ def database_url() -> str:
 
 def tidy_downgrade(context_: Any, _revision: Any, directives: list[Any]) -> None:
     """Make autogenerate's upgrade and downgrade run on every database (`tidy`), then
-    `keys_after_tables`. (PostgreSQL's enum types are created before their table and
+    `keys_after_tables`, and on SQLite `sqlite_keys`. (PostgreSQL's enum types are created before their table and
     dropped after it by alembic-postgresql-enum, imported above.)"""
     if not directives:
         return
@@ -42,6 +42,9 @@ def tidy_downgrade(context_: Any, _revision: Any, directives: list[Any]) -> None
     script.upgrade_ops.ops = tidy(script.upgrade_ops.ops)
     script.downgrade_ops.ops = tidy(script.downgrade_ops.ops)
     keys_after_tables(context_, script)
+    if context_.dialect.name == "sqlite":
+        for operations in (script.upgrade_ops, script.downgrade_ops):
+            sqlite_keys(operations.ops)
 
 
 def tidy(operations: list[Any]) -> list[Any]:
@@ -135,6 +138,38 @@ def keys_after_tables(context_: Any, script: Any) -> None:
         for key in later
         if key.table.name in dropped
     ]
+
+
+def sqlite_keys(operations: list[Any]) -> None:
+    """SQLite keeps no name for a foreign key declared in CREATE TABLE, and the batch
+    mode that alters its tables (a copy of the table) cannot drop or add a key without
+    one: a key whose columns the same batch drops goes with them (the copy has no such
+    column; `forge destroy entity`), and a key added gets forge's name for it."""
+    for table_ops in operations:
+        if not isinstance(table_ops, ops.ModifyTableOps):
+            continue
+        dropped = {
+            o.column_name for o in table_ops.ops if isinstance(o, ops.DropColumnOp)
+        }
+        kept = []
+        for operation in table_ops.ops:
+            if (
+                isinstance(operation, ops.CreateForeignKeyOp)
+                and not operation.constraint_name
+            ):
+                columns = "_".join(operation.local_cols)
+                operation.constraint_name = (
+                    f"fk_{operation.source_table}_{columns}_{operation.referent_table}"
+                )
+            elif (
+                isinstance(operation, ops.DropConstraintOp)
+                and operation.constraint_type == "foreignkey"
+                and not operation.constraint_name
+                and set(operation.to_constraint().column_keys) <= dropped
+            ):
+                continue
+            kept.append(operation)
+        table_ops.ops = kept
 
 
 def run_migrations_offline() -> None:
