@@ -42,7 +42,9 @@ def schema_code(entity: Entity) -> SchemaCode:
     for spec in entity.fields:
         record = fieldtypes.get(spec.type)
         options = field_options(entity, spec)
-        base = imports.code(record.api_input.code(options))
+        storage = record.storage(spec.storage)
+        api_input = storage.api_input if storage is not None and storage.api_input else None
+        base = imports.code((api_input or record.api_input).code(options))
         annotation = f"{base} | None" if spec.nullable else base
         constraints = [fieldtypes.render(text, options) for text in record.api_constraints]
         if spec.description is not None:
@@ -94,6 +96,8 @@ def key_annotation(key: KeySpec, imports: Imports) -> str:
     the bounds of its column: a smallint id past 32767 is a 422, never a database error."""
     imports.add(_TYPES_MODULE, KEY_API[key.type][0])
     name, bounds = KEY_API[key.type]
+    if key.storage is not None:
+        bounds = KEY_STORAGE_BOUNDS[key.storage]
     if not bounds:
         return name
     imports.add("typing", "Annotated")
@@ -109,4 +113,9 @@ KEY_API = {
     "bigint": ("Int64", "ge=1"),
     "uuid": ("Uuid", ""),
     "str": ("Str", "min_length=1, max_length={length}"),
+}
+# `primary_key: {storage: ...}`: the bounds of the narrower column instead
+KEY_STORAGE_BOUNDS = {
+    "tinyint": f"le={fieldtypes.TINYINT_MAX}",
+    "mediumint": f"le={fieldtypes.MEDIUMINT_MAX}",
 }
