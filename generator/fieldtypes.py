@@ -735,6 +735,38 @@ NAMES: tuple[str, ...] = tuple(BY_NAME)
 DATETIME = BY_NAME["datetime"]  # the bookkeeping columns (created_at, ...) are datetimes
 
 
+# the narrower ranges of some storages, which a default must fit too
+_STORAGE_INTEGERS = {
+    "tinyint": (TINYINT_MIN, TINYINT_MAX),
+    "mediumint": (MEDIUMINT_MIN, MEDIUMINT_MAX),
+}
+_STORAGE_BYTES = {"tinytext": 255, "text": 65_535}
+TIMESTAMP_MIN = dt.datetime(1970, 1, 1, 0, 0, 1, tzinfo=dt.UTC)
+TIMESTAMP_MAX = dt.datetime(2038, 1, 19, 3, 14, 7, 999999, tzinfo=dt.UTC)
+
+
+def storage_refuses(storage: str, default: Any) -> str | None:
+    """Why a field's (already read) default does not fit its `storage:`, or None."""
+    if storage in _STORAGE_INTEGERS and isinstance(default, int):
+        low, high = _STORAGE_INTEGERS[storage]
+        if not low <= default <= high:
+            return f"{default} does not fit a {storage.upper()} column ({low}..{high})"
+    if storage in _STORAGE_BYTES and isinstance(default, str):
+        limit = _STORAGE_BYTES[storage]
+        if len(default.encode("utf-8")) > limit:
+            return f"longer than a {storage.upper()} column holds ({limit} bytes in UTF-8)"
+    if storage == "timestamp" and isinstance(default, str) and default != "now":
+        moment = dt.datetime.fromisoformat(default)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=dt.UTC)
+        if not TIMESTAMP_MIN <= moment <= TIMESTAMP_MAX:
+            return (
+                f"{default} is outside a TIMESTAMP column's range "
+                f"({TIMESTAMP_MIN.isoformat()} to {TIMESTAMP_MAX.isoformat()})"
+            )
+    return None
+
+
 def get(name: str) -> FieldType:
     return BY_NAME[name]
 

@@ -95,24 +95,27 @@ def test_a_link_table_with_a_defaulted_column_is_a_many_to_many_with_link_fields
 
 
 def test_mysql_integers_widen_to_the_smallest_spec_type_that_holds_them() -> None:
+    """Signed TINYINT / MEDIUMINT are smallint / int with their `storage:` (exact, no
+    note); the unsigned ones and YEAR widen to the smallest spec type, with a note."""
     from sqlalchemy import types
     from sqlalchemy.dialects import mysql
 
     cases = [
-        (mysql.TINYINT(), "smallint", True),
-        (mysql.TINYINT(unsigned=True), "smallint", True),
-        (types.SmallInteger(), "smallint", False),
-        (mysql.SMALLINT(unsigned=True), "int", True),
-        (mysql.MEDIUMINT(), "int", True),
-        (mysql.YEAR(), "smallint", True),
-        (types.Integer(), "int", False),
-        (mysql.INTEGER(unsigned=True), "bigint", True),
-        (types.BigInteger(), "bigint", False),
+        (mysql.TINYINT(), {"type": "smallint", "storage": "tinyint"}, False),
+        (mysql.TINYINT(unsigned=True), {"type": "smallint"}, True),
+        (types.SmallInteger(), {"type": "smallint"}, False),
+        (mysql.SMALLINT(unsigned=True), {"type": "int"}, True),
+        (mysql.MEDIUMINT(), {"type": "int", "storage": "mediumint"}, False),
+        (mysql.MEDIUMINT(unsigned=True), {"type": "int"}, True),
+        (mysql.YEAR(), {"type": "smallint"}, True),
+        (types.Integer(), {"type": "int"}, False),
+        (mysql.INTEGER(unsigned=True), {"type": "bigint"}, True),
+        (types.BigInteger(), {"type": "bigint"}, False),
     ]
     for kind, expected, noted in cases:
         notes: list[tuple[str, str]] = []
         found = importer._integer(
             kind, "X", lambda what, instead, found=notes: found.append((what, instead))
         )
-        assert found == {"type": expected}
+        assert found == expected, kind
         assert bool(notes) is noted, (kind, notes)

@@ -335,7 +335,7 @@ class _SpecReader:
             if key_type not in ("int", "smallint") or storage not in allowed:
                 raise self.fail(
                     f"{where}.storage",
-                    f"unknown value {_describe(storage)} for a {key_type} key (allowed: "
+                    f"unknown value {_describe(storage)} for this {key_type} key (allowed: "
                     "tinyint on a smallint key, mediumint on an int key)",
                 )
         return KeySpec(
@@ -478,10 +478,10 @@ class _SpecReader:
             )
         record = fieldtypes.get(ftype)
         storage = data.get("storage")
-        if storage is not None and storage not in record.storages:
+        if storage is not None and (not isinstance(storage, str) or storage not in record.storages):
             raise self.fail(
                 f"{where}.storage",
-                f"unknown value {_describe(storage)} for a {ftype} field "
+                f"unknown value {_describe(storage)} for type {ftype} "
                 f"(allowed: {_allowed(list(record.storages))})",
             )
         if storage == "timestamp" and not timezone:
@@ -527,6 +527,10 @@ class _SpecReader:
             if has_default
             else None
         )
+        if default is not None and storage is not None:
+            problem = fieldtypes.storage_refuses(storage, default)
+            if problem is not None:
+                raise self.fail(f"{where}.default", problem)
         return FieldSpec(
             name=name,
             column=self.database_name(data, "column", where),
