@@ -742,7 +742,7 @@ _STORAGE_INTEGERS = {
 }
 _STORAGE_BYTES = {"tinytext": 255, "text": 65_535}
 TIMESTAMP_MIN = dt.datetime(1970, 1, 1, 0, 0, 1, tzinfo=dt.UTC)
-TIMESTAMP_MAX = dt.datetime(2038, 1, 19, 3, 14, 7, 999999, tzinfo=dt.UTC)
+TIMESTAMP_MAX = dt.datetime(2038, 1, 19, 3, 14, 7, tzinfo=dt.UTC)
 
 
 def storage_refuses(storage: str, default: Any) -> str | None:

@@ -177,9 +177,10 @@ UTCTime = Annotated[dt.time, _iso(dt.time), AfterValidator(_naive_utc_time)]
 StoredTime = Annotated[dt.time, AfterValidator(_time_utc)]
 
 # `storage: timestamp`: MySQL's TIMESTAMP holds 1970-01-01 00:00:01 to 2038-01-19 03:14:07
-# UTC (seconds since 1970 in 32 bits); the API takes that range on every database.
+# UTC (seconds since 1970 in 32 bits); the API takes that range on every database (a
+# fraction of a second past the end is refused too: MySQL would round it up).
 TIMESTAMP_MIN = dt.datetime(1970, 1, 1, 0, 0, 1, tzinfo=dt.UTC)
-TIMESTAMP_MAX = dt.datetime(2038, 1, 19, 3, 14, 7, 999999, tzinfo=dt.UTC)
+TIMESTAMP_MAX = dt.datetime(2038, 1, 19, 3, 14, 7, tzinfo=dt.UTC)
 
 
 def _timestamp_range(value: dt.datetime) -> dt.datetime:
