@@ -1417,7 +1417,11 @@ CASES: list[tuple[str, str, list[str]]] = [
         "sakila-b-index-name-on-two-sqlite-tables",
         f"{P}entities:\n  Post:\n    fields: {{a: str}}\n    indexes: {{idx_a: [a]}}\n"
         "  Page:\n    fields: {a: str}\n    indexes: {idx_a: [a]}\n",
-        ["entities.Page.indexes.idx_a: ", "'idx_a' is already used by entities.Post.indexes.idx_a"],
+        [
+            "entities.Page.indexes.idx_a: ",
+            "'idx_a' is already used by entities.Post.indexes.idx_a",
+            "only a MySQL project may reuse an index name on another table; on sqlite rename one",
+        ],
     ),
 ]
 

@@ -276,8 +276,15 @@ class _SemanticChecks:
         def claim(name: str, where: str, table: str | None = None) -> None:
             key = f"{table}.{name.lower()}" if per_table and table is not None else name.lower()
             if key in taken:
+                other = taken[key]
+                hint = ""
+                if table is not None and not other.startswith(where.rsplit(".", 2)[0] + "."):
+                    hint = (
+                        f" (only a MySQL project may reuse an index name on another table; "
+                        f"on {self.spec.project.database} rename one)"
+                    )
                 raise self.fail(
-                    where, f"constraint or index name {name!r} is already used by {taken[key]}"
+                    where, f"constraint or index name {name!r} is already used by {other}{hint}"
                 )
             taken[key] = where
 
