@@ -14,12 +14,12 @@ file. The written spec is validated by forge's own reader before anything is wri
 | another key (composite, other types)     | `id` added; the columns kept as fields (note)     |
 | a column named otherwise than snake_case | `column: AlbumId` (names that are not SQL: note)  |
 | SMALLINT                                 | smallint                                          |
-| TINYINT / MEDIUMINT (MySQL, signed)      | smallint / int with `storage: tinyint|mediumint`  |
+| TINYINT / MEDIUMINT (MySQL, signed)      | smallint / int with `storage: tinyint / mediumint`|
 |                                          |   (on a key: `primary_key: {storage: ...}`)       |
 | YEAR, UNSIGNED                           | the smallest spec integer that holds the values   |
 |                                          |   (note)                                          |
 | NUMERIC(p, s) / DECIMAL(p, s) in SQLite  | decimal with `storage: numeric` / `decimal`       |
-| TINYTEXT, TEXT, LONGTEXT (MySQL)         | text with `storage: tinytext|text|longtext`       |
+| TINYTEXT, TEXT, LONGTEXT (MySQL)         | text with `storage:` tinytext / text / longtext   |
 | TIMESTAMP (SQLite, MySQL)                | datetime with `storage: timestamp`                |
 | NVARCHAR(n) in a SQLite file             | str with `national: true`                         |
 | CHAR(n)                                  | str with `fixed: true`                            |
