@@ -119,3 +119,37 @@ def test_mysql_integers_widen_to_the_smallest_spec_type_that_holds_them() -> Non
         )
         assert found == expected, kind
         assert bool(notes) is noted, (kind, notes)
+
+
+def test_column_types_become_storage_options() -> None:
+    """The types forge has another column for are imported as `storage:` (no note); a
+    TIMESTAMP with a fraction of seconds keeps a note, PostgreSQL's TIMESTAMP is forge's
+    own datetime, and a SQLite column spelled otherwise than NUMERIC / DECIMAL is noted."""
+    from sqlalchemy import types
+    from sqlalchemy.dialects import mysql, sqlite
+
+    cases = [
+        ("mysql", mysql.TINYTEXT(), {"type": "text", "storage": "tinytext"}, False),
+        ("mysql", mysql.TEXT(), {"type": "text", "storage": "text"}, False),
+        ("mysql", mysql.MEDIUMTEXT(), {"type": "text"}, False),
+        ("mysql", mysql.LONGTEXT(), {"type": "text", "storage": "longtext"}, False),
+        ("mysql", mysql.TIMESTAMP(), {"type": "datetime", "storage": "timestamp"}, False),
+        ("mysql", mysql.TIMESTAMP(fsp=6), {"type": "datetime", "storage": "timestamp"}, True),
+        ("mysql", mysql.DATETIME(), {"type": "datetime"}, False),
+        ("sqlite", types.TIMESTAMP(), {"type": "datetime", "storage": "timestamp"}, False),
+        ("postgresql", types.TIMESTAMP(timezone=True), {"type": "datetime"}, False),
+        ("sqlite", types.DECIMAL(4, 2), {"storage": "decimal"}, False),
+        ("sqlite", types.NUMERIC(4, 2), {"storage": "numeric"}, False),
+        ("sqlite", sqlite.DECIMAL(4, 2), {"storage": "decimal"}, False),
+        ("mysql", mysql.DECIMAL(4, 2), {"type": "decimal", "precision": 4, "scale": 2}, False),
+    ]
+    for kind, column_type, expected, noted in cases:
+        table = importer.Table("t", [{"name": "c", "type": column_type}], [], [], [], [], [])
+        notes: list[importer.Note] = []
+        found = importer.field_type(
+            importer.Schema(kind, {"t": table}), table, table.columns[0], notes
+        )
+        assert found is not None and expected.items() <= found.items(), (column_type, found)
+        if "storage" not in expected:
+            assert "storage" not in found, (column_type, found)
+        assert bool(notes) is noted, (column_type, notes)
