@@ -274,6 +274,8 @@ def snapshot_text(spec: Spec) -> str:
         key = entity.get("primary_key")
         if isinstance(key, dict) and key.get("name", 0) is None:
             del key["name"]
+        if isinstance(key, dict) and key.get("storage", 0) is None:
+            del key["storage"]
         for field in fields:
             for key, default in _LATER_FIELD_OPTIONS.items():
                 if field.get(key) == default:

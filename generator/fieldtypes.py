@@ -18,7 +18,7 @@ import ipaddress
 import math
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from generator import naming
@@ -26,6 +26,8 @@ from generator.emit.source import DT, SA, Code, Import, literal
 from generator.layout import Bracket, Item, Operation
 
 SMALLINT_MIN, SMALLINT_MAX = -(2**15), 2**15 - 1
+TINYINT_MIN, TINYINT_MAX = -(2**7), 2**7 - 1  # `storage: tinyint` (MySQL's TINYINT)
+MEDIUMINT_MIN, MEDIUMINT_MAX = -(2**23), 2**23 - 1  # `storage: mediumint`
 MAX_JSON_DEPTH = 50  # a json default nested deeper is refused (and would not be readable)
 
 TYPES_MODULE = "app.schemas.types"  # the API's value types in a generated project
@@ -105,6 +107,19 @@ class Variant:
 
 
 @dataclass(frozen=True)
+class Storage:
+    """A `storage:` value of a type: the column type written instead of the type's own
+    (the databases that lack it get the nearest one, see `databases`), and what the API
+    and the generated tests use instead when the stored range is narrower."""
+
+    column: Source
+    databases: str  # what each database gets, for the README and the error messages
+    api_input: Source | None = None
+    sample: Source | None = None
+    update_probe: Source | None = None
+
+
+@dataclass(frozen=True)
 class FieldType:
     name: str
     annotation: Source  # the Python type of the attribute (without `| None`)
@@ -130,8 +145,8 @@ class FieldType:
     python_enum: bool = False  # the model module defines an enum class of its values
     guess: tuple[int, str] | None = None  # (rank, regex): a field name that suggests it
     aliases: tuple[str, ...] = ()  # what people type for it in the prompt
-    # `storage: numeric`: the column type instead of `column` (on every database)
-    numeric_storage: Source | None = None
+    # `storage: <name>`: the column types instead of `column` (see Storage)
+    storages: dict[str, Storage] = field(default_factory=dict)
     # `national: true`: the column type instead of `column` (NVARCHAR on SQLite only)
     national_column: Source | None = None
     # `timezone: false`: the column type instead of `column` (a time zone-less timestamp)
@@ -154,6 +169,10 @@ class FieldType:
 
     def output(self) -> Source:
         return self.api_output or self.api_input
+
+    def storage(self, name: str | None) -> Storage | None:
+        """The record of a field's `storage:` value (None: the type's own column)."""
+        return self.storages.get(name) if name is not None else None
 
 
 # ------------------------------------------------------------------- reading defaults
@@ -352,6 +371,30 @@ def _api(name: str) -> Source:
     return Source(name, (_types(name),))
 
 
+_MYSQL = Import("sqlalchemy.dialects", "mysql")
+
+
+def _mysql_variant(base: str, mysql_type: str) -> Source:
+    """`base` everywhere, `mysql_type` (a sqlalchemy.dialects.mysql type) on MySQL/MariaDB."""
+    return Source(f'{base}.with_variant(mysql.{mysql_type}(), "mysql", "mariadb")', (SA, _MYSQL))
+
+
+def _bounded_int(low: int, high: int) -> Source:
+    """Int32 narrowed to a column's range (the bounds after Int32's own, so that they win)."""
+    return Source(
+        f"Annotated[Int32, Field(ge={low}, le={high})]",
+        (Import("typing", "Annotated"), Import("pydantic", "Field"), _types("Int32")),
+    )
+
+
+def _text_storage(mysql_type: str, api: str | None) -> Storage:
+    return Storage(
+        column=_mysql_variant("sa.Text()", mysql_type),
+        databases=f"{mysql_type} on MySQL/MariaDB, TEXT on SQLite and PostgreSQL",
+        api_input=_api(api) if api is not None else None,
+    )
+
+
 _VARIABLE = 12  # a TEXT/BLOB/JSON column's bytes in a MySQL row (the rest is stored apart)
 _DT_TYPE = Source("sa.DateTime(timezone=True)", (SA,))
 
@@ -388,6 +431,13 @@ TYPES: tuple[FieldType, ...] = (
     ),
     FieldType(
         name="text",
+        options=("storage",),
+        storages={
+            "tinytext": _text_storage("TINYTEXT", "TinyText"),
+            "text": _text_storage("TEXT", "Text64K"),
+            "mediumtext": _text_storage("MEDIUMTEXT", None),
+            "longtext": _text_storage("LONGTEXT", None),
+        },
         annotation=Source("str"),
         column=Source("sa.Text()", (SA,)),
         variants=(
@@ -409,6 +459,14 @@ TYPES: tuple[FieldType, ...] = (
     ),
     FieldType(
         name="int",
+        options=("storage",),
+        storages={
+            "mediumint": Storage(
+                column=_mysql_variant("sa.Integer()", "MEDIUMINT"),
+                databases="MEDIUMINT on MySQL/MariaDB, INTEGER on SQLite and PostgreSQL",
+                api_input=_bounded_int(MEDIUMINT_MIN, MEDIUMINT_MAX),
+            ),
+        },
         annotation=Source("int"),
         column=Source("sa.Integer", (SA,)),
         sqlmodel_infers=True,
@@ -425,6 +483,16 @@ TYPES: tuple[FieldType, ...] = (
     ),
     FieldType(
         name="smallint",
+        options=("storage",),
+        storages={
+            "tinyint": Storage(
+                column=_mysql_variant("sa.SmallInteger()", "TINYINT"),
+                databases="TINYINT on MySQL/MariaDB, SMALLINT on SQLite and PostgreSQL",
+                api_input=_bounded_int(TINYINT_MIN, TINYINT_MAX),
+                sample=Source(f"n % {TINYINT_MAX}"),
+                update_probe=Source("42"),
+            ),
+        },
         annotation=Source("int"),
         column=Source("sa.SmallInteger", (SA,)),
         # Int32's own bounds come first in the Annotated metadata: these narrower ones
@@ -476,7 +544,16 @@ TYPES: tuple[FieldType, ...] = (
         column=Source(
             "ExactDecimal({o.precision}, {o.scale})", (Import(_CORE_TYPES, "ExactDecimal"),)
         ),
-        numeric_storage=Source("sa.Numeric({o.precision}, {o.scale})", (SA,)),
+        storages={
+            "numeric": Storage(
+                column=Source("sa.Numeric({o.precision}, {o.scale})", (SA,)),
+                databases="NUMERIC(p, s) on every database (MySQL/MariaDB say DECIMAL)",
+            ),
+            "decimal": Storage(
+                column=Source("sa.DECIMAL({o.precision}, {o.scale})", (SA,)),
+                databases="DECIMAL(p, s) on every database (PostgreSQL says NUMERIC)",
+            ),
+        },
         constraints=("max_digits={o.precision}", "decimal_places={o.scale}"),
         api_input=Source(
             "Annotated[Decimal, Exact({o.precision}, {o.scale})]",
@@ -521,7 +598,17 @@ TYPES: tuple[FieldType, ...] = (
     ),
     FieldType(
         name="datetime",
-        options=("onupdate", "timezone"),
+        options=("onupdate", "timezone", "storage"),
+        storages={
+            "timestamp": Storage(
+                column=Source("sa.TIMESTAMP(timezone=True)", (SA,)),
+                databases=(
+                    "TIMESTAMP on SQLite and MySQL/MariaDB, TIMESTAMP WITH TIME ZONE on "
+                    "PostgreSQL"
+                ),
+                api_input=_api("UTCTimestamp"),
+            ),
+        },
         annotation=Source("dt.datetime", (DT,)),
         column=_DT_TYPE,
         naive_column=Source("NaiveUTCDateTime()", (Import(_CORE_TYPES, "NaiveUTCDateTime"),)),
@@ -649,6 +736,38 @@ TYPES: tuple[FieldType, ...] = (
 BY_NAME: dict[str, FieldType] = {record.name: record for record in TYPES}
 NAMES: tuple[str, ...] = tuple(BY_NAME)
 DATETIME = BY_NAME["datetime"]  # the bookkeeping columns (created_at, ...) are datetimes
+
+
+# the narrower ranges of some storages, which a default must fit too
+_STORAGE_INTEGERS = {
+    "tinyint": (TINYINT_MIN, TINYINT_MAX),
+    "mediumint": (MEDIUMINT_MIN, MEDIUMINT_MAX),
+}
+_STORAGE_BYTES = {"tinytext": 255, "text": 65_535}
+TIMESTAMP_MIN = dt.datetime(1970, 1, 1, 0, 0, 1, tzinfo=dt.UTC)
+TIMESTAMP_MAX = dt.datetime(2038, 1, 19, 3, 14, 7, tzinfo=dt.UTC)
+
+
+def storage_refuses(storage: str, default: Any) -> str | None:
+    """Why a field's (already read) default does not fit its `storage:`, or None."""
+    if storage in _STORAGE_INTEGERS and isinstance(default, int):
+        low, high = _STORAGE_INTEGERS[storage]
+        if not low <= default <= high:
+            return f"{default} does not fit a {storage.upper()} column ({low}..{high})"
+    if storage in _STORAGE_BYTES and isinstance(default, str):
+        limit = _STORAGE_BYTES[storage]
+        if len(default.encode("utf-8")) > limit:
+            return f"longer than a {storage.upper()} column holds ({limit} bytes in UTF-8)"
+    if storage == "timestamp" and isinstance(default, str) and default != "now":
+        moment = dt.datetime.fromisoformat(default)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=dt.UTC)
+        if not TIMESTAMP_MIN <= moment <= TIMESTAMP_MAX:
+            return (
+                f"{default} is outside a TIMESTAMP column's range "
+                f"({TIMESTAMP_MIN.isoformat()} to {TIMESTAMP_MAX.isoformat()})"
+            )
+    return None
 
 
 def get(name: str) -> FieldType:

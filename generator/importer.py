@@ -13,9 +13,14 @@ file. The written spec is validated by forge's own reader before anything is wri
 |   bigint, uuid, str)                     |   always `id`                                     |
 | another key (composite, other types)     | `id` added; the columns kept as fields (note)     |
 | a column named otherwise than snake_case | `column: AlbumId` (names that are not SQL: note)  |
-| SMALLINT; TINYINT, MEDIUMINT, YEAR,      | smallint; the smallest spec integer that holds    |
-|   UNSIGNED                               |   the values (note)                               |
-| NUMERIC(p, s) in a SQLite file           | decimal with `storage: numeric`                   |
+| SMALLINT                                 | smallint                                          |
+| TINYINT / MEDIUMINT (MySQL, signed)      | smallint / int with `storage: tinyint / mediumint`|
+|                                          |   (on a key: `primary_key: {storage: ...}`)       |
+| YEAR, UNSIGNED                           | the smallest spec integer that holds the values   |
+|                                          |   (note)                                          |
+| NUMERIC(p, s) / DECIMAL(p, s) in SQLite  | decimal with `storage: numeric` / `decimal`       |
+| TINYTEXT, TEXT, LONGTEXT (MySQL)         | text with `storage:` tinytext / text / longtext   |
+| TIMESTAMP (SQLite, MySQL)                | datetime with `storage: timestamp`                |
 | NVARCHAR(n) in a SQLite file             | str with `national: true`                         |
 | CHAR(n)                                  | str with `fixed: true`                            |
 | TIMESTAMP WITHOUT TIME ZONE (PostgreSQL) | datetime with `timezone: false`                   |
@@ -32,7 +37,7 @@ file. The written spec is validated by forge's own reader before anything is wri
 |   RESTRICT                               |                                                   |
 | a foreign key without an index           | `index: false` on its relation                    |
 | a link table's named indexes             | `link_indexes: {name: [column]}`                  |
-| NVARCHAR (not SQLite), CHAR, TIMESTAMP,  | notes                                             |
+| NVARCHAR (not SQLite), other types,      | notes                                             |
 |   server defaults, key names, ..         |                                                   |
 
 `table_map` is the same naming applied to rows: `forge db load` uses it to copy the rows
@@ -296,8 +301,8 @@ def field_type(
             precision, scale = 38, 10
         found: dict[str, Any] = {"type": "decimal", "precision": precision, "scale": scale or 0}
         if schema.kind == "sqlite":  # forge's own SQLite decimal is a scaled BIGINT
-            found["storage"] = "numeric"
-            if not shown.startswith("NUMERIC"):
+            found["storage"] = "decimal" if shown.startswith("DECIMAL") else "numeric"
+            if not shown.startswith(("NUMERIC", "DECIMAL")):
                 note(
                     shown,
                     "imported as decimal with storage: numeric "
@@ -310,7 +315,9 @@ def field_type(
         if schema.kind == "postgresql" and not kind.timezone:
             return {"type": "datetime", "timezone": False}
         if schema.kind != "postgresql" and shown.startswith("TIMESTAMP"):
-            note(shown, "imported as datetime (forge's is DATETIME)")
+            if shown != "TIMESTAMP":  # a fractional-seconds precision, TIMESTAMP(6)
+                note(shown, "imported as datetime with storage: timestamp (TIMESTAMP)")
+            return {"type": "datetime", "storage": "timestamp"}
         return {"type": "datetime"}
     if isinstance(kind, types.Date):
         return {"type": "date"}
@@ -332,6 +339,9 @@ def field_type(
         if isinstance(kind, long_text) or (length is None and schema.kind != "mysql"):
             if _json_checked(table, column["name"]) or _mariadb_json(kind):
                 return {"type": "json"}
+            storage = _text_storages().get(type(kind)) if schema.kind == "mysql" else None
+            if storage is not None:
+                return {"type": "text", "storage": storage}
             if schema.kind == "mysql" and shown != "MEDIUMTEXT":
                 note(shown, "imported as text (MEDIUMTEXT)")
             elif not isinstance(kind, long_text):
@@ -368,9 +378,16 @@ _INTEGER_BITS = (
 
 def _integer(kind: Any, shown: str, note: Any) -> dict[str, Any]:
     """smallint, int or bigint: the smallest that holds every value of the column (MySQL's
-    TINYINT, MEDIUMINT, YEAR and UNSIGNED integers are widened, with a note)."""
+    signed TINYINT and MEDIUMINT are smallint and int with their `storage:`; YEAR and
+    UNSIGNED integers are widened, with a note)."""
     from sqlalchemy import types
     from sqlalchemy.dialects import mysql
+
+    if not getattr(kind, "unsigned", False) and not getattr(kind, "zerofill", False):
+        if isinstance(kind, mysql.TINYINT):
+            return {"type": "smallint", "storage": "tinyint"}
+        if isinstance(kind, mysql.MEDIUMINT):
+            return {"type": "int", "storage": "mediumint"}
 
     if isinstance(kind, mysql.YEAR):
         bits = 12  # 1901..2155
@@ -397,6 +414,12 @@ def _integer(kind: Any, shown: str, note: Any) -> dict[str, Any]:
             return {"type": name}
     note(shown, "imported as bigint (BIGINT): values above 2**63 - 1 do not fit")
     return {"type": "bigint"}
+
+
+def _text_storages() -> dict[type, str]:
+    from sqlalchemy.dialects import mysql
+
+    return {mysql.TINYTEXT: "tinytext", mysql.TEXT: "text", mysql.LONGTEXT: "longtext"}
 
 
 def _shown(kind: Any, dialect: str) -> str:
@@ -768,6 +791,8 @@ def _entity(
             primary["type"] = key_type["type"]
         if key_type["type"] == "str":
             primary["max_length"] = key_type["max_length"]
+        if "storage" in key_type:
+            primary["storage"] = key_type["storage"]
         if key_name is not None:
             primary["name"] = key_name
         if primary:
@@ -958,11 +983,14 @@ def _constraints(
 ) -> None:
     """`unique: true` / `index: true` on fields, and the entity's `unique:`, `indexes:`
     and `checks:`, under the database's names (so that none is renamed). The spec's
-    names are unique in the database (PostgreSQL's rule; MySQL's are per table): a name
-    `used` by another table already is replaced by forge's, with a note."""
+    names are unique in the database (PostgreSQL's and SQLite's rule), except the index
+    and unique names of a MySQL project, which are unique per table (MySQL's rule): a
+    name `used` by another table already is replaced by forge's, with a note."""
 
     def free(name: str, place: str, what: str, kind: str, group: tuple[str, ...]) -> str:
-        other = used.get(name.lower())
+        scoped = schema.kind == "mysql" and kind in ("ix", "uq")
+        key = f"{table.name}.{name.lower()}" if scoped else name.lower()
+        other = used.get(key)
         if other is not None and other != table.name:
             name = naming.constraint_name(kind, spec_table, group)
             notes.append(
@@ -973,7 +1001,7 @@ def _constraints(
                     f"unique in the database): named {name}",
                 )
             )
-        used[name.lower()] = table.name
+        used[f"{table.name}.{name.lower()}" if scoped else name.lower()] = table.name
         return name
 
     fields: dict[str, dict[str, Any]] = data.get("fields", {})

@@ -53,6 +53,7 @@ class Limits:
     row_bytes: int | None  # the row size limit of the storage engine
     named_fks: bool  # foreign keys get a server-derived name `<table>_ibfk_<n>`
     named_enums: bool  # enum fields create a named type `<table>_<field>`
+    indexes_per_table: bool = False  # index names are unique per table (not per schema)
 
 
 LIMITS = {
@@ -97,6 +98,7 @@ LIMITS = {
         row_bytes=65_535,
         named_fks=True,
         named_enums=False,
+        indexes_per_table=True,
     ),
 }
 
@@ -114,6 +116,8 @@ def check(spec: Spec, fail: Fail) -> None:
     for entity in model.entities:
         where = f"entities.{entity.class_name}"
         table = entity.table
+        # MySQL names indexes per table, apart from the tables
+        index_names: dict[str, str] = {} if limits.indexes_per_table else relations
         _name(limits, entity.class_name, "entity name", where, fail)
         for relation in entity.spec.relations:
             place = f"{where}.relations.{relation.name}"
@@ -158,23 +162,23 @@ def check(spec: Spec, fail: Fail) -> None:
             if indexed:
                 index = f"ix_{table}_{column}"
                 _name(limits, index, f"index name {index!r}", place, fail, portable=False)
-                if index in relations:
+                if index in index_names:
                     raise fail(
                         place,
-                        f"its index name {index!r} is also the name of {relations[index]}; "
+                        f"its index name {index!r} is also the name of {index_names[index]}; "
                         "rename a table or a column",
                     )
-                relations[index] = f"the index of {table}.{column}"
+                index_names[index] = f"the index of {table}.{column}"
         for named in entity.unique_constraints + entity.indexes:
             what = f"constraint or index name {named.name!r}"
             _name(limits, named.name, what, named.where, fail, portable=False)
-            if named.name in relations:
+            if named.name in index_names:
                 raise fail(
                     named.where,
-                    f"its name {named.name!r} is also the name of {relations[named.name]}; "
+                    f"its name {named.name!r} is also the name of {index_names[named.name]}; "
                     "name it otherwise",
                 )
-            relations[named.name] = f"the constraint {named.where}"
+            index_names[named.name] = f"the constraint {named.where}"
         if limits.named_fks and entity.foreign_keys:
             constraint = f"{table}_ibfk_{len(entity.foreign_keys)}"
             place = f"{where}.relations.{entity.foreign_keys[-1].relation}"

@@ -166,14 +166,21 @@ def _factory(entity: Entity) -> Factory:
 
 def sample(entity: Entity, spec: FieldSpec) -> Code:
     """An expression (in terms of the counter `n`) giving a valid, unique-per-n value."""
-    return fieldtypes.get(spec.type).sample.code(field_options(entity, spec))
+    record = fieldtypes.get(spec.type)
+    storage = record.storage(spec.storage)
+    source = storage.sample if storage is not None and storage.sample else record.sample
+    return source.code(field_options(entity, spec))
 
 
 def _update_probe(entity: Entity) -> str:
     """A valid partial update for the generated test, as a dict literal: a new value of the
     first field whose type offers one and that is not unique."""
     for spec in entity.fields:
-        probe = fieldtypes.get(spec.type).update_probe
+        record = fieldtypes.get(spec.type)
+        storage = record.storage(spec.storage)
+        probe = record.update_probe
+        if storage is not None and storage.update_probe is not None:
+            probe = storage.update_probe
         if probe is not None and not spec.unique:
             return f"{{{literal(spec.name)}: {probe.code(field_options(entity, spec)).text}}}"
     return "{}"
@@ -198,6 +205,15 @@ OUT_OF_RANGE_ID = {
     "bigint": str(2**53),
     "uuid": None,
 }
+# the same two for a key with `storage:` (its narrower column)
+MISSING_STORAGE_ID = {
+    "tinyint": str(fieldtypes.TINYINT_MAX),
+    "mediumint": str(fieldtypes.MEDIUMINT_MAX),
+}
+OUT_OF_RANGE_STORAGE_ID = {
+    "tinyint": str(fieldtypes.TINYINT_MAX + 1),
+    "mediumint": str(fieldtypes.MEDIUMINT_MAX + 1),
+}
 
 
 def _key_probes(entity: Entity) -> dict[str, str]:
@@ -209,6 +225,8 @@ def _key_probes(entity: Entity) -> dict[str, str]:
         bad: str | None = literal("x" * ((key.max_length or 0) + 1))
     else:
         found = OUT_OF_RANGE_ID[key.type]
+        if key.storage is not None:
+            found = OUT_OF_RANGE_STORAGE_ID[key.storage]
         bad = literal(found) if found is not None else None
     return {"missing": missing, "bad_id": bad if bad is not None else "None"}
 
@@ -218,7 +236,11 @@ def _conflict(entity: Entity) -> str:
     (a dict literal), the same unique values twice ("{}"), or not at all ("None")."""
     for fk in entity.foreign_keys:
         if not fk.nullable:
-            return f"{{{literal(fk.column)}: {MISSING_ID[fk.target.key.type]}}}"
+            target = fk.target.key
+            missing = MISSING_ID[target.type]
+            if target.storage is not None:
+                missing = MISSING_STORAGE_ID[target.storage]
+            return f"{{{literal(fk.column)}: {missing}}}"
     if any(spec.unique and not spec.has_default for spec in entity.fields):
         return "{}"
     return "None"

@@ -908,12 +908,18 @@ CASES: list[tuple[str, str, list[str]]] = [
     (
         "storage-on-str",
         fields("Post", "      s: {type: str, storage: numeric}\n"),
-        ["entities.Post.fields.s.storage: ", "only applies to type decimal"],
+        [
+            "entities.Post.fields.s.storage: ",
+            "only applies to type text or int or smallint or decimal",
+        ],
     ),
     (
         "storage-unknown",
         fields("Post", "      p: {type: decimal, storage: float}\n"),
-        ["entities.Post.fields.p.storage: ", "unknown value 'float' (allowed: numeric)"],
+        [
+            "entities.Post.fields.p.storage: ",
+            "unknown value 'float' for type decimal (allowed: numeric, decimal)",
+        ],
     ),
     (
         "smallint-default-too-big",
@@ -1331,6 +1337,91 @@ CASES: list[tuple[str, str, list[str]]] = [
         "exact2-fixed-on-text",
         fields("Post", "      body: {type: text, fixed: true}\n"),
         ["entities.Post.fields.body.fixed: ", "only applies to type str"],
+    ),
+    # ---- branch sakila-b: storage per type, integer keys' storage, MySQL index names
+    (
+        "sakila-b-storage-tinyint-on-int",
+        fields("Post", "      n: {type: int, storage: tinyint}\n"),
+        ["entities.Post.fields.n.storage: ", "unknown value 'tinyint' for type int", "mediumint"],
+    ),
+    (
+        "sakila-b-storage-mediumint-on-smallint",
+        fields("Post", "      n: {type: smallint, storage: mediumint}\n"),
+        ["entities.Post.fields.n.storage: ", "for type smallint (allowed: tinyint)"],
+    ),
+    (
+        "sakila-b-storage-on-bool",
+        fields("Post", "      b: {type: bool, storage: tinyint}\n"),
+        ["entities.Post.fields.b.storage: ", "only applies to type", "(this field is bool)"],
+    ),
+    (
+        "sakila-b-storage-text-unknown",
+        fields("Post", "      body: {type: text, storage: varchar}\n"),
+        [
+            "entities.Post.fields.body.storage: ",
+            "unknown value 'varchar' for type text",
+            "tinytext, text, mediumtext, longtext",
+        ],
+    ),
+    (
+        "sakila-b-storage-not-a-string",
+        fields("Post", "      at: {type: datetime, storage: [timestamp]}\n"),
+        ["entities.Post.fields.at.storage: ", "unknown value a list", "(allowed: timestamp)"],
+    ),
+    (
+        "sakila-b-storage-timestamp-naive",
+        fields("Post", "      at: {type: datetime, storage: timestamp, timezone: false}\n"),
+        ["entities.Post.fields.at.storage: ", "cannot be combined with timezone: false"],
+    ),
+    (
+        "sakila-b-storage-tinyint-default-too-big",
+        fields("Post", "      n: {type: smallint, storage: tinyint, default: 300}\n"),
+        ["entities.Post.fields.n.default: ", "300 does not fit a TINYINT column (-128..127)"],
+    ),
+    (
+        "sakila-b-storage-mediumint-default-too-small",
+        fields("Post", "      n: {type: int, storage: mediumint, default: -8388609}\n"),
+        ["entities.Post.fields.n.default: ", "does not fit a MEDIUMINT column"],
+    ),
+    (
+        "sakila-b-storage-tinytext-default-too-long",
+        fields("Post", "      s: {type: text, storage: tinytext, default: '" + "é" * 128 + "'}\n"),
+        ["entities.Post.fields.s.default: ", "TINYTEXT column holds (255 bytes in UTF-8)"],
+    ),
+    (
+        "sakila-b-storage-timestamp-default-2038",
+        fields(
+            "Post",
+            "      at: {type: datetime, storage: timestamp, default: '2040-01-01T00:00:00'}\n",
+        ),
+        ["entities.Post.fields.at.default: ", "outside a TIMESTAMP column's range"],
+    ),
+    (
+        "sakila-b-key-storage-on-uuid",
+        f"{P}entities:\n  Post:\n    primary_key: {{type: uuid, storage: tinyint}}\n",
+        ["entities.Post.primary_key.storage: ", "for this uuid key", "tinyint on a smallint key"],
+    ),
+    (
+        "sakila-b-key-storage-tinyint-on-int",
+        f"{P}entities:\n  Post:\n    primary_key: {{type: int, storage: tinyint}}\n",
+        ["entities.Post.primary_key.storage: ", "unknown value 'tinyint' for this int key"],
+    ),
+    (
+        "sakila-b-index-name-twice-on-one-mysql-table",
+        "project: {name: shop, database: mysql}\n"
+        "entities:\n  Post:\n    fields: {a: str, b: str}\n"
+        "    unique: {idx_a: [a]}\n    indexes: {idx_a: [b]}\n",
+        ["entities.Post.indexes.idx_a: ", "'idx_a' is already used by entities.Post.unique.idx_a"],
+    ),
+    (
+        "sakila-b-index-name-on-two-sqlite-tables",
+        f"{P}entities:\n  Post:\n    fields: {{a: str}}\n    indexes: {{idx_a: [a]}}\n"
+        "  Page:\n    fields: {a: str}\n    indexes: {idx_a: [a]}\n",
+        [
+            "entities.Page.indexes.idx_a: ",
+            "'idx_a' is already used by entities.Post.indexes.idx_a",
+            "only a MySQL project may reuse an index name on another table; on sqlite rename one",
+        ],
     ),
 ]
 

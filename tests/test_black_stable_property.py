@@ -105,6 +105,9 @@ def _default(draw: st.DrawFn, ftype: str, spec: dict[str, Any]) -> Any:
     raise AssertionError(ftype)
 
 
+NARROW_STORAGES = ("tinyint", "mediumint", "tinytext", "text", "timestamp")
+
+
 @st.composite
 def field_specs(draw: st.DrawFn) -> dict[str, Any]:
     ftype = draw(st.sampled_from(TYPES))
@@ -126,11 +129,13 @@ def field_specs(draw: st.DrawFn) -> dict[str, Any]:
         spec["searchable"] = True
     if ftype in ("date", "datetime", "time") and draw(st.booleans()):
         spec["onupdate"] = "now"
-    if ftype == "decimal" and draw(st.booleans()):
-        spec["storage"] = "numeric"
+    storages = sorted(fieldtypes.get(ftype).storages)
+    if storages and draw(st.booleans()):
+        spec["storage"] = draw(st.sampled_from(storages))
     if draw(st.booleans()):
         spec["description"] = draw(_text())
-    if draw(st.booleans()):
+    # (a narrower storage's range is not what _default draws from)
+    if draw(st.booleans()) and spec.get("storage") not in NARROW_STORAGES:
         spec["default"] = _default(draw, ftype, spec)
     if draw(st.integers(0, 3)) == 0:
         spec["column"] = draw(_column())
@@ -150,6 +155,9 @@ def _primary_key(draw: st.DrawFn) -> dict[str, Any]:
         key = {"type": "str", "max_length": draw(st.sampled_from([1, 20, 255]))}
     if draw(st.booleans()):
         key["column"] = draw(_column())
+    storage = {"smallint": "tinyint", "int": "mediumint"}.get(key["type"])
+    if storage is not None and draw(st.booleans()):
+        key["storage"] = storage
     return key
 
 

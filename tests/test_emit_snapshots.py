@@ -210,6 +210,29 @@ CASES: dict[str, dict[str, Any]] = {
         }
         for kind in ("smallint", "bigint", "uuid", "str")
     },
+    # branch sakila-b: `storage:` of every type that has one, and of integer keys (the
+    # foreign keys and link columns that refer to them get the same column type)
+    "storages": {
+        "Thing": {
+            "primary_key": {"type": "smallint", "storage": "tinyint"},
+            "fields": {
+                "tiny": {"type": "smallint", "storage": "tinyint", "default": -128},
+                "medium": {"type": "int", "storage": "mediumint", "nullable": True},
+                "short_note": {"type": "text", "storage": "tinytext"},
+                "body": {"type": "text", "storage": "text", "nullable": True},
+                "long_body": {"type": "text", "storage": "longtext", "nullable": True},
+                "seen_at": {"type": "datetime", "storage": "timestamp", "default": "now"},
+                "price": {"type": "decimal", "precision": 5, "scale": 2, "storage": "decimal"},
+            },
+            "relations": {
+                "others": {"kind": "many_to_many", "target": "Other", "inverse": "things"}
+            },
+        },
+        "Other": {
+            "primary_key": {"type": "int", "storage": "mediumint"},
+            "relations": {"thing": {"kind": "many_to_one", "target": "Thing"}},
+        },
+    },
 }
 
 

@@ -95,24 +95,61 @@ def test_a_link_table_with_a_defaulted_column_is_a_many_to_many_with_link_fields
 
 
 def test_mysql_integers_widen_to_the_smallest_spec_type_that_holds_them() -> None:
+    """Signed TINYINT / MEDIUMINT are smallint / int with their `storage:` (exact, no
+    note); the unsigned ones and YEAR widen to the smallest spec type, with a note."""
     from sqlalchemy import types
     from sqlalchemy.dialects import mysql
 
     cases = [
-        (mysql.TINYINT(), "smallint", True),
-        (mysql.TINYINT(unsigned=True), "smallint", True),
-        (types.SmallInteger(), "smallint", False),
-        (mysql.SMALLINT(unsigned=True), "int", True),
-        (mysql.MEDIUMINT(), "int", True),
-        (mysql.YEAR(), "smallint", True),
-        (types.Integer(), "int", False),
-        (mysql.INTEGER(unsigned=True), "bigint", True),
-        (types.BigInteger(), "bigint", False),
+        (mysql.TINYINT(), {"type": "smallint", "storage": "tinyint"}, False),
+        (mysql.TINYINT(unsigned=True), {"type": "smallint"}, True),
+        (types.SmallInteger(), {"type": "smallint"}, False),
+        (mysql.SMALLINT(unsigned=True), {"type": "int"}, True),
+        (mysql.MEDIUMINT(), {"type": "int", "storage": "mediumint"}, False),
+        (mysql.MEDIUMINT(unsigned=True), {"type": "int"}, True),
+        (mysql.YEAR(), {"type": "smallint"}, True),
+        (types.Integer(), {"type": "int"}, False),
+        (mysql.INTEGER(unsigned=True), {"type": "bigint"}, True),
+        (types.BigInteger(), {"type": "bigint"}, False),
     ]
     for kind, expected, noted in cases:
         notes: list[tuple[str, str]] = []
         found = importer._integer(
             kind, "X", lambda what, instead, found=notes: found.append((what, instead))
         )
-        assert found == {"type": expected}
+        assert found == expected, kind
         assert bool(notes) is noted, (kind, notes)
+
+
+def test_column_types_become_storage_options() -> None:
+    """The types forge has another column for are imported as `storage:` (no note); a
+    TIMESTAMP with a fraction of seconds keeps a note, PostgreSQL's TIMESTAMP is forge's
+    own datetime, and a SQLite column spelled otherwise than NUMERIC / DECIMAL is noted."""
+    from sqlalchemy import types
+    from sqlalchemy.dialects import mysql, sqlite
+
+    cases = [
+        ("mysql", mysql.TINYTEXT(), {"type": "text", "storage": "tinytext"}, False),
+        ("mysql", mysql.TEXT(), {"type": "text", "storage": "text"}, False),
+        ("mysql", mysql.MEDIUMTEXT(), {"type": "text"}, False),
+        ("mysql", mysql.LONGTEXT(), {"type": "text", "storage": "longtext"}, False),
+        ("mysql", mysql.TIMESTAMP(), {"type": "datetime", "storage": "timestamp"}, False),
+        ("mysql", mysql.TIMESTAMP(fsp=6), {"type": "datetime", "storage": "timestamp"}, True),
+        ("mysql", mysql.DATETIME(), {"type": "datetime"}, False),
+        ("sqlite", types.TIMESTAMP(), {"type": "datetime", "storage": "timestamp"}, False),
+        ("postgresql", types.TIMESTAMP(timezone=True), {"type": "datetime"}, False),
+        ("sqlite", types.DECIMAL(4, 2), {"storage": "decimal"}, False),
+        ("sqlite", types.NUMERIC(4, 2), {"storage": "numeric"}, False),
+        ("sqlite", sqlite.DECIMAL(4, 2), {"storage": "decimal"}, False),
+        ("mysql", mysql.DECIMAL(4, 2), {"type": "decimal", "precision": 4, "scale": 2}, False),
+    ]
+    for kind, column_type, expected, noted in cases:
+        table = importer.Table("t", [{"name": "c", "type": column_type}], [], [], [], [], [])
+        notes: list[importer.Note] = []
+        found = importer.field_type(
+            importer.Schema(kind, {"t": table}), table, table.columns[0], notes
+        )
+        assert found is not None and expected.items() <= found.items(), (column_type, found)
+        if "storage" not in expected:
+            assert "storage" not in found, (column_type, found)
+        assert bool(notes) is noted, (column_type, notes)

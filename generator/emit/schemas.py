@@ -42,7 +42,9 @@ def schema_code(entity: Entity) -> SchemaCode:
     for spec in entity.fields:
         record = fieldtypes.get(spec.type)
         options = field_options(entity, spec)
-        base = imports.code(record.api_input.code(options))
+        storage = record.storage(spec.storage)
+        api_input = storage.api_input if storage is not None and storage.api_input else None
+        base = imports.code((api_input or record.api_input).code(options))
         annotation = f"{base} | None" if spec.nullable else base
         constraints = [fieldtypes.render(text, options) for text in record.api_constraints]
         if spec.description is not None:
@@ -97,6 +99,8 @@ def key_annotation(key: KeySpec, imports: Imports, *, stored: bool = False) -> s
     of what JSON may send, which a value read from the database needs not)."""
     name, bounds = (STORED_KEY_API if stored else KEY_API).get(key.type, KEY_API[key.type])
     imports.add(_TYPES_MODULE, name)
+    if key.storage is not None:
+        bounds = KEY_STORAGE_BOUNDS[key.storage]
     if not bounds:
         return name
     imports.add("typing", "Annotated")
@@ -114,3 +118,8 @@ KEY_API = {
     "str": ("Str", "min_length=1, max_length={length}"),
 }
 STORED_KEY_API = {"int": ("StoredId", ""), "smallint": ("StoredId", "le=32767")}
+# `primary_key: {storage: ...}`: the bounds of the narrower column instead
+KEY_STORAGE_BOUNDS = {
+    "tinyint": f"le={fieldtypes.TINYINT_MAX}",
+    "mediumint": f"le={fieldtypes.MEDIUMINT_MAX}",
+}

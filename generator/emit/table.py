@@ -214,8 +214,9 @@ def field_column(owner: FieldOwner, spec: FieldSpec) -> tuple[Column, EnumClass 
         enum = EnumClass(options.enum, members)
     constraints = tuple(fieldtypes.render(text, options) for text in record.constraints)
     column_type = record.column_code(options)
-    if spec.storage == "numeric" and record.numeric_storage is not None:
-        column_type = record.numeric_storage.code(options)
+    storage = record.storage(spec.storage)
+    if storage is not None:
+        column_type = storage.column.code(options)
     if spec.national and record.national_column is not None:
         column_type = record.national_column.code(options)
     if spec.fixed and record.fixed_column is not None:
@@ -293,9 +294,20 @@ class KeyType:
     generated: Code | None = None  # a default factory (uuid4), when the application does
 
     def column_type(self, key: KeySpec) -> Code | None:
+        if key.storage is not None:  # MySQL's TINYINT / MEDIUMINT, the type's own elsewhere
+            base = self.sa_type or "sa.Integer()"
+            mysql_type = KEY_STORAGE[key.storage]
+            return Code(
+                f'{base}.with_variant(mysql.{mysql_type}(), "mysql", "mariadb")',
+                (SA, Import("sqlalchemy.dialects", "mysql")),
+            )
         if self.sa_type is None:
             return None
         return Code(self.sa_type.format(length=key.max_length), (SA,))
+
+
+# `primary_key: {storage: ...}`: the MySQL/MariaDB column type of an integer key
+KEY_STORAGE = {"tinyint": "TINYINT", "mediumint": "MEDIUMINT"}
 
 
 # SQLite makes only an INTEGER PRIMARY KEY an autoincrement rowid: a SMALLINT or BIGINT

@@ -264,17 +264,27 @@ class _SemanticChecks:
     def table_constraints(self) -> None:
         """`unique:` and `indexes:` name fields or to-one relations; every constraint and
         index name (given or derived) is used once in the whole spec, whatever its case
-        (PostgreSQL keeps index names per schema, MySQL compares them case-insensitively)."""
+        (PostgreSQL and SQLite keep index names per schema, MySQL compares them
+        case-insensitively). A MySQL project's unique and index names are unique per
+        table only (MySQL's rule: Sakila's idx_fk_address_id is on three tables)."""
         from generator.model import build_model
 
         model = build_model(self.spec)
         taken: dict[str, str] = {}
+        per_table = self.spec.project.database == "mysql"
 
-        def claim(name: str, where: str) -> None:
-            key = name.lower()
+        def claim(name: str, where: str, table: str | None = None) -> None:
+            key = f"{table}.{name.lower()}" if per_table and table is not None else name.lower()
             if key in taken:
+                other = taken[key]
+                hint = ""
+                if table is not None and not other.startswith(where.rsplit(".", 2)[0] + "."):
+                    hint = (
+                        f" (only a MySQL project may reuse an index name on another table; "
+                        f"on {self.spec.project.database} rename one)"
+                    )
                 raise self.fail(
-                    where, f"constraint or index name {name!r} is already used by {taken[key]}"
+                    where, f"constraint or index name {name!r} is already used by {other}{hint}"
                 )
             taken[key] = where
 
@@ -297,7 +307,7 @@ class _SemanticChecks:
                         )
                     seen[constraint.columns] = constraint.where
             for constraint in resolved:
-                claim(constraint.name, constraint.where)
+                claim(constraint.name, constraint.where, entity.table)
             for check in spec.checks:
                 claim(check.name, f"entities.{spec.name}.checks.{check.name}")
 

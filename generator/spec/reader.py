@@ -99,7 +99,7 @@ ENTITY_OPTIONS = (
     "indexes",
     "checks",
 )
-PRIMARY_KEY_OPTIONS = ("column", "type", "max_length", "name")
+PRIMARY_KEY_OPTIONS = ("column", "type", "max_length", "name", "storage")
 PROJECT_OPTIONS = ("name", "database", "orm", "docker")
 TOP_LEVEL = ("project", "entities")
 _MAX_SQL_NAME = 63
@@ -329,7 +329,18 @@ class _SpecReader:
         name = data.get("name")
         if name is not None:
             self.constraint_name(name, f"{where}.name")
-        return KeySpec(column=column, type=key_type, max_length=max_length, name=name)
+        storage = data.get("storage")
+        if storage is not None:
+            allowed = list(fieldtypes.get(key_type).storages) if key_type != "str" else []
+            if key_type not in ("int", "smallint") or storage not in allowed:
+                raise self.fail(
+                    f"{where}.storage",
+                    f"unknown value {_describe(storage)} for this {key_type} key (allowed: "
+                    "tinyint on a smallint key, mediumint on an int key)",
+                )
+        return KeySpec(
+            column=column, type=key_type, max_length=max_length, name=name, storage=storage
+        )
 
     # ---- table constraints (unique, indexes, checks)
 
@@ -465,10 +476,20 @@ class _SpecReader:
             raise self.fail(
                 f"{where}.timezone", f"must be true or false, got {_describe(timezone)}"
             )
-        storage = data.get("storage")
-        if storage is not None and storage != "numeric":
-            raise self.fail(f"{where}.storage", f"unknown value {storage!r} (allowed: numeric)")
         record = fieldtypes.get(ftype)
+        storage = data.get("storage")
+        if storage is not None and (not isinstance(storage, str) or storage not in record.storages):
+            raise self.fail(
+                f"{where}.storage",
+                f"unknown value {_describe(storage)} for type {ftype} "
+                f"(allowed: {_allowed(list(record.storages))})",
+            )
+        if storage == "timestamp" and not timezone:
+            raise self.fail(
+                f"{where}.storage",
+                "timestamp cannot be combined with timezone: false (a TIMESTAMP holds an "
+                "instant; timezone: false is PostgreSQL's TIMESTAMP WITHOUT TIME ZONE)",
+            )
         if searchable and not record.searchable:
             searchable_types = [t.name for t in fieldtypes.TYPES if t.searchable]
             raise self.fail(
@@ -506,6 +527,10 @@ class _SpecReader:
             if has_default
             else None
         )
+        if default is not None and storage is not None:
+            problem = fieldtypes.storage_refuses(storage, default)
+            if problem is not None:
+                raise self.fail(f"{where}.default", problem)
         return FieldSpec(
             name=name,
             column=self.database_name(data, "column", where),

@@ -81,7 +81,9 @@ class FieldSpec(BaseModel):
     searchable: bool = False  # `?search=` of the list route looks in it (str, text)
     column: str | None = None  # the database column's name when it differs from `name`
     onupdate: str | None = None  # "now": set to the current time on every update
-    storage: str | None = None  # "numeric": a decimal stored as NUMERIC on SQLite too
+    # another column type of the same values (fieldtypes' `storages`: "numeric", "decimal",
+    # "tinyint", "mediumint", "tinytext", "text", "mediumtext", "longtext", "timestamp")
+    storage: str | None = None
     national: bool = False  # a str stored as NVARCHAR(n) on SQLite (VARCHAR elsewhere)
     fixed: bool = False  # a str stored as CHAR(n) (space-padded) instead of VARCHAR(n)
     timezone: bool = True  # False: a datetime stored without time zone (UTC, naive)
@@ -134,6 +136,9 @@ class KeySpec(BaseModel):
     type: KeyType = "int"
     max_length: int | None = None  # str keys only (required there)
     name: str | None = None  # the primary key constraint's name (None: the database's)
+    # an integer key's narrower column: "tinyint" (smallint), "mediumint" (int); the
+    # foreign keys that refer to it get the same column type
+    storage: str | None = None
 
     @property
     def integer(self) -> bool:

@@ -89,6 +89,31 @@ StoredFloat = Annotated[float, Field(allow_inf_nan=False)]
 Str = Annotated[str, Strict(), Field(pattern=NO_NUL)]
 Text = Annotated[str, Strict(), Field(max_length=TEXT_MAX_LENGTH, pattern=NO_NUL)]
 
+
+def _utf8_at_most(limit: int) -> AfterValidator:
+    """MySQL's TINYTEXT and TEXT count bytes: at most `limit` of them in UTF-8."""
+
+    def check(value: str) -> str:
+        if len(value.encode("utf-8")) > limit:
+            raise PydanticCustomError(
+                "string_too_long",
+                "String should have at most {max_length} bytes in UTF-8",
+                {"max_length": limit},
+            )
+        return value
+
+    return AfterValidator(check)
+
+
+# `storage: tinytext` / `storage: text`: at most 255 / 65,535 bytes in UTF-8 (the
+# characters stated in the document are the upper bound; the bytes are checked too)
+TinyText = Annotated[
+    str, Strict(), Field(max_length=255, pattern=NO_NUL), _utf8_at_most(255)
+]
+Text64K = Annotated[
+    str, Strict(), Field(max_length=65_535, pattern=NO_NUL), _utf8_at_most(65_535)
+]
+
 _ISO = {
     dt.datetime: re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}"),
     dt.date: re.compile(r"^\d{4}-\d{2}-\d{2}$"),
@@ -156,6 +181,30 @@ StoredDateTime = Annotated[dt.datetime, AfterValidator(_stored_utc)]
 # A time of day sent by a client, converted to UTC and stored without an offset.
 UTCTime = Annotated[dt.time, _iso(dt.time), AfterValidator(_naive_utc_time)]
 StoredTime = Annotated[dt.time, AfterValidator(_time_utc)]
+
+# `storage: timestamp`: MySQL's TIMESTAMP holds 1970-01-01 00:00:01 to 2038-01-19 03:14:07
+# UTC (seconds since 1970 in 32 bits); the API takes that range on every database (a
+# fraction of a second past the end is refused too: MySQL would round it up).
+TIMESTAMP_MIN = dt.datetime(1970, 1, 1, 0, 0, 1, tzinfo=dt.UTC)
+TIMESTAMP_MAX = dt.datetime(2038, 1, 19, 3, 14, 7, tzinfo=dt.UTC)
+
+
+def _timestamp_range(value: dt.datetime) -> dt.datetime:
+    if not TIMESTAMP_MIN <= value <= TIMESTAMP_MAX:
+        raise PydanticCustomError(
+            "timestamp_range",
+            "Input should be between {min} and {max} (a TIMESTAMP column)",
+            {"min": TIMESTAMP_MIN.isoformat(), "max": TIMESTAMP_MAX.isoformat()},
+        )
+    return value
+
+
+UTCTimestamp = Annotated[
+    AwareDatetime,
+    _iso(dt.datetime),
+    AfterValidator(_utc),
+    AfterValidator(_timestamp_range),
+]
 
 
 def _from_base64(value: Any) -> bytes:
