@@ -26,6 +26,7 @@ from generator.emit.source import DT, SA, Code, Import, literal
 from generator.layout import Bracket, Item, Operation
 
 SMALLINT_MIN, SMALLINT_MAX = -(2**15), 2**15 - 1
+MAX_SCALED_PRECISION = 18  # ExactDecimal's scaled integers on SQLite (app/core/types.py)
 MAX_JSON_DEPTH = 50  # a json default nested deeper is refused (and would not be readable)
 
 TYPES_MODULE = "app.schemas.types"  # the API's value types in a generated project
@@ -138,6 +139,14 @@ class FieldType:
     naive_column: Source | None = None
     # `fixed: true`: the column type instead of `column` (CHAR(n) on every database)
     fixed_column: Source | None = None
+    # `server_default:` how a value is written as SQL: "quoted" (a string literal the
+    # database converts), "number" or "boolean"; None: the type takes no server default
+    # (MySQL refuses a literal DEFAULT on TEXT, BLOB and JSON columns)
+    server_sql: str | None = "quoted"
+    now_sql: str | None = None  # `server_default: now` as SQL (CURRENT_TIMESTAMP...)
+    # a server default's SQL on SQLite when the column stores it otherwise there (an
+    # ExactDecimal keeps a scaled integer); not used with `storage: numeric`
+    sqlite_server_sql: Callable[[str, Options], str] | None = None
 
     def column_code(self, options: Options) -> Code:
         """The column type with its per-database variants."""
@@ -340,6 +349,49 @@ def _json_default(value: Any, options: Options) -> Default:
     return Default(Code(literal(value)))
 
 
+def _scaled_sql(value: str, options: Options) -> str:
+    """A decimal server default as ExactDecimal stores it on SQLite: a scaled integer, or
+    text beyond MAX_SCALED_PRECISION digits (app/core/types.py)."""
+    assert options.precision is not None and options.scale is not None
+    number = decimal.Decimal(value)
+    if options.precision <= MAX_SCALED_PRECISION:
+        return str(int(number.scaleb(options.scale)))
+    return "'" + str(number) + "'"
+
+
+_SERVER_DEFAULT = Import(_CORE_TYPES, "ServerDefault")
+
+
+def server_default_code(
+    record: FieldType, value: Any, options: Options, onupdate: bool, numeric_storage: bool
+) -> Code:
+    """`server_default=` of a column: the value as SQL, the same on every database where
+    it can be (sa.text, or a string SQLAlchemy quotes), else app.core.types.ServerDefault
+    with the SQL per database. `onupdate` (with `now` on a timestamp) adds MySQL's
+    ON UPDATE CURRENT_TIMESTAMP: the database keeps the column current on updates made
+    outside the application too (the other databases have no such clause)."""
+    if value == "now" and record.now_sql is not None:
+        now = record.now_sql
+        if onupdate and now == "CURRENT_TIMESTAMP":
+            on_update = f"{now} ON UPDATE {now}"
+            return _by_database(literal(now), f"mysql={literal(on_update)}")
+        return Code(f"sa.text({literal(now)})", (SA,))
+    if record.server_sql == "boolean":
+        return Code(f"sa.text({literal('TRUE' if value else 'FALSE')})", (SA,))
+    if record.server_sql == "number":
+        text = str(value)
+        if record.sqlite_server_sql is not None and not numeric_storage:
+            sqlite = record.sqlite_server_sql(text, options)
+            return _by_database(literal(text), f"sqlite={literal(sqlite)}")
+        return Code(f"sa.text({literal(text)})", (SA,))
+    return Code(literal(str(value)))
+
+
+def _by_database(*arguments: str) -> Code:
+    shape = Bracket("ServerDefault", arguments)
+    return Code(str(shape), (_SERVER_DEFAULT,), shape)
+
+
 def _fixed(size: int) -> Callable[[Options], int]:
     return lambda options: size
 
@@ -406,6 +458,7 @@ TYPES: tuple[FieldType, ...] = (
         row_bytes=_fixed(_VARIABLE),
         indexable=False,
         searchable=True,
+        server_sql=None,
     ),
     FieldType(
         name="int",
@@ -421,6 +474,7 @@ TYPES: tuple[FieldType, ...] = (
         row_bytes=_fixed(4),
         guess=(4, r"(_id|_count)$"),
         aliases=("integer",),
+        server_sql="number",
     ),
     FieldType(
         name="smallint",
@@ -440,6 +494,7 @@ TYPES: tuple[FieldType, ...] = (
         diagram="smallint",
         row_bytes=_fixed(2),
         aliases=("short", "int2"),
+        server_sql="number",
     ),
     FieldType(
         name="bigint",
@@ -454,6 +509,7 @@ TYPES: tuple[FieldType, ...] = (
         diagram="bigint",
         row_bytes=_fixed(8),
         aliases=("long",),
+        server_sql="number",
     ),
     FieldType(
         name="float",
@@ -466,6 +522,7 @@ TYPES: tuple[FieldType, ...] = (
         diagram="float",
         row_bytes=_fixed(8),
         aliases=("double", "real"),
+        server_sql="number",
     ),
     FieldType(
         name="decimal",
@@ -487,6 +544,8 @@ TYPES: tuple[FieldType, ...] = (
         diagram_note="precision {o.precision}, scale {o.scale}",
         row_bytes=lambda o: (o.precision or 0) // 2 + 1,
         aliases=("numeric",),
+        server_sql="number",
+        sqlite_server_sql=_scaled_sql,
     ),
     FieldType(
         name="bool",
@@ -501,6 +560,7 @@ TYPES: tuple[FieldType, ...] = (
         row_bytes=_fixed(1),
         guess=(3, r"^(is|has)_"),
         aliases=("boolean",),
+        server_sql="boolean",
     ),
     FieldType(
         name="date",
@@ -515,6 +575,7 @@ TYPES: tuple[FieldType, ...] = (
         diagram="date",
         row_bytes=_fixed(3),
         guess=(2, r"(_on|_date)$"),
+        now_sql="CURRENT_DATE",
     ),
     FieldType(
         name="datetime",
@@ -536,6 +597,7 @@ TYPES: tuple[FieldType, ...] = (
         row_bytes=_fixed(8),
         guess=(1, r"_at$"),
         aliases=("timestamp",),
+        now_sql="CURRENT_TIMESTAMP",
     ),
     FieldType(
         name="time",
@@ -552,6 +614,7 @@ TYPES: tuple[FieldType, ...] = (
         sample=Source("dt.time(n % 24, n % 60)", (DT,)),
         diagram="time",
         row_bytes=_fixed(6),
+        now_sql="CURRENT_TIME",
     ),
     FieldType(
         name="uuid",
@@ -599,6 +662,7 @@ TYPES: tuple[FieldType, ...] = (
         row_bytes=_fixed(_VARIABLE),
         indexable=False,
         aliases=("dict", "list"),
+        server_sql=None,
     ),
     FieldType(
         name="bytes",
@@ -613,6 +677,7 @@ TYPES: tuple[FieldType, ...] = (
         row_bytes=_fixed(_VARIABLE),
         indexable=False,
         aliases=("bytea", "blob", "binary"),
+        server_sql=None,
     ),
     FieldType(
         name="enum",

@@ -425,29 +425,83 @@ def _json_checked(table: Table, column: str) -> bool:
     )
 
 
+_NOW_SPELLINGS = {  # how each database shows the SQL forge writes for `server_default: now`
+    "CURRENT_TIMESTAMP": ("current_timestamp", "current_timestamp()"),
+    "CURRENT_DATE": ("current_date", "curdate()"),
+    "CURRENT_TIME": ("current_time", "curtime()"),
+}
+_NOW_OF_TYPE = {"datetime": _NOW_WORDS, "date": ("current_date", "curdate()")}
+_NOW_OF_TYPE |= {"time": ("current_time", "curtime()")}
+
+
 def _default(
     raw: Any, spec_type: dict[str, Any], place: str, notes: list[Note]
-) -> tuple[bool, Any]:
-    """The spec default for a server default, when there is a plain one."""
+) -> tuple[str | None, Any]:
+    """The spec option for a column's server default, and its value: `server_default`
+    (the generated table has the same DEFAULT clause), `default` where the type takes no
+    server default (applied by the application), None when there is no plain one."""
+    from generator import fieldtypes
+
     if raw is None:
-        return False, None
+        return None, None
     text = str(raw).strip()
+    update = None
     if re.search(r"on update", text, re.IGNORECASE):
-        clause = re.split(r"(?i)\s+on update", text)[1].strip()
-        instead = "kept as `onupdate: now` (set by the application; the generated table has "
-        instead += "no ON UPDATE clause)"
-        if spec_type["type"] not in ("date", "datetime", "time"):
-            instead = "not kept"
-        notes.append(Note(place, f"ON UPDATE {clause}", instead))
+        update = re.split(r"(?i)\s+on update", text)[1].strip()
         text = re.split(r"(?i)\s+on update", text)[0].strip()
     if text.upper() == "NULL":
-        return False, None
-    value: Any = None
+        value: Any = None
+    else:
+        value = _default_value(text, spec_type["type"])
+    ftype = spec_type["type"]
+    record = fieldtypes.get(ftype) if ftype in fieldtypes.NAMES else None
+    if update is not None:
+        now = record.now_sql if record is not None else None
+        if ftype not in ("date", "datetime", "time"):
+            notes.append(Note(place, f"ON UPDATE {update}", "not kept"))
+        elif not (now == "CURRENT_TIMESTAMP" and value == "now"):
+            instead = "kept as `onupdate: now` (set by the application; the generated table "
+            notes.append(Note(place, f"ON UPDATE {update}", instead + "has no ON UPDATE clause)"))
+        # else: `server_default: now` with `onupdate: now` writes it on MySQL too
+    if text.upper() == "NULL":
+        return None, None
+    if value is None:
+        notes.append(
+            Note(place, f"server default {text}", "not kept: the spec has no such default")
+        )
+        return None, None
+    if record is None or record.server_sql is None:
+        notes.append(
+            Note(
+                place,
+                f"server default {text}",
+                f"kept as `default: {value}` (applied by the application; forge writes no "
+                f"DEFAULT clause on a {ftype} column)",
+            )
+        )
+        return "default", value
+    if value == "now" and record.now_sql is not None:
+        plain = _unwrapped(text).lower()
+        if plain not in _NOW_SPELLINGS.get(record.now_sql, ()):
+            notes.append(
+                Note(place, f"server default {text}", f"forge writes {record.now_sql} (the same)")
+            )
+    return "server_default", value
+
+
+def _unwrapped(text: str) -> str:
+    """A default's SQL without PostgreSQL's cast and outer parentheses."""
     plain = re.sub(r"::[\w .\"]+(\[\])?$", "", text).strip()
     while plain.startswith("(") and plain.endswith(")"):
         plain = plain[1:-1].strip()
-    ftype = spec_type["type"]
-    if plain.lower() in _NOW_WORDS and ftype in ("date", "datetime", "time"):
+    return plain
+
+
+def _default_value(text: str, ftype: str) -> Any:
+    """The spec value of a plain server default (None: not a plain one)."""
+    plain = _unwrapped(text)
+    value: Any = None
+    if plain.lower() in _NOW_OF_TYPE.get(ftype, ()):
         value = "now"
     elif re.fullmatch(r"'(?:[^']|'')*'", plain):
         value = plain[1:-1].replace("''", "'")
@@ -458,20 +512,7 @@ def _default(
             value = _typed_default(value, ftype)
         except ValueError:
             value = None
-    if value is None:
-        notes.append(
-            Note(place, f"server default {text}", "not kept: the spec has no such default")
-        )
-        return False, None
-    notes.append(
-        Note(
-            place,
-            f"server default {text}",
-            f"kept as `default: {value}` (applied by the application; the generated table "
-            "has no DEFAULT clause)",
-        )
-    )
-    return True, value
+    return value
 
 
 def _typed_default(value: str, ftype: str) -> Any:
@@ -906,9 +947,9 @@ def _entity(
             values["nullable"] = True
         if natural_key:
             values["unique"] = True
-        has, default = _default(column.get("default"), spec_type, place, notes)
-        if has:
-            values["default"] = default
+        option, default = _default(column.get("default"), spec_type, place, notes)
+        if option is not None:
+            values[option] = default
         if _on_update(column.get("default")) and values["type"] in ("date", "datetime", "time"):
             values["onupdate"] = "now"
         comment = column.get("comment")
@@ -1014,11 +1055,8 @@ def _constraints(
             attribute = found[0]
             if attribute in relations:  # a one_to_one (forge's unnamed unique)
                 expected = _default_unique_name(schema.kind, spec_table, group[0])
-                if name != expected:
-                    forge_name = f"names it {expected}" if expected else "leaves it unnamed"
-                    notes.append(
-                        Note(place, f"unique {name} on a foreign key", f"forge {forge_name}")
-                    )
+                if name and name != expected:  # named in `unique:` (it replaces forge's)
+                    unique[free(name, place, what, "uq", group)] = found
                 continue
             if is_index and name == f"ix_{spec_table}_{group[0]}":
                 fields[attribute] |= {"unique": True, "index": True}
@@ -1187,9 +1225,9 @@ def _link(
             values["column"] = name
         if column["nullable"]:
             values["nullable"] = True
-        has, default = _default(column.get("default"), spec_type, place, notes)
-        if has:
-            values["default"] = default
+        option, default = _default(column.get("default"), spec_type, place, notes)
+        if option is not None:
+            values[option] = default
         elif not column["nullable"]:
             values["nullable"] = True
             notes.append(
@@ -1315,15 +1353,16 @@ def validate(text: str, default_name: str, source: str = "forge.yaml") -> Any:
 def _drop_default(imported: Imported, error: SpecError) -> bool:
     """When the reader refuses an imported default, leave it out (with a note)."""
     parts = error.where.split(".")
-    if len(parts) != 5 or parts[0] != "entities" or parts[2] != "fields" or parts[4] != "default":
+    options = ("default", "server_default")
+    if len(parts) != 5 or parts[0] != "entities" or parts[2] != "fields" or parts[4] not in options:
         return False
     fields = imported.entities.get(parts[1], {}).get("fields", {})
-    if parts[3] not in fields or "default" not in fields[parts[3]]:
+    if parts[3] not in fields or parts[4] not in fields[parts[3]]:
         return False
-    value = fields[parts[3]].pop("default")
+    value = fields[parts[3]].pop(parts[4])
     source = imported.sources[parts[1]]
     imported.notes.append(
-        Note(f"{source}.{parts[3]}", f"default {value!r}", f"left out ({error.message})")
+        Note(f"{source}.{parts[3]}", f"{parts[4]} {value!r}", f"left out ({error.message})")
     )
     return True
 
