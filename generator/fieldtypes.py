@@ -147,6 +147,8 @@ class FieldType:
     # a server default's SQL on SQLite when the column stores it otherwise there (an
     # ExactDecimal keeps a scaled integer); not used with `storage: numeric`
     sqlite_server_sql: Callable[[str, Options], str] | None = None
+    # a server default's literal as the database reads it (raises Refused when it cannot)
+    server_literal: Callable[[str], str] | None = None
 
     def column_code(self, options: Options) -> Code:
         """The column type with its per-database variants."""
@@ -359,6 +361,21 @@ def _scaled_sql(value: str, options: Options) -> str:
     return "'" + str(number) + "'"
 
 
+def _uuid_hex_sql(value: str, options: Options) -> str:
+    """A UUID as sa.Uuid stores it on SQLite: 32 hex digits, no dashes."""
+    return "'" + uuid.UUID(value).hex + "'"
+
+
+def _server_datetime(value: str) -> str:
+    parsed = dt.datetime.fromisoformat(value)
+    if parsed.tzinfo is not None:
+        raise Refused(
+            "a datetime server default is written without an offset (the database reads "
+            "it in its session's time zone)"
+        )
+    return parsed.isoformat(sep=" ")
+
+
 _SERVER_DEFAULT = Import(_CORE_TYPES, "ServerDefault")
 
 
@@ -378,13 +395,14 @@ def server_default_code(
         return Code(f"sa.text({literal(now)})", (SA,))
     if record.server_sql == "boolean":
         return Code(f"sa.text({literal('TRUE' if value else 'FALSE')})", (SA,))
+    text = str(value) if record.server_literal is None else record.server_literal(str(value))
+    if record.sqlite_server_sql is not None and not numeric_storage:
+        sql = text if record.server_sql == "number" else "'" + text.replace("'", "''") + "'"
+        sqlite = record.sqlite_server_sql(text, options)
+        return _by_database(literal(sql), f"sqlite={literal(sqlite)}")
     if record.server_sql == "number":
-        text = str(value)
-        if record.sqlite_server_sql is not None and not numeric_storage:
-            sqlite = record.sqlite_server_sql(text, options)
-            return _by_database(literal(text), f"sqlite={literal(sqlite)}")
         return Code(f"sa.text({literal(text)})", (SA,))
-    return Code(literal(str(value)))
+    return Code(literal(text))
 
 
 def _by_database(*arguments: str) -> Code:
@@ -598,6 +616,7 @@ TYPES: tuple[FieldType, ...] = (
         guess=(1, r"_at$"),
         aliases=("timestamp",),
         now_sql="CURRENT_TIMESTAMP",
+        server_literal=_server_datetime,
     ),
     FieldType(
         name="time",
@@ -627,6 +646,7 @@ TYPES: tuple[FieldType, ...] = (
         sample=Source("uuid4()", (_UUID4,)),
         diagram="uuid",
         row_bytes=_fixed(32 * 4 + 1),
+        sqlite_server_sql=_uuid_hex_sql,
     ),
     FieldType(
         name="ipaddress",

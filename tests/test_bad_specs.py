@@ -1371,6 +1371,13 @@ CASES: list[tuple[str, str, list[str]]] = [
         ["entities.Film.fields.code.server_default: ", "longer than max_length 2"],
     ),
     (
+        "sakila-a-server-default-datetime-offset",
+        fields(
+            "Film", "      stamp: {type: datetime, server_default: '2024-01-31T12:00:00+02:00'}\n"
+        ),
+        ["entities.Film.fields.stamp.server_default: ", "without an offset"],
+    ),
+    (
         "sakila-a-server-default-on-relation",
         f"{P}entities:\n  Staff: {{}}\n  Store:\n    relations:\n"
         "      manager: {kind: one_to_one, target: Staff, server_default: 1}\n",
@@ -1385,8 +1392,8 @@ CASES: list[tuple[str, str, list[str]]] = [
     ),
     (
         "sakila-a-one-to-one-unique-name-taken",
-        f"{P}entities:\n  Staff:\n    fields: {{name: str}}\n    indexes: {{idx_unique_manager: [name]}}\n"
-        "  Store:\n    relations:\n"
+        f"{P}entities:\n  Staff:\n    fields: {{name: str}}\n"
+        "    indexes: {idx_unique_manager: [name]}\n  Store:\n    relations:\n"
         "      manager: {kind: one_to_one, target: Staff}\n"
         "    unique: {idx_unique_manager: [manager]}\n",
         ["entities.", "'idx_unique_manager' is already used"],

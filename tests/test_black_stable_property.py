@@ -132,6 +132,10 @@ def field_specs(draw: st.DrawFn) -> dict[str, Any]:
         spec["description"] = draw(_text())
     if draw(st.booleans()):
         spec["default"] = _default(draw, ftype, spec)
+    if ftype not in ("text", "json", "bytes") and draw(st.integers(0, 3)) == 0:
+        server = _default(draw, ftype, spec)  # not uuid4 nor an offset: made in Python only
+        if server != "uuid4" and not (isinstance(server, str) and server.endswith("+02:00")):
+            spec["server_default"] = server
     if draw(st.integers(0, 3)) == 0:
         spec["column"] = draw(_column())
     return spec

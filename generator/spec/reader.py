@@ -606,7 +606,10 @@ class _SpecReader:
                     "default is one fixed UUID",
                 )
         try:
-            return record.read_default(value, options)
+            read = record.read_default(value, options)
+            if option == "server_default" and read != "now" and record.server_literal:
+                record.server_literal(read)
+            return read
         except fieldtypes.NotA as expected:
             shown = fieldtypes.show(value)
             raise self.fail(place, f"{shown} is not {expected} (the field is {ftype})") from None

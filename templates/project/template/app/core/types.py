@@ -121,5 +121,5 @@ class ServerDefault(sa.ColumnElement[Any]):
 
 
 @compiles(ServerDefault)
-def _server_default_sql(element: ServerDefault, compiler: SQLCompiler, **kw: Any) -> str:
+def _server_default_sql(element: ServerDefault, compiler: SQLCompiler, **_: Any) -> str:
     return element.for_dialect(compiler.dialect.name)
