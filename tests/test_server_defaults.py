@@ -214,3 +214,37 @@ def test_checks_find_nothing(migrated: tuple[Path, str, str]) -> None:
     before = set(versions.glob("*.py"))
     migrate = forge("db", "migrate", "-m", "again", cwd=project, env={"DATABASE_URL": url})
     assert set(versions.glob("*.py")) == before, migrate.stdout
+
+
+def test_changed_server_default_is_migrated(migrated: tuple[Path, str, str]) -> None:
+    """A server default changed in the spec gets a revision (forge writes it from the spec:
+    autogenerate does not compare defaults); its downgrade puts the old one back."""
+    project, url, kind = migrated
+    env = {"DATABASE_URL": url}
+    spec = project / "forge.yaml"
+    text = spec.read_text()
+    changed = text.replace("server_default: 3}", "server_default: 4}")
+    changed = changed.replace(
+        "last_update: {type: datetime, server_default: now, onupdate: now}",
+        "last_update: {type: datetime, server_default: '2024-02-01T00:00:00'}",
+    )
+    assert changed.count("server_default: 4}") == 1 and "2024-02-01" in changed
+    spec.write_text(changed)
+    forge("generate", cwd=project)
+    forge("db", "migrate", "-m", "defaults changed", cwd=project, env=env)
+    revision = next((project / "alembic" / "versions").glob("*_defaults_changed.py")).read_text()
+    assert revision.count("server_default=") == 4, revision  # two up, two down
+    forge("db", "upgrade", cwd=project, env=env)
+    assert "matches the spec" in forge("db", "check", cwd=project, env=env).stdout
+    in_project(project, "alembic", "check", DATABASE_URL=url)
+    insert = "INSERT INTO store (manager_id) VALUES (NULL)"
+    query = "SELECT visits, last_update FROM store ORDER BY id DESC"
+    visits, stamp = sql(url, insert, query)[0]
+    assert visits == 4 and str(stamp).startswith("2024-02-01"), (visits, stamp)
+    forge("db", "downgrade", cwd=project, env=env)  # -1, the last one
+    visits, stamp = sql(url, insert, query)[0]
+    assert visits == 3 and not str(stamp).startswith("2024-02-01"), (visits, stamp)
+    if kind == "mysql":  # the ON UPDATE clause is back too
+        sql(url, "UPDATE store SET last_update = '2000-01-01 00:00:00', visits = 5")
+        stamps = sql(url, "UPDATE store SET visits = 6", "SELECT last_update FROM store")
+        assert all(int(str(s[0])[:4]) > 2000 for s in stamps), stamps
