@@ -15,6 +15,7 @@ compare, then rewrites its operations (a hook on the revision, before it is writ
 | nullable -> NOT NULL                    | backfill NULLs first (or refuse at upgrade)   |
 | a shorter String                        | a check at the top of upgrade()               |
 | (nothing, or an enum type change)       | check / remap rows using removed enum values  |
+| (nothing: it does not compare defaults) | alter_column of a changed `server_default:`   |
 
 Renames come from `forge rename` (recorded in `.forge/renames.json` until the next
 migrate), from `--rename Entity.old=new`, or from a yes at an interactive question.

@@ -20,7 +20,12 @@ file. The written spec is validated by forge's own reader before anything is wri
 | CHAR(n)                                  | str with `fixed: true`                            |
 | TIMESTAMP WITHOUT TIME ZONE (PostgreSQL) | datetime with `timezone: false`                   |
 | a PostgreSQL enum type of another name   | enum with `enum_type: name`                       |
-| MySQL ON UPDATE CURRENT_TIMESTAMP        | `onupdate: now` (the clause itself: note)         |
+| a plain server default (3, 'G', TRUE,    | `server_default:` (`now` for CURRENT_TIMESTAMP,   |
+|   CURRENT_TIMESTAMP...)                  |   CURRENT_DATE, CURRENT_TIME)                     |
+| MySQL DEFAULT CURRENT_TIMESTAMP ON       | `server_default: now` + `onupdate: now` (without  |
+|   UPDATE CURRENT_TIMESTAMP               |   the DEFAULT: `onupdate: now` and a note)        |
+| a one_to_one's unique constraint of a    | `unique: {name: [relation]}`                      |
+|   name not the database's default        |                                                   |
 | a single-column foreign key to an entity | many_to_one (one_to_one if unique), `column:`     |
 | unique constraints and indexes (foreign  | `unique: true` / `index: true` under forge's      |
 |   keys' too)                             |   names, else `unique:` / `indexes:` by name      |
@@ -32,7 +37,7 @@ file. The written spec is validated by forge's own reader before anything is wri
 |   RESTRICT                               |                                                   |
 | a foreign key without an index           | `index: false` on its relation                    |
 | a link table's named indexes             | `link_indexes: {name: [column]}`                  |
-| NVARCHAR (not SQLite), CHAR, TIMESTAMP,  | notes                                             |
+| NVARCHAR (not SQLite), TIMESTAMP, other  | notes                                             |
 |   server defaults, key names, ..         |                                                   |
 
 `table_map` is the same naming applied to rows: `forge db load` uses it to copy the rows
@@ -435,7 +440,7 @@ _NOW_OF_TYPE |= {"time": ("current_time", "curtime()")}
 
 
 def _default(
-    raw: Any, spec_type: dict[str, Any], place: str, notes: list[Note]
+    raw: Any, spec_type: dict[str, Any], place: str, notes: list[Note], kind: str = ""
 ) -> tuple[str | None, Any]:
     """The spec option for a column's server default, and its value: `server_default`
     (the generated table has the same DEFAULT clause), `default` where the type takes no
@@ -485,6 +490,12 @@ def _default(
         if plain not in _NOW_SPELLINGS.get(record.now_sql, ()):
             notes.append(
                 Note(place, f"server default {text}", f"forge writes {record.now_sql} (the same)")
+            )
+    elif record.server_sql == "boolean" and kind == "sqlite":
+        written = "TRUE" if value else "FALSE"
+        if _unwrapped(text).upper() != written:  # SQLite shows the SQL as it was written
+            notes.append(
+                Note(place, f"server default {text}", f"forge writes {written} (the same)")
             )
     return "server_default", value
 
@@ -947,7 +958,7 @@ def _entity(
             values["nullable"] = True
         if natural_key:
             values["unique"] = True
-        option, default = _default(column.get("default"), spec_type, place, notes)
+        option, default = _default(column.get("default"), spec_type, place, notes, schema.kind)
         if option is not None:
             values[option] = default
         if _on_update(column.get("default")) and values["type"] in ("date", "datetime", "time"):
@@ -1225,7 +1236,7 @@ def _link(
             values["column"] = name
         if column["nullable"]:
             values["nullable"] = True
-        option, default = _default(column.get("default"), spec_type, place, notes)
+        option, default = _default(column.get("default"), spec_type, place, notes, schema.kind)
         if option is not None:
             values[option] = default
         elif not column["nullable"]:
