@@ -149,6 +149,8 @@ class FieldType:
     sqlite_server_sql: Callable[[str, Options], str] | None = None
     # a server default's literal as the database reads it (raises Refused when it cannot)
     server_literal: Callable[[str], str] | None = None
+    # the application's default for a server default without `default:` (None: the same)
+    server_to_default: Callable[[Any], Any] | None = None
 
     def column_code(self, options: Options) -> Code:
         """The column type with its per-database variants."""
@@ -374,6 +376,14 @@ def _server_datetime(value: str) -> str:
             "it in its session's time zone)"
         )
     return parsed.isoformat(sep=" ")
+
+
+def _utc_default(value: Any) -> Any:
+    """A datetime server default (no offset) as the application's default: in UTC, the
+    time zone the API speaks (and the one the database session should be in)."""
+    if value == "now":
+        return value
+    return dt.datetime.fromisoformat(value).replace(tzinfo=dt.UTC).isoformat()
 
 
 _SERVER_DEFAULT = Import(_CORE_TYPES, "ServerDefault")
@@ -617,6 +627,7 @@ TYPES: tuple[FieldType, ...] = (
         aliases=("timestamp",),
         now_sql="CURRENT_TIMESTAMP",
         server_literal=_server_datetime,
+        server_to_default=_utc_default,
     ),
     FieldType(
         name="time",

@@ -7,7 +7,7 @@ a row created through the generated CRUD gets the application's defaults (the sa
 or `default:` where both are given); MySQL's ON UPDATE CURRENT_TIMESTAMP (`server_default:
 now` with `onupdate: now`) moves the timestamp on a raw UPDATE; the named unique constraint
 is the only one on the one_to_one's column and refuses a second row; and `alembic check`
-and `forge db check` find nothing.
+and `forge db check` find nothing, and the project's own tests pass.
 """
 
 from __future__ import annotations
@@ -214,6 +214,7 @@ def test_checks_find_nothing(migrated: tuple[Path, str, str]) -> None:
     before = set(versions.glob("*.py"))
     migrate = forge("db", "migrate", "-m", "again", cwd=project, env={"DATABASE_URL": url})
     assert set(versions.glob("*.py")) == before, migrate.stdout
+    in_project(project, "pytest", "-q", "-x", "-p", "no:cacheprovider", DATABASE_URL=url)
 
 
 def test_changed_server_default_is_migrated(migrated: tuple[Path, str, str]) -> None:

@@ -521,7 +521,9 @@ class _SpecReader:
                 option="server_default",
             )
             if not has_default:  # the application writes the same value on its inserts
-                has_default, default = True, server_default
+                convert = fieldtypes.get(ftype).server_to_default
+                has_default = True
+                default = convert(server_default) if convert else server_default
         return FieldSpec(
             name=name,
             column=self.database_name(data, "column", where),
