@@ -28,6 +28,7 @@ from generator.layout import Bracket, Item, Operation
 SMALLINT_MIN, SMALLINT_MAX = -(2**15), 2**15 - 1
 TINYINT_MIN, TINYINT_MAX = -(2**7), 2**7 - 1  # `storage: tinyint` (MySQL's TINYINT)
 MEDIUMINT_MIN, MEDIUMINT_MAX = -(2**23), 2**23 - 1  # `storage: mediumint`
+MAX_SCALED_PRECISION = 18  # ExactDecimal's scaled integers on SQLite (app/core/types.py)
 MAX_JSON_DEPTH = 50  # a json default nested deeper is refused (and would not be readable)
 
 TYPES_MODULE = "app.schemas.types"  # the API's value types in a generated project
@@ -153,6 +154,18 @@ class FieldType:
     naive_column: Source | None = None
     # `fixed: true`: the column type instead of `column` (CHAR(n) on every database)
     fixed_column: Source | None = None
+    # `server_default:` how a value is written as SQL: "quoted" (a string literal the
+    # database converts), "number" or "boolean"; None: the type takes no server default
+    # (MySQL refuses a literal DEFAULT on TEXT, BLOB and JSON columns)
+    server_sql: str | None = "quoted"
+    now_sql: str | None = None  # `server_default: now` as SQL (CURRENT_TIMESTAMP...)
+    # a server default's SQL on SQLite when the column stores it otherwise there (an
+    # ExactDecimal keeps a scaled integer); not used with `storage: numeric`
+    sqlite_server_sql: Callable[[str, Options], str] | None = None
+    # a server default's literal as the database reads it (raises Refused when it cannot)
+    server_literal: Callable[[str], str] | None = None
+    # the application's default for a server default without `default:` (None: the same)
+    server_to_default: Callable[[Any], Any] | None = None
 
     def column_code(self, options: Options) -> Code:
         """The column type with its per-database variants."""
@@ -359,6 +372,73 @@ def _json_default(value: Any, options: Options) -> Default:
     return Default(Code(literal(value)))
 
 
+def _scaled_sql(value: str, options: Options) -> str:
+    """A decimal server default as ExactDecimal stores it on SQLite: a scaled integer, or
+    text beyond MAX_SCALED_PRECISION digits (app/core/types.py)."""
+    assert options.precision is not None and options.scale is not None
+    number = decimal.Decimal(value)
+    if options.precision <= MAX_SCALED_PRECISION:
+        return str(int(number.scaleb(options.scale)))
+    return "'" + str(number) + "'"
+
+
+def _uuid_hex_sql(value: str, options: Options) -> str:
+    """A UUID as sa.Uuid stores it on SQLite: 32 hex digits, no dashes."""
+    return "'" + uuid.UUID(value).hex + "'"
+
+
+def _server_datetime(value: str) -> str:
+    parsed = dt.datetime.fromisoformat(value)
+    if parsed.tzinfo is not None:
+        raise Refused(
+            "a datetime server default is written without an offset (the database reads "
+            "it in its session's time zone)"
+        )
+    return parsed.isoformat(sep=" ")
+
+
+def _utc_default(value: Any) -> Any:
+    """A datetime server default (no offset) as the application's default: in UTC, the
+    time zone the API speaks (and the one the database session should be in)."""
+    if value == "now":
+        return value
+    return dt.datetime.fromisoformat(value).replace(tzinfo=dt.UTC).isoformat()
+
+
+_SERVER_DEFAULT = Import(_CORE_TYPES, "ServerDefault")
+
+
+def server_default_code(
+    record: FieldType, value: Any, options: Options, onupdate: bool, numeric_storage: bool
+) -> Code:
+    """`server_default=` of a column: the value as SQL, the same on every database where
+    it can be (sa.text, or a string SQLAlchemy quotes), else app.core.types.ServerDefault
+    with the SQL per database. `onupdate` (with `now` on a timestamp) adds MySQL's
+    ON UPDATE CURRENT_TIMESTAMP: the database keeps the column current on updates made
+    outside the application too (the other databases have no such clause)."""
+    if value == "now" and record.now_sql is not None:
+        now = record.now_sql
+        if onupdate and now == "CURRENT_TIMESTAMP":
+            on_update = f"{now} ON UPDATE {now}"
+            return _by_database(literal(now), f"mysql={literal(on_update)}")
+        return Code(f"sa.text({literal(now)})", (SA,))
+    if record.server_sql == "boolean":
+        return Code(f"sa.text({literal('TRUE' if value else 'FALSE')})", (SA,))
+    text = str(value) if record.server_literal is None else record.server_literal(str(value))
+    if record.sqlite_server_sql is not None and not numeric_storage:
+        sql = text if record.server_sql == "number" else "'" + text.replace("'", "''") + "'"
+        sqlite = record.sqlite_server_sql(text, options)
+        return _by_database(literal(sql), f"sqlite={literal(sqlite)}")
+    if record.server_sql == "number":
+        return Code(f"sa.text({literal(text)})", (SA,))
+    return Code(literal(text))
+
+
+def _by_database(*arguments: str) -> Code:
+    shape = Bracket("ServerDefault", arguments)
+    return Code(str(shape), (_SERVER_DEFAULT,), shape)
+
+
 def _fixed(size: int) -> Callable[[Options], int]:
     return lambda options: size
 
@@ -456,6 +536,7 @@ TYPES: tuple[FieldType, ...] = (
         row_bytes=_fixed(_VARIABLE),
         indexable=False,
         searchable=True,
+        server_sql=None,
     ),
     FieldType(
         name="int",
@@ -480,6 +561,7 @@ TYPES: tuple[FieldType, ...] = (
         row_bytes=_fixed(4),
         guess=(4, r"(_id|_count)$"),
         aliases=("integer",),
+        server_sql="number",
     ),
     FieldType(
         name="smallint",
@@ -509,6 +591,7 @@ TYPES: tuple[FieldType, ...] = (
         diagram="smallint",
         row_bytes=_fixed(2),
         aliases=("short", "int2"),
+        server_sql="number",
     ),
     FieldType(
         name="bigint",
@@ -523,6 +606,7 @@ TYPES: tuple[FieldType, ...] = (
         diagram="bigint",
         row_bytes=_fixed(8),
         aliases=("long",),
+        server_sql="number",
     ),
     FieldType(
         name="float",
@@ -536,6 +620,7 @@ TYPES: tuple[FieldType, ...] = (
         diagram="float",
         row_bytes=_fixed(8),
         aliases=("double", "real"),
+        server_sql="number",
     ),
     FieldType(
         name="decimal",
@@ -566,6 +651,8 @@ TYPES: tuple[FieldType, ...] = (
         diagram_note="precision {o.precision}, scale {o.scale}",
         row_bytes=lambda o: (o.precision or 0) // 2 + 1,
         aliases=("numeric",),
+        server_sql="number",
+        sqlite_server_sql=_scaled_sql,
     ),
     FieldType(
         name="bool",
@@ -581,6 +668,7 @@ TYPES: tuple[FieldType, ...] = (
         row_bytes=_fixed(1),
         guess=(3, r"^(is|has)_"),
         aliases=("boolean",),
+        server_sql="boolean",
     ),
     FieldType(
         name="date",
@@ -595,6 +683,7 @@ TYPES: tuple[FieldType, ...] = (
         diagram="date",
         row_bytes=_fixed(3),
         guess=(2, r"(_on|_date)$"),
+        now_sql="CURRENT_DATE",
     ),
     FieldType(
         name="datetime",
@@ -626,6 +715,9 @@ TYPES: tuple[FieldType, ...] = (
         row_bytes=_fixed(8),
         guess=(1, r"_at$"),
         aliases=("timestamp",),
+        now_sql="CURRENT_TIMESTAMP",
+        server_literal=_server_datetime,
+        server_to_default=_utc_default,
     ),
     FieldType(
         name="time",
@@ -642,6 +734,7 @@ TYPES: tuple[FieldType, ...] = (
         sample=Source("dt.time(n % 24, n % 60)", (DT,)),
         diagram="time",
         row_bytes=_fixed(6),
+        now_sql="CURRENT_TIME",
     ),
     FieldType(
         name="uuid",
@@ -654,6 +747,7 @@ TYPES: tuple[FieldType, ...] = (
         sample=Source("uuid4()", (_UUID4,)),
         diagram="uuid",
         row_bytes=_fixed(32 * 4 + 1),
+        sqlite_server_sql=_uuid_hex_sql,
     ),
     FieldType(
         name="ipaddress",
@@ -689,6 +783,7 @@ TYPES: tuple[FieldType, ...] = (
         row_bytes=_fixed(_VARIABLE),
         indexable=False,
         aliases=("dict", "list"),
+        server_sql=None,
     ),
     FieldType(
         name="bytes",
@@ -703,6 +798,7 @@ TYPES: tuple[FieldType, ...] = (
         row_bytes=_fixed(_VARIABLE),
         indexable=False,
         aliases=("bytea", "blob", "binary"),
+        server_sql=None,
     ),
     FieldType(
         name="enum",

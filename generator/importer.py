@@ -25,7 +25,12 @@ file. The written spec is validated by forge's own reader before anything is wri
 | CHAR(n)                                  | str with `fixed: true`                            |
 | TIMESTAMP WITHOUT TIME ZONE (PostgreSQL) | datetime with `timezone: false`                   |
 | a PostgreSQL enum type of another name   | enum with `enum_type: name`                       |
-| MySQL ON UPDATE CURRENT_TIMESTAMP        | `onupdate: now` (the clause itself: note)         |
+| a plain server default (3, 'G', TRUE,    | `server_default:` (`now` for CURRENT_TIMESTAMP,   |
+|   CURRENT_TIMESTAMP...)                  |   CURRENT_DATE, CURRENT_TIME)                     |
+| MySQL DEFAULT CURRENT_TIMESTAMP ON       | `server_default: now` + `onupdate: now` (without  |
+|   UPDATE CURRENT_TIMESTAMP               |   the DEFAULT: `onupdate: now` and a note)        |
+| a one_to_one's unique constraint of a    | `unique: {name: [relation]}`                      |
+|   name not the database's default        |                                                   |
 | a single-column foreign key to an entity | many_to_one (one_to_one if unique), `column:`     |
 | unique constraints and indexes (foreign  | `unique: true` / `index: true` under forge's      |
 |   keys' too)                             |   names, else `unique:` / `indexes:` by name      |
@@ -38,7 +43,8 @@ file. The written spec is validated by forge's own reader before anything is wri
 | a foreign key without an index           | `index: false` on its relation                    |
 | a link table's named indexes             | `link_indexes: {name: [column]}`                  |
 | NVARCHAR (not SQLite), other types,      | notes                                             |
-|   server defaults, key names, ..         |                                                   |
+|   server defaults that are not literals, |                                                   |
+|   key names, ..                          |                                                   |
 
 `table_map` is the same naming applied to rows: `forge db load` uses it to copy the rows
 of an imported database into the tables the imported spec generates.
@@ -448,29 +454,89 @@ def _json_checked(table: Table, column: str) -> bool:
     )
 
 
+_NOW_SPELLINGS = {  # how each database shows the SQL forge writes for `server_default: now`
+    "CURRENT_TIMESTAMP": ("current_timestamp", "current_timestamp()"),
+    "CURRENT_DATE": ("current_date", "curdate()"),
+    "CURRENT_TIME": ("current_time", "curtime()"),
+}
+_NOW_OF_TYPE = {"datetime": _NOW_WORDS, "date": ("current_date", "curdate()")}
+_NOW_OF_TYPE |= {"time": ("current_time", "curtime()")}
+
+
 def _default(
-    raw: Any, spec_type: dict[str, Any], place: str, notes: list[Note]
-) -> tuple[bool, Any]:
-    """The spec default for a server default, when there is a plain one."""
+    raw: Any, spec_type: dict[str, Any], place: str, notes: list[Note], kind: str = ""
+) -> tuple[str | None, Any]:
+    """The spec option for a column's server default, and its value: `server_default`
+    (the generated table has the same DEFAULT clause), `default` where the type takes no
+    server default (applied by the application), None when there is no plain one."""
+    from generator import fieldtypes
+
     if raw is None:
-        return False, None
+        return None, None
     text = str(raw).strip()
+    update = None
     if re.search(r"on update", text, re.IGNORECASE):
-        clause = re.split(r"(?i)\s+on update", text)[1].strip()
-        instead = "kept as `onupdate: now` (set by the application; the generated table has "
-        instead += "no ON UPDATE clause)"
-        if spec_type["type"] not in ("date", "datetime", "time"):
-            instead = "not kept"
-        notes.append(Note(place, f"ON UPDATE {clause}", instead))
+        update = re.split(r"(?i)\s+on update", text)[1].strip()
         text = re.split(r"(?i)\s+on update", text)[0].strip()
     if text.upper() == "NULL":
-        return False, None
-    value: Any = None
+        value: Any = None
+    else:
+        value = _default_value(text, spec_type["type"])
+    ftype = spec_type["type"]
+    record = fieldtypes.get(ftype) if ftype in fieldtypes.NAMES else None
+    if update is not None:
+        now = record.now_sql if record is not None else None
+        if ftype not in ("date", "datetime", "time"):
+            notes.append(Note(place, f"ON UPDATE {update}", "not kept"))
+        elif not (now == "CURRENT_TIMESTAMP" and value == "now"):
+            instead = "kept as `onupdate: now` (set by the application; the generated table "
+            notes.append(Note(place, f"ON UPDATE {update}", instead + "has no ON UPDATE clause)"))
+        # else: `server_default: now` with `onupdate: now` writes it on MySQL too
+    if text.upper() == "NULL":
+        return None, None
+    if value is None:
+        notes.append(
+            Note(place, f"server default {text}", "not kept: the spec has no such default")
+        )
+        return None, None
+    if record is None or record.server_sql is None:
+        notes.append(
+            Note(
+                place,
+                f"server default {text}",
+                f"kept as `default: {value}` (applied by the application; forge writes no "
+                f"DEFAULT clause on a {ftype} column)",
+            )
+        )
+        return "default", value
+    if value == "now" and record.now_sql is not None:
+        plain = _unwrapped(text).lower()
+        if plain not in _NOW_SPELLINGS.get(record.now_sql, ()):
+            notes.append(
+                Note(place, f"server default {text}", f"forge writes {record.now_sql} (the same)")
+            )
+    elif record.server_sql == "boolean" and kind == "sqlite":
+        written = "TRUE" if value else "FALSE"
+        if _unwrapped(text).upper() != written:  # SQLite shows the SQL as it was written
+            notes.append(
+                Note(place, f"server default {text}", f"forge writes {written} (the same)")
+            )
+    return "server_default", value
+
+
+def _unwrapped(text: str) -> str:
+    """A default's SQL without PostgreSQL's cast and outer parentheses."""
     plain = re.sub(r"::[\w .\"]+(\[\])?$", "", text).strip()
     while plain.startswith("(") and plain.endswith(")"):
         plain = plain[1:-1].strip()
-    ftype = spec_type["type"]
-    if plain.lower() in _NOW_WORDS and ftype in ("date", "datetime", "time"):
+    return plain
+
+
+def _default_value(text: str, ftype: str) -> Any:
+    """The spec value of a plain server default (None: not a plain one)."""
+    plain = _unwrapped(text)
+    value: Any = None
+    if plain.lower() in _NOW_OF_TYPE.get(ftype, ()):
         value = "now"
     elif re.fullmatch(r"'(?:[^']|'')*'", plain):
         value = plain[1:-1].replace("''", "'")
@@ -481,20 +547,7 @@ def _default(
             value = _typed_default(value, ftype)
         except ValueError:
             value = None
-    if value is None:
-        notes.append(
-            Note(place, f"server default {text}", "not kept: the spec has no such default")
-        )
-        return False, None
-    notes.append(
-        Note(
-            place,
-            f"server default {text}",
-            f"kept as `default: {value}` (applied by the application; the generated table "
-            "has no DEFAULT clause)",
-        )
-    )
-    return True, value
+    return value
 
 
 def _typed_default(value: str, ftype: str) -> Any:
@@ -931,9 +984,9 @@ def _entity(
             values["nullable"] = True
         if natural_key:
             values["unique"] = True
-        has, default = _default(column.get("default"), spec_type, place, notes)
-        if has:
-            values["default"] = default
+        option, default = _default(column.get("default"), spec_type, place, notes, schema.kind)
+        if option is not None:
+            values[option] = default
         if _on_update(column.get("default")) and values["type"] in ("date", "datetime", "time"):
             values["onupdate"] = "now"
         comment = column.get("comment")
@@ -1042,11 +1095,8 @@ def _constraints(
             attribute = found[0]
             if attribute in relations:  # a one_to_one (forge's unnamed unique)
                 expected = _default_unique_name(schema.kind, spec_table, group[0])
-                if name != expected:
-                    forge_name = f"names it {expected}" if expected else "leaves it unnamed"
-                    notes.append(
-                        Note(place, f"unique {name} on a foreign key", f"forge {forge_name}")
-                    )
+                if name and name != expected:  # named in `unique:` (it replaces forge's)
+                    unique[free(name, place, what, "uq", group)] = found
                 continue
             if is_index and name == f"ix_{spec_table}_{group[0]}":
                 fields[attribute] |= {"unique": True, "index": True}
@@ -1215,9 +1265,9 @@ def _link(
             values["column"] = name
         if column["nullable"]:
             values["nullable"] = True
-        has, default = _default(column.get("default"), spec_type, place, notes)
-        if has:
-            values["default"] = default
+        option, default = _default(column.get("default"), spec_type, place, notes, schema.kind)
+        if option is not None:
+            values[option] = default
         elif not column["nullable"]:
             values["nullable"] = True
             notes.append(
@@ -1343,15 +1393,16 @@ def validate(text: str, default_name: str, source: str = "forge.yaml") -> Any:
 def _drop_default(imported: Imported, error: SpecError) -> bool:
     """When the reader refuses an imported default, leave it out (with a note)."""
     parts = error.where.split(".")
-    if len(parts) != 5 or parts[0] != "entities" or parts[2] != "fields" or parts[4] != "default":
+    options = ("default", "server_default")
+    if len(parts) != 5 or parts[0] != "entities" or parts[2] != "fields" or parts[4] not in options:
         return False
     fields = imported.entities.get(parts[1], {}).get("fields", {})
-    if parts[3] not in fields or "default" not in fields[parts[3]]:
+    if parts[3] not in fields or parts[4] not in fields[parts[3]]:
         return False
-    value = fields[parts[3]].pop("default")
+    value = fields[parts[3]].pop(parts[4])
     source = imported.sources[parts[1]]
     imported.notes.append(
-        Note(f"{source}.{parts[3]}", f"default {value!r}", f"left out ({error.message})")
+        Note(f"{source}.{parts[3]}", f"{parts[4]} {value!r}", f"left out ({error.message})")
     )
     return True
 

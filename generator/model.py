@@ -161,6 +161,13 @@ class Entity:
     def indexes(self) -> list[TableConstraint]:
         return self._constraints("ix", "indexes")
 
+    def fk_unique(self, fk: ForeignKey) -> bool:
+        """Whether a one_to_one's foreign-key column gets forge's own (unnamed) UNIQUE: not
+        when the spec's `unique:` has a constraint on exactly that column (its name wins)."""
+        if not fk.unique:
+            return False
+        return all(c.columns != (fk.database_column,) for c in self.unique_constraints)
+
     def fk_indexed(self, fk: ForeignKey) -> bool:
         """Whether forge indexes a foreign-key column by itself: not a one_to_one's (it is
         unique), nor one the spec's `indexes` already index on exactly that column."""

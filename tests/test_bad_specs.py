@@ -1423,6 +1423,72 @@ CASES: list[tuple[str, str, list[str]]] = [
             "only a MySQL project may reuse an index name on another table; on sqlite rename one",
         ],
     ),
+    # ---- branch sakila-a: server_default, and a one_to_one's unique constraint named
+    (
+        "sakila-a-server-default-wrong-type",
+        fields("Film", "      rental_duration: {type: smallint, server_default: three}\n"),
+        ["entities.Film.fields.rental_duration.server_default: ", "'three' is not an integer"],
+    ),
+    (
+        "sakila-a-server-default-now-on-int",
+        fields("Film", "      length: {type: int, server_default: now}\n"),
+        ["entities.Film.fields.length.server_default: ", "only for date, datetime, time"],
+    ),
+    (
+        "sakila-a-server-default-not-in-enum",
+        fields("Film", "      rating: {type: enum, values: [G, PG], server_default: X}\n"),
+        ["entities.Film.fields.rating.server_default: ", "'X' is not one of the values"],
+    ),
+    (
+        "sakila-a-server-default-on-text",
+        fields("Film", "      description: {type: text, server_default: none yet}\n"),
+        ["entities.Film.fields.description.server_default: ", "takes no server default"],
+    ),
+    (
+        "sakila-a-server-default-uuid4",
+        fields("Film", "      token: {type: uuid, server_default: uuid4}\n"),
+        ["entities.Film.fields.token.server_default: ", "made by the application"],
+    ),
+    (
+        "sakila-a-server-default-decimal-too-precise",
+        fields(
+            "Film", "      rate: {type: decimal, precision: 4, scale: 2, server_default: '4.999'}\n"
+        ),
+        ["entities.Film.fields.rate.server_default: ", "does not fit decimal(4, 2)"],
+    ),
+    (
+        "sakila-a-server-default-too-long",
+        fields("Film", "      code: {type: str, max_length: 2, server_default: abc}\n"),
+        ["entities.Film.fields.code.server_default: ", "longer than max_length 2"],
+    ),
+    (
+        "sakila-a-server-default-datetime-offset",
+        fields(
+            "Film", "      stamp: {type: datetime, server_default: '2024-01-31T12:00:00+02:00'}\n"
+        ),
+        ["entities.Film.fields.stamp.server_default: ", "without an offset"],
+    ),
+    (
+        "sakila-a-server-default-on-relation",
+        f"{P}entities:\n  Staff: {{}}\n  Store:\n    relations:\n"
+        "      manager: {kind: one_to_one, target: Staff, server_default: 1}\n",
+        ["entities.Store.relations.manager.server_default: ", "unknown option"],
+    ),
+    (
+        "sakila-a-one-to-one-unique-name-invalid",
+        f"{P}entities:\n  Staff: {{}}\n  Store:\n    relations:\n"
+        "      manager: {kind: one_to_one, target: Staff}\n"
+        "    unique: {idx unique-manager: [manager]}\n",
+        ["entities.Store.unique", "idx unique-manager"],
+    ),
+    (
+        "sakila-a-one-to-one-unique-name-taken",
+        f"{P}entities:\n  Staff:\n    fields: {{name: str}}\n"
+        "    indexes: {idx_unique_manager: [name]}\n  Store:\n    relations:\n"
+        "      manager: {kind: one_to_one, target: Staff}\n"
+        "    unique: {idx_unique_manager: [manager]}\n",
+        ["entities.", "'idx_unique_manager' is already used"],
+    ),
 ]
 
 # Cases also run through `forge new --spec bad.yaml`, which must leave nothing behind.

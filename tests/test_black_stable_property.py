@@ -137,6 +137,10 @@ def field_specs(draw: st.DrawFn) -> dict[str, Any]:
     # (a narrower storage's range is not what _default draws from)
     if draw(st.booleans()) and spec.get("storage") not in NARROW_STORAGES:
         spec["default"] = _default(draw, ftype, spec)
+    if ftype not in ("text", "json", "bytes") and draw(st.integers(0, 3)) == 0:
+        server = _default(draw, ftype, spec)  # not uuid4 nor an offset: made in Python only
+        if server != "uuid4" and not (isinstance(server, str) and server.endswith("+02:00")):
+            spec["server_default"] = server
     if draw(st.integers(0, 3)) == 0:
         spec["column"] = draw(_column())
     return spec

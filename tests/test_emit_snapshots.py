@@ -71,6 +71,27 @@ _DEFAULTS = {
 }
 
 
+_SERVER_DEFAULTS = {
+    "s": {"type": "str", "max_length": 10, "server_default": 'it\'s "x"'},
+    "n": {"type": "smallint", "server_default": -3},
+    "d": {"type": "decimal", "precision": 6, "scale": 2, "server_default": "1.5"},
+    "kept": {
+        "type": "decimal",
+        "precision": 6,
+        "scale": 2,
+        "storage": "numeric",
+        "server_default": 2,
+    },
+    "flag": {"type": "bool", "server_default": True},
+    "state": {"type": "enum", "values": ["a", "b c"], "server_default": "b c"},
+    "today": {"type": "date", "server_default": "now"},
+    "at": {"type": "datetime", "server_default": "now", "onupdate": "now"},
+    "fixed_at": {"type": "datetime", "timezone": False, "server_default": "2024-01-31T12:00:00"},
+    "key": {"type": "uuid", "server_default": "12345678-1234-5678-1234-567812345678"},
+    "both": {"type": "int", "nullable": True, "default": 1, "server_default": 2},
+}
+
+
 def _relation(kind: str, **more: Any) -> dict[str, Any]:
     relation = {"kind": kind, "target": "Other", "inverse": "things", **more}
     return {
@@ -95,6 +116,14 @@ CASES: dict[str, dict[str, Any]] = {
         }
     },
     "defaults": {"Thing": {"fields": _DEFAULTS}},
+    "server_defaults": {"Thing": {"fields": _SERVER_DEFAULTS}},
+    "one_to_one_named_unique": {
+        **_relation("one_to_one", nullable=True),
+        "Thing": {
+            **_relation("one_to_one", nullable=True)["Thing"],
+            "unique": {"idx_unique_other": ["other"]},
+        },
+    },
     "timestamps_soft_delete": _one_field("str", timestamps=True, soft_delete=True),
     "many_to_one": _relation("many_to_one", on_delete="cascade"),
     "many_to_one_nullable": _relation("many_to_one", nullable=True, on_delete="set_null"),

@@ -88,10 +88,10 @@ def test_a_link_table_with_a_defaulted_column_is_a_many_to_many_with_link_fields
         "link_table": "AlbumTag",
         "link_columns": ["AlbumId", "TagId"],
         "link_on_delete": "restrict",
-        "link_fields": {"added_at": {"type": "datetime", "default": "now"}},
+        "link_fields": {"added_at": {"type": "datetime", "server_default": "now"}},
     }
     notes = [str(n) for n in imported.notes]
-    assert any(n.startswith("AlbumTag.added_at: server default CURRENT_TIMESTAMP") for n in notes)
+    assert not any(n.startswith("AlbumTag.added_at") for n in notes)  # DEFAULT CURRENT_TIMESTAMP
 
 
 def test_mysql_integers_widen_to_the_smallest_spec_type_that_holds_them() -> None:
@@ -153,3 +153,39 @@ def test_column_types_become_storage_options() -> None:
         if "storage" not in expected:
             assert "storage" not in found, (column_type, found)
         assert bool(notes) is noted, (column_type, notes)
+
+
+def test_server_defaults_as_each_database_shows_them() -> None:
+    """A plain server default becomes `server_default:` however the database spells it;
+    what forge writes otherwise, or cannot write, is noted."""
+    notes: list[importer.Note] = []
+
+    def default(raw: str, ftype: str, kind: str, **options: Any) -> tuple[str | None, Any]:
+        return importer._default(raw, {"type": ftype, **options}, "t.c", notes, kind)
+
+    enum = {"values": ["G", "PG"]}
+    assert default("'G'::mpaa_rating", "enum", "postgresql", **enum) == ("server_default", "G")
+    assert default("'it''s'::character varying", "str", "postgresql") == ("server_default", "it's")
+    assert default("CURRENT_TIMESTAMP", "datetime", "postgresql") == ("server_default", "now")
+    on_update = "current_timestamp() ON UPDATE current_timestamp()"
+    assert default(on_update, "datetime", "mysql") == ("server_default", "now")
+    assert default("curdate()", "date", "mysql") == ("server_default", "now")
+    assert default("4.99", "decimal", "mysql") == ("server_default", "4.99")
+    assert default("-1", "smallint", "sqlite") == ("server_default", -1)
+    assert default("1", "bool", "mysql") == ("server_default", True)
+    assert default("TRUE", "bool", "sqlite") == ("server_default", True)
+    assert notes == []
+    assert default("1", "bool", "sqlite") == ("server_default", True)
+    assert default("now()", "datetime", "postgresql") == ("server_default", "now")
+    assert default("'x'", "text", "mysql") == ("default", "x")
+    assert default("NULL ON UPDATE current_timestamp()", "datetime", "mysql") == (None, None)
+    assert default("gen_random_uuid()", "uuid", "postgresql") == (None, None)
+    assert [f"{n.what}; {n.instead}" for n in notes] == [
+        "server default 1; forge writes TRUE (the same)",
+        "server default now(); forge writes CURRENT_TIMESTAMP (the same)",
+        "server default 'x'; kept as `default: x` (applied by the application; forge writes "
+        "no DEFAULT clause on a text column)",
+        "ON UPDATE current_timestamp(); kept as `onupdate: now` (set by the application; the "
+        "generated table has no ON UPDATE clause)",
+        "server default gen_random_uuid(); not kept: the spec has no such default",
+    ]

@@ -14,7 +14,7 @@ from generator.emit.table import (
     relationship_options,
     relationship_target,
 )
-from generator.layout import Item
+from generator.layout import Item, prefixed
 from generator.model import Entity, LinkTable, RelationEnd
 
 _BASE = SupportModule(
@@ -63,6 +63,8 @@ def column_line(column: Column, imports: Imports) -> Line:
     args += column.flags()
     if column.on_update is not None:
         args.append(f"onupdate={imports.code(column.on_update)}")
+    if column.server_default is not None:
+        args.append(prefixed("server_default=", imports.item(column.server_default)))
     if column.description is not None:
         args.append(f"doc={literal(column.description)}")
     annotation = f"Mapped[{imports.code(column.annotation)}]"

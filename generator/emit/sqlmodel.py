@@ -62,13 +62,15 @@ def column_line(column: Column, imports: Imports) -> Line:
         args.append(f"description={literal(column.description)}")
     if column.column_type is not None and not column.inferred:
         args.append(prefixed("sa_type=", imports.item(column.column_type)))
-    kwargs: list[str] = []
+    kwargs: list[Item] = []
     if column.column_name is not None:
         kwargs.append(f'"name": {literal(column.column_name)}')
     if column.on_update is not None:
         kwargs.append(f'"onupdate": {imports.code(column.on_update)}')
+    if column.server_default is not None:
+        kwargs.append(prefixed('"server_default": ', imports.item(column.server_default)))
     if kwargs:
-        args.append(f"sa_column_kwargs={{{', '.join(kwargs)}}}")
+        args.append(Bracket("sa_column_kwargs=", tuple(kwargs), opening="{", display=True))
     if column.foreign_key is not None and not inline_key:
         imports.need(SA)
         args.append(Bracket("sa_column_args=", (foreign_key_call(column),), opening="["))

@@ -57,6 +57,7 @@ class Column:
     inferred: bool = False  # SQLModel derives the column type from the annotation
     default: Default | None = None
     on_update: Code | None = None  # a callable
+    server_default: Code | None = None  # the column's DEFAULT clause (`server_default:`)
     foreign_key: str | None = None  # "table.id"
     on_delete: str | None = None  # the SQL spelling: "SET NULL"
     use_alter: str | None = None  # the constraint's name, for a key that breaks a cycle
@@ -233,6 +234,7 @@ def field_column(owner: FieldOwner, spec: FieldSpec) -> tuple[Column, EnumClass 
         ),
         default=default_of(owner, spec),
         on_update=on_update_of(owner, spec),
+        server_default=server_default_of(owner, spec),
         unique=spec.unique,
         index=spec.index,
         constraints=constraints,
@@ -240,6 +242,19 @@ def field_column(owner: FieldOwner, spec: FieldSpec) -> tuple[Column, EnumClass 
         column_name=renamed(spec.name, spec.column),
     )
     return column, enum
+
+
+def server_default_of(owner: FieldOwner, spec: FieldSpec) -> Code | None:
+    """`server_default:` as the column's `server_default=` (None: no DEFAULT clause)."""
+    if not spec.has_server_default:
+        return None
+    return fieldtypes.server_default_code(
+        fieldtypes.get(spec.type),
+        spec.server_default,
+        field_options(owner, spec),
+        onupdate=spec.onupdate == "now",
+        numeric_storage=spec.storage == "numeric",
+    )
 
 
 def on_update_of(owner: FieldOwner, spec: FieldSpec) -> Code | None:
@@ -269,7 +284,7 @@ def table(entity: Entity) -> Table:
                 on_delete=ON_DELETE[fk.on_delete] if fk.on_delete else None,
                 use_alter=fk.constraint if fk.use_alter else None,
                 fk_on_update=ON_DELETE[fk.on_update] if fk.on_update else None,
-                unique=fk.unique,
+                unique=entity.fk_unique(fk),
                 index=entity.fk_indexed(fk),
                 column_name=renamed(fk.column, fk.column_name),
             )

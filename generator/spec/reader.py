@@ -60,6 +60,7 @@ FIELD_OPTIONS = (
     "timezone",
     "enum_type",
     "fixed",
+    "server_default",
 )
 RELATION_OPTIONS = (
     "kind",
@@ -527,10 +528,28 @@ class _SpecReader:
             if has_default
             else None
         )
-        if default is not None and storage is not None:
-            problem = fieldtypes.storage_refuses(storage, default)
-            if problem is not None:
-                raise self.fail(f"{where}.default", problem)
+        has_server_default = data.get("server_default") is not None
+        server_default = None
+        if has_server_default:
+            server_default = self.read_default(
+                data["server_default"],
+                ftype,
+                max_length,
+                precision,
+                scale,
+                values,
+                where,
+                option="server_default",
+            )
+            if not has_default:  # the application writes the same value on its inserts
+                convert = fieldtypes.get(ftype).server_to_default
+                has_default = True
+                default = convert(server_default) if convert else server_default
+        if storage is not None:
+            for option, value in (("server_default", server_default), ("default", default)):
+                problem = fieldtypes.storage_refuses(storage, value) if value is not None else None
+                if problem is not None:
+                    raise self.fail(f"{where}.{option}", problem)
         return FieldSpec(
             name=name,
             column=self.database_name(data, "column", where),
@@ -540,6 +559,8 @@ class _SpecReader:
             index=index,
             default=default,
             has_default=has_default,
+            server_default=server_default,
+            has_server_default=has_server_default,
             max_length=max_length,
             precision=precision,
             scale=scale,
@@ -586,11 +607,37 @@ class _SpecReader:
         scale: int | None,
         values: tuple[str, ...],
         where: str,
+        option: str = "default",
     ) -> Any:
-        place = f"{where}.default"
+        """A `default:` (or `server_default:`) value of a field of type `ftype`."""
+        place = f"{where}.{option}"
+        record = fieldtypes.get(ftype)
         options = fieldtypes.Options("", max_length, precision, scale, values)
+        if option == "server_default":
+            if record.server_sql is None:
+                raise self.fail(
+                    place,
+                    f"a {ftype} field takes no server default (MySQL refuses a DEFAULT on "
+                    "TEXT, BLOB and JSON columns); use default: (applied by the application)",
+                )
+            with_now = [t.name for t in fieldtypes.TYPES if t.now_sql]
+            if value == "now" and record.now_sql is None and record.server_sql != "quoted":
+                raise self.fail(
+                    place,
+                    f"now (the database's current time) is only for {', '.join(with_now)} "
+                    f"fields (this field is {ftype})",
+                )
+            if value == "uuid4":
+                raise self.fail(
+                    place,
+                    "uuid4 is made by the application (use default: uuid4); a server "
+                    "default is one fixed UUID",
+                )
         try:
-            return fieldtypes.get(ftype).read_default(value, options)
+            read = record.read_default(value, options)
+            if option == "server_default" and read != "now" and record.server_literal:
+                record.server_literal(read)
+            return read
         except fieldtypes.NotA as expected:
             shown = fieldtypes.show(value)
             raise self.fail(place, f"{shown} is not {expected} (the field is {ftype})") from None

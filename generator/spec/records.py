@@ -73,6 +73,9 @@ class FieldSpec(BaseModel):
     index: bool = False
     default: Any = None
     has_default: bool = False
+    # `server_default:` the column's DEFAULT clause (a value read like `default:`, or "now")
+    server_default: Any = None
+    has_server_default: bool = False
     max_length: int | None = None
     precision: int | None = None
     scale: int | None = None

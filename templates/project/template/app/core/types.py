@@ -10,6 +10,10 @@ compared for equality, but ordered as text.
 `NaiveUTCDateTime()` is a timestamp without time zone (`timezone: false` in forge.yaml,
 TIMESTAMP WITHOUT TIME ZONE on PostgreSQL): it stores the UTC time without offset and reads
 it back as an aware UTC datetime, so the API speaks offset datetimes either way.
+
+`ServerDefault(sql, mysql=..., sqlite=...)` is a column's DEFAULT clause (forge.yaml's
+`server_default:`) where its SQL differs per database: MySQL's `ON UPDATE
+CURRENT_TIMESTAMP`, or a decimal that ExactDecimal stores scaled on SQLite.
 """
 
 import datetime as dt
@@ -18,6 +22,8 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 MAX_SCALED_PRECISION = 18
@@ -98,3 +104,22 @@ class NaiveUTCDateTime(TypeDecorator[dt.datetime]):
 
     def __repr__(self) -> str:
         return "NaiveUTCDateTime()"
+
+
+class ServerDefault(sa.ColumnElement[Any]):
+    """A server default written as `sql`, or as the SQL given for the database in use
+    (`mysql=` also serves MariaDB)."""
+
+    inherit_cache = False  # used in DDL only
+
+    def __init__(self, sql: str, **by_database: str) -> None:
+        self.sql = sql
+        self.by_database = by_database
+
+    def for_dialect(self, name: str) -> str:
+        return self.by_database.get("mysql" if name == "mariadb" else name, self.sql)
+
+
+@compiles(ServerDefault)
+def _server_default_sql(element: ServerDefault, compiler: SQLCompiler, **_: Any) -> str:
+    return element.for_dialect(compiler.dialect.name)
