@@ -364,27 +364,41 @@ def _class_body_names(trees: Iterable[ast.Module]) -> set[str]:
     """Names read inside class bodies (annotations, defaults, calls), outside methods and
     lambdas: a class attribute with one of these names would be read instead."""
     names: set[str] = set()
-
-    def visit(node: ast.AST, annotation: bool = False) -> None:
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
-            return
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
-            names.add(node.id)
-        if annotation and isinstance(node, ast.Constant) and isinstance(node.value, str):
-            try:  # a string annotation ("Post | None")
-                inner = ast.parse(node.value, mode="eval")
-            except SyntaxError:
-                return
-            names.update(n.id for n in ast.walk(inner) if isinstance(n, ast.Name))
-            return
-        for child in ast.iter_child_nodes(node):
-            visit(
-                child, annotation or (isinstance(node, ast.AnnAssign) and child is node.annotation)
-            )
-
+    skipped = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
     for tree in trees:
-        for node in ast.walk(tree):
-            if isinstance(node, ast.ClassDef):
-                for statement in node.body:
-                    visit(statement)
+        for node in _classes(tree.body):
+            # (node, inside an annotation), depth first
+            stack: list[tuple[ast.AST, bool]] = [(statement, False) for statement in node.body]
+            while stack:
+                item, annotation = stack.pop()
+                if isinstance(item, skipped):
+                    continue
+                if isinstance(item, ast.Name) and isinstance(item.ctx, ast.Load):
+                    names.add(item.id)
+                if annotation and isinstance(item, ast.Constant) and isinstance(item.value, str):
+                    try:  # a string annotation ("Post | None")
+                        inner = ast.parse(item.value, mode="eval")
+                    except SyntaxError:
+                        continue
+                    names.update(n.id for n in ast.walk(inner) if isinstance(n, ast.Name))
+                    continue
+                annotated = item.annotation if isinstance(item, ast.AnnAssign) else None
+                for child in ast.iter_child_nodes(item):
+                    stack.append((child, annotation or child is annotated))
     return names
+
+
+def _classes(statements: list[ast.stmt]) -> Iterator[ast.ClassDef]:
+    """Every class statement among these, at any depth (what ast.walk would find: a class
+    is a statement, and statements nest only in the statement lists walked here)."""
+    for node in statements:
+        if isinstance(node, ast.ClassDef):
+            yield node
+        for field in ("body", "orelse", "finalbody"):
+            inner = getattr(node, field, None)
+            if isinstance(inner, list):
+                yield from _classes(inner)
+        for handler in getattr(node, "handlers", ()):
+            yield from _classes(handler.body)
+        for case in getattr(node, "cases", ()):
+            yield from _classes(case.body)

@@ -145,7 +145,7 @@ def generate(
     if not dry_run:
         _write(project, plan, progress)
         if key is not None:
-            stamp.save(project, stamp.record(project, key, formatted))
+            stamp.save(project, stamp.record(project, key, formatted, plan.writes))
     return Result(project, plan)
 
 

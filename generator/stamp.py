@@ -109,15 +109,24 @@ def _stat(info: os.stat_result, taken_ns: int) -> list[int] | None:
     return [info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino]
 
 
-def record(root: Path, stamp_key: str, formatted: dict[str, str]) -> dict[str, Any] | None:
+def record(
+    root: Path, stamp_key: str, formatted: dict[str, str], written: dict[str, str]
+) -> dict[str, Any] | None:
     """The stamp of the tree as it is now, for these renders (formatted as written), or
-    None when the next run would have something to do."""
+    None when the next run would have something to do. `written`: the files this run has
+    just written (path -> text), recorded by the hash of that text without reading them
+    back; their stat is never trusted (they changed within RACY_NS), so a change made to
+    one since is still seen by its hash."""
     from generator.reconcile import reconcile
 
     taken_ns = time.time_ns()
     files: dict[str, list[Any]] = {}
 
     def read(folder: Path, relative: str) -> str | None:
+        if relative in written:
+            text = written[relative]
+            files[relative] = [None, hashlib.sha256(text.encode("utf-8")).hexdigest()]
+            return text
         try:
             handle = open(folder / relative, "rb")
         except FileNotFoundError:
