@@ -36,25 +36,34 @@ import builtins
 import hashlib
 import json
 import keyword
+import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from generator import naming
 from generator.errors import SpecError
 from generator.resources import project_template
 from generator.spec import Spec
 
+if TYPE_CHECKING:
+    from generator.plan import FileJob
+
 Fail = Callable[[str, str], SpecError]
 
 
 def check(spec: Spec, fail: Fail) -> None:
     """Raise a SpecError for the first name of the spec that breaks the generated code."""
-    rendered = _render(spec)
     owners = _Owners(spec)
+    all_homes = {
+        f"app/{kind}/{naming.module_name(entity.name)}.py"
+        for entity in spec.entities
+        for kind in ("models", "schemas")
+    }
+    rendered, early = _render(spec, all_homes, owners)
     _paths(rendered, owners, fail)
     _routes(spec, fail)
     known: dict[str, tuple[str, ...] | None] = {}  # path -> remembered class-body names
@@ -68,11 +77,9 @@ def check(spec: Spec, fail: Fail) -> None:
                 todo[path] = text
     if len(_checked) > _REMEMBER_AT_MOST:  # a long process (tests): start again
         _checked.clear()
-    trees = _parse(todo, owners, fail)
-    for path, tree in trees.items():
-        _bindings(path, tree, owners, fail)
-    for path in trees:  # all of them parse and bind each name once
-        known[path] = _checked[_key(path, todo[path])] = None
+    # all of them parse and bind each name once; an entity's homes: the names they use
+    for path, names in _learn(todo, all_homes, owners, fail, early).items():
+        known[path] = _checked[_key(path, todo[path])] = names
     sources = dict(rendered)
     for entity in spec.entities:
         module = naming.module_name(entity.name)
@@ -82,8 +89,8 @@ def check(spec: Spec, fail: Fail) -> None:
             if path not in known:
                 continue
             names = known[path]
-            if names is None:  # not remembered yet: from its tree
-                tree = trees.get(path) or ast.parse(sources[path], path)
+            if names is None:  # remembered without them (from an older check): parse it
+                tree = ast.parse(sources[path], path)
                 names = known[path] = tuple(sorted(_class_body_names([tree])))
                 _checked[_key(path, sources[path])] = names
             used.update(names)
@@ -152,10 +159,40 @@ def remembered(sources: dict[str, str]) -> dict[str, Any]:
     return {"version": _version(), "modules": modules}
 
 
-def _render(spec: Spec) -> list[tuple[str, str]]:
-    from generator.render import render_all
+def _render(
+    spec: Spec, homes: set[str], owners: _Owners
+) -> tuple[list[tuple[str, str]], dict[str, Outcome]]:
+    """Every rendered file (path, text), and what parsing taught about the modules that
+    were parsed along (see _learn). With many files, on every core: each worker renders a
+    file and parses it while it is at hand."""
+    from generator import render
+    from generator.plan import file_jobs
 
-    return [(job.path, source) for job, source in render_all(spec)]
+    cached = render.remembered(spec)
+    if cached is not None:
+        return [(job.path, source) for job, source in cached], {}
+    jobs = file_jobs(spec)
+    cores = _cores()
+    if len(jobs) < _PARALLEL_FROM or cores < 2:
+        done = render.remember(spec, [(job, render.render(job)) for job in jobs])
+        return [(job.path, source) for job, source in done], {}
+    import multiprocessing
+
+    global _job
+    _job = (jobs, homes, owners)
+    try:
+        with multiprocessing.get_context("fork").Pool(processes=cores) as pool:
+            chunk = max(1, len(jobs) // cores // 4)
+            results = pool.map(_render_one, range(len(jobs)), chunksize=chunk)
+    finally:
+        _job = None
+    render.remember(spec, [(job, source) for job, (source, _) in zip(jobs, results, strict=True)])
+    early = {job.path: outcome for job, (_, outcome) in zip(jobs, results, strict=True) if outcome}
+    return [(job.path, source) for job, (source, _) in zip(jobs, results, strict=True)], early
+
+
+def _cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
 
 
 @lru_cache(maxsize=1)
@@ -280,6 +317,71 @@ def _routes(spec: Spec, fail: Fail) -> None:
                     f"route {route!r} is under {path}, the route of {owner}, whose "
                     f"{path}/{{id}} would answer its requests; choose a route outside {path}/",
                 )
+
+
+_PARALLEL_FROM = 200  # files: below this, a process pool costs more than it saves
+Learnt = dict[str, tuple[str, ...] | None]
+# ("ok", class-body names or None), or a failure ("parse" or "bind", (place, message))
+Outcome = tuple[str, Any]
+
+
+def _learn(
+    todo: dict[str, str],
+    homes: set[str],
+    owners: _Owners,
+    fail: Fail,
+    early: dict[str, Outcome] | None = None,
+) -> Learnt:
+    """Parse the modules and check what they bind (the first failure, in order, of any
+    module's parse, else of any module's bindings, is raised); the class-body names of
+    those in `homes`. `early`: the outcomes of modules parsed already (by _render)."""
+    outcomes = [
+        (early or {}).get(path) or _learn_one(path, text, homes, owners)
+        for path, text in todo.items()
+    ]
+    for stage in ("parse", "bind"):  # what the sequential order raises first
+        for outcome, found in outcomes:
+            if outcome == stage:
+                raise fail(*found)
+    return {path: names for path, (_, names) in zip(todo, outcomes, strict=True)}
+
+
+_job: tuple[list[FileJob], set[str], _Owners] | None = None  # _render's, for its workers
+
+
+class _Found(Exception):
+    def __init__(self, place: str, message: str) -> None:
+        super().__init__(place, message)
+        self.place, self.message = place, message
+
+
+def _found(place: str, message: str) -> SpecError:
+    raise _Found(place, message)
+
+
+def _render_one(index: int) -> tuple[str, Outcome | None]:
+    """In a worker: a file's render, and for a module not learnt yet, its outcome."""
+    from generator.render import render
+
+    assert _job is not None
+    jobs, homes, owners = _job
+    job = jobs[index]
+    source = render(job)
+    if not job.path.endswith(".py") or _key(job.path, source) in _checked:
+        return source, None
+    return source, _learn_one(job.path, source, homes, owners)
+
+
+def _learn_one(path: str, text: str, homes: set[str], owners: _Owners) -> Outcome:
+    try:
+        tree = _parse({path: text}, owners, _found)[path]
+    except _Found as found:
+        return "parse", (found.place, found.message)
+    try:
+        _bindings(path, tree, owners, _found)
+    except _Found as found:
+        return "bind", (found.place, found.message)
+    return "ok", tuple(sorted(_class_body_names([tree]))) if path in homes else None
 
 
 def _parse(sources: dict[str, str], owners: _Owners, fail: Fail) -> dict[str, ast.Module]:

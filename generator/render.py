@@ -48,11 +48,21 @@ _last: list[tuple[Spec, list[tuple[FileJob, str]]]] = []
 def render_all(spec: Spec) -> list[tuple[FileJob, str]]:
     """Every data-layer file of the spec, with its render. The renders of the last spec
     are kept (a Spec is frozen; matched by identity): checking a spec renders it
-    (generator/namecheck.py), and the build then uses the same renders."""
+    (generator/namecheck.py, on every core for many files), and the build then uses the
+    same renders."""
     from generator.plan import file_jobs
 
-    if _last and _last[0][0] is spec:
-        return _last[0][1]
-    rendered = [(job, render(job)) for job in file_jobs(spec)]
+    cached = remembered(spec)
+    if cached is not None:
+        return cached
+    return remember(spec, [(job, render(job)) for job in file_jobs(spec)])
+
+
+def remembered(spec: Spec) -> list[tuple[FileJob, str]] | None:
+    return _last[0][1] if _last and _last[0][0] is spec else None
+
+
+def remember(spec: Spec, rendered: list[tuple[FileJob, str]]) -> list[tuple[FileJob, str]]:
+    """Keep the renders of this spec (every file of file_jobs(spec), in its order)."""
     _last[:] = [(spec, rendered)]
     return rendered
