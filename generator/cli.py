@@ -230,19 +230,6 @@ def update(
         raise typer.Exit(1)
 
 
-def _offer_class_name(name: str) -> None:
-    """`forge make entity order`: refused, offering `Order` (the spec's own wording)."""
-    from generator import naming
-    from generator.errors import SpecError
-
-    better = naming.pascal_case(name)
-    if name != better and not naming.PASCAL_CASE.match(name) and naming.PASCAL_CASE.match(better):
-        raise SpecError(
-            f"entities.{name}",
-            f"entity name {name!r} is not a PascalCase class name; did you mean {better}?",
-        )
-
-
 make_app = typer.Typer(
     help="Add to a forge project.", no_args_is_help=True, rich_markup_mode=HELP_STYLE
 )
@@ -285,55 +272,11 @@ def make_entity(
     Example: forge make entity Post --field title:str:200 --field "price:decimal:10,2:nullable"
     --relation author:many_to_one:User:inverse=posts --no-input
     """
-    from generator import project as projects
-    from generator.flags import change_from_flags
+    from generator.entry import run_make_entity
 
-    interactive = not no_input and not field and not relation and _interactive()
-    try:
-        root = project.resolve() if project else projects.find_project(Path.cwd())
-        if interactive:
-            from generator.prompts import Asker
-            from generator.spec import load_spec
-
-            text = (root / projects.SPEC_FILE).read_text(encoding="utf-8")
-            change = Asker(text, load_spec(root / projects.SPEC_FILE), typer.echo).ask(name)
-        else:
-            if not name:
-                raise ForgeError("an entity name is required (forge make entity NAME ...)")
-            _offer_class_name(name)
-            change = change_from_flags(name, field or [], relation or [])
-        entity_plan = projects.plan_entity(root, change)
-        if entity_plan.plan.conflicts and not dry_run:
-            raise ForgeError(
-                f"{', '.join(entity_plan.plan.conflicts)}: your edits and this change touch "
-                "the same lines, so the file cannot be updated without losing your code; "
-                "nothing was changed (see --dry-run; to merge with conflict markers instead, "
-                "edit forge.yaml and run `forge generate`)"
-            )
-        if dry_run:
-            typer.echo(entity_plan.spec_diff(), nl=False)
-            typer.echo(projects.file_diffs(root, entity_plan.plan), nl=False)
-            return
-        if interactive:
-            typer.echo(entity_plan.spec_diff(), nl=False)
-            changed = sorted(entity_plan.plan.project_changes)
-            typer.echo("Files to write: " + (", ".join(changed) or "none"))
-            from generator.prompts import confirm
-
-            if not confirm("Apply these changes?", default=True):
-                raise KeyboardInterrupt
-        projects.apply_entity(entity_plan)
-    except ForgeError as error:
-        _fail(error)
-    except KeyboardInterrupt:
-        typer.echo("aborted; nothing was changed", err=True)
-        raise typer.Exit(130) from None
-    _report(entity_plan.plan)
-    if entity_plan.plan.conflicts:
-        raise typer.Exit(1)
-    message = f"add {change.entity.lower()}"
-    typer.echo("next: create a migration for the change:")
-    typer.echo(f'  alembic revision --autogenerate -m "{message}" && alembic upgrade head')
+    code = run_make_entity(name, field or [], relation or [], no_input, dry_run, project)
+    if code:
+        raise typer.Exit(code)
 
 
 destroy_app = typer.Typer(

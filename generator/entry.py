@@ -1,11 +1,14 @@
-"""The command line's entry point, and `forge generate` without typer.
+"""The command line's entry point: `forge generate` and `forge make entity` without typer.
 
 Typer builds its parameters through pydantic: reaching a command costs about 0.25 s before
 the command does anything, more than a `forge generate` with nothing to do needs in all.
-So `forge generate` in its plain forms (`--spec`, `--project`, `--check`, `--diff`, each
-as `--opt value` or `--opt=value`) runs from here, through the same function as the typer
-command (`run_generate`), with the same output and exit codes. Anything else (`--help`,
-an unknown option, another command) goes to typer, which parses and words errors as usual.
+So these two commands, in their plain forms, run from here through the same functions as
+the typer commands (`run_generate`, `run_make_entity`), with the same output and exit
+codes: `generate` with `--spec`, `--project`, `--check`, `--diff`; `make entity NAME`
+with `--field`, `--relation`, `--no-input`, `--dry-run`, `--project` (at least one of
+`--no-input`, `--field`, `--relation`: nothing is asked), each option as `--opt value` or
+`--opt=value`. Anything else (`--help`, an unknown option, another command, a value that
+starts with `-`) goes to typer, which parses and words errors as usual.
 """
 
 from __future__ import annotations
@@ -18,12 +21,16 @@ if TYPE_CHECKING:
     from generator.reconcile import WritePlan
 
 
-def echo(message: str, err: bool = False) -> None:
+def echo(message: str, err: bool = False, nl: bool = True) -> None:
     """What typer.echo does with a line: print it and flush."""
     stream = sys.stderr if err else sys.stdout
     if stream is not None:
-        stream.write(f"{message}\n")
+        stream.write(f"{message}\n" if nl else message)
         stream.flush()
+
+
+def interactive() -> bool:
+    return sys.stdin.isatty() and sys.stdout.isatty()
 
 
 def progress(message: str) -> None:
@@ -75,8 +82,7 @@ def run_generate(spec: Path | None, project: Path | None, check: bool, diff: boo
         return error.exit_code
     plan = result.plan
     if diff:
-        sys.stdout.write(projects.file_diffs(root, plan))
-        sys.stdout.flush()
+        echo(projects.file_diffs(root, plan), nl=False)
         if plan.marked:
             report_marked(plan)
         elif not plan.project_changes:
@@ -99,52 +105,158 @@ def run_generate(spec: Path | None, project: Path | None, check: bool, diff: boo
     return 1 if plan.conflicts or plan.marked else 0
 
 
-_VALUED = ("--spec", "--project")
-_FLAGS = ("--check", "--diff")
+def _offer_class_name(name: str) -> None:
+    """`forge make entity order`: refused, offering `Order` (the spec's own wording)."""
+    from generator import naming
+    from generator.errors import SpecError
+
+    better = naming.pascal_case(name)
+    if name != better and not naming.PASCAL_CASE.match(name) and naming.PASCAL_CASE.match(better):
+        raise SpecError(
+            f"entities.{name}",
+            f"entity name {name!r} is not a PascalCase class name; did you mean {better}?",
+        )
 
 
-def _generate_arguments(args: list[str]) -> dict[str, str | bool] | None:
-    """The options of a plain `forge generate ...` command line, or None for anything this
-    module leaves to typer."""
-    if not args or args[0] != "generate":
-        return None
-    options: dict[str, str | bool] = {}
-    rest = args[1:]
-    while rest:
-        word = rest.pop(0)
+def run_make_entity(
+    name: str | None,
+    field: list[str],
+    relation: list[str],
+    no_input: bool,
+    dry_run: bool,
+    project: Path | None,
+) -> int:
+    """`forge make entity`: the exit code (what it prints is the command's output)."""
+    from generator import project as projects
+    from generator.errors import ForgeError
+    from generator.flags import change_from_flags
+
+    asking = not no_input and not field and not relation and interactive()
+    try:
+        root = project.resolve() if project else projects.find_project(Path.cwd())
+        if asking:
+            from generator.prompts import Asker
+            from generator.spec import load_spec
+
+            text = (root / projects.SPEC_FILE).read_text(encoding="utf-8")
+            change = Asker(text, load_spec(root / projects.SPEC_FILE), echo).ask(name)
+        else:
+            if not name:
+                raise ForgeError("an entity name is required (forge make entity NAME ...)")
+            _offer_class_name(name)
+            change = change_from_flags(name, field, relation)
+        entity_plan = projects.plan_entity(root, change)
+        if entity_plan.plan.conflicts and not dry_run:
+            raise ForgeError(
+                f"{', '.join(entity_plan.plan.conflicts)}: your edits and this change touch "
+                "the same lines, so the file cannot be updated without losing your code; "
+                "nothing was changed (see --dry-run; to merge with conflict markers instead, "
+                "edit forge.yaml and run `forge generate`)"
+            )
+        if dry_run:
+            echo(entity_plan.spec_diff(), nl=False)
+            echo(projects.file_diffs(root, entity_plan.plan), nl=False)
+            return 0
+        if asking:
+            echo(entity_plan.spec_diff(), nl=False)
+            changed = sorted(entity_plan.plan.project_changes)
+            echo("Files to write: " + (", ".join(changed) or "none"))
+            from generator.prompts import confirm
+
+            if not confirm("Apply these changes?", default=True):
+                raise KeyboardInterrupt
+        projects.apply_entity(entity_plan)
+    except ForgeError as error:
+        echo(f"error: {error}", err=True)
+        return error.exit_code
+    except KeyboardInterrupt:
+        echo("aborted; nothing was changed", err=True)
+        return 130
+    report(entity_plan.plan)
+    if entity_plan.plan.conflicts:
+        return 1
+    message = f"add {change.entity.lower()}"
+    echo("next: create a migration for the change:")
+    echo(f'  alembic revision --autogenerate -m "{message}" && alembic upgrade head')
+    return 0
+
+
+def _options(
+    words: list[str], valued: tuple[str, ...], flags: tuple[str, ...], positional: int
+) -> tuple[dict[str, list[str]], list[str]] | None:
+    """The options (name -> values, a flag's value "") and positional words of a command
+    line in the plain forms this module runs, or None for anything left to typer."""
+    options: dict[str, list[str]] = {}
+    words = list(words)
+    arguments: list[str] = []
+    while words:
+        word = words.pop(0)
         name, equals, value = word.partition("=")
-        if name in _VALUED:
+        if name in valued:
             if not equals:
-                if not rest or rest[0].startswith("-"):
+                if not words or words[0].startswith("-"):
                     return None
-                value = rest.pop(0)
+                value = words.pop(0)
             if not value:
                 return None
-            options[name] = value
-        elif word in _FLAGS:
-            options[word] = True
+            options.setdefault(name, []).append(value)
+        elif word in flags:
+            options[word] = [""]
+        elif not word.startswith("-") and len(arguments) < positional:
+            arguments.append(word)
         else:
             return None
-    return options
+    return options, arguments
+
+
+def _last(options: dict[str, list[str]], name: str) -> Path | None:
+    values = options.get(name)
+    return Path(values[-1]) if values else None
+
+
+def _fast(args: list[str]) -> int | None:
+    """The exit code of `forge generate ...` or `forge make entity ...` run from here, or
+    None when the command line is left to typer."""
+    if args[:1] == ["generate"]:
+        parsed = _options(args[1:], ("--spec", "--project"), ("--check", "--diff"), 0)
+        if parsed is None:
+            return None
+        options, _ = parsed
+        return run_generate(
+            _last(options, "--spec"),
+            _last(options, "--project"),
+            check="--check" in options,
+            diff="--diff" in options,
+        )
+    if args[:2] == ["make", "entity"]:
+        valued = ("--field", "--relation", "--project")
+        parsed = _options(args[2:], valued, ("--no-input", "--dry-run"), 1)
+        if parsed is None:
+            return None
+        options, arguments = parsed
+        if not (options.keys() & {"--no-input", "--field", "--relation"}):
+            return None  # it may ask questions: typer's prompts and Ctrl-C handling
+        return run_make_entity(
+            arguments[0] if arguments else None,
+            options.get("--field", []),
+            options.get("--relation", []),
+            no_input="--no-input" in options,
+            dry_run="--dry-run" in options,
+            project=_last(options, "--project"),
+        )
+    return None
 
 
 def main() -> None:
-    options = _generate_arguments(sys.argv[1:])
-    if options is None:
-        from generator.cli import app
-
-        app()
-        return
-    spec, project = options.get("--spec"), options.get("--project")
     try:
-        code = run_generate(
-            Path(spec) if isinstance(spec, str) else None,
-            Path(project) if isinstance(project, str) else None,
-            check=bool(options.get("--check")),
-            diff=bool(options.get("--diff")),
-        )
+        code = _fast(sys.argv[1:])
     except (KeyboardInterrupt, EOFError):
         echo("", err=True)
         echo("Aborted!", err=True)
         code = 1
+    if code is None:
+        from generator.cli import app
+
+        app()
+        return
     sys.exit(code)

@@ -27,6 +27,10 @@ over the remembered facts, so a spec that changes anything is checked as fully a
 The facts are kept in memory and in `.forge/cache.json` (written by the build, read when
 a project's spec is loaded), keyed by this module's own source and the Python version: a
 new forge or another Python checks everything again. A missing or corrupt cache costs time.
+
+With many files (_PARALLEL_FROM) and more than one core, the files are rendered and the
+new modules parsed in a pool of forked workers, each parsing a file as it renders it; the
+failure raised is still the first in the order of the files, as in one process.
 """
 
 from __future__ import annotations
