@@ -67,8 +67,10 @@ def _build(
     spec: Spec,
     moves: dict[str, str] | None = None,
     progress: Callable[[str], None] = lambda _message: None,
+    read: Callable[[Path, str], str | None] | None = None,
 ) -> tuple[WritePlan, dict[str, str]]:
-    """build(), and the formatted renders it reconciled."""
+    """build(), and the formatted renders it reconciled; `read`: how reconcile reads the
+    tree (generator/stamp.py's Reader remembers what it read)."""
     from generator import namecheck
     from generator.format import CACHE_FILE, FormatCache, may_change
     from generator.reconcile import base_path
@@ -87,7 +89,7 @@ def _build(
             return None
 
     formatted = cache.formatted(sources, base, settled, progress)
-    plan = reconcile(root, formatted, moves=moves)
+    plan = reconcile(root, formatted, moves=moves, read=read)
     names = namecheck.remembered(sources)
     plan.writes[CACHE_FILE] = cache.content(sources, **{namecheck.CACHE_KEY: names})
     return plan, formatted
@@ -141,11 +143,12 @@ def generate(
     from generator.spec import load_spec
 
     spec = load_spec(spec_path, content)
-    plan, formatted = _build(project, spec, progress=progress)
+    reader = stamp.Reader()
+    plan, formatted = _build(project, spec, progress=progress, read=reader)
     if not dry_run:
         _write(project, plan, progress)
         if key is not None:
-            stamp.save(project, stamp.record(project, key, formatted, plan.writes))
+            stamp.save(project, stamp.record(project, key, formatted, plan.writes, reader))
     return Result(project, plan)
 
 

@@ -82,7 +82,7 @@ def reconcile(
     rendered: dict[str, str],
     store: str = BASE_DIR,
     moves: dict[str, str] | None = None,
-    read: Callable[[Path, str], str | None] = _read,
+    read: Callable[[Path, str], str | None] | None = None,
 ) -> WritePlan:
     """Plan the writes for `rendered`, against the bases kept in `store`.
 
@@ -92,6 +92,7 @@ def reconcile(
     remembers what it read."""
     plan = WritePlan()
     moves = moves or {}
+    read = read or _read
     for relative, new in rendered.items():
         source = moves.get(relative, relative)
         base = read(root, base_path(source, store))

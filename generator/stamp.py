@@ -109,24 +109,16 @@ def _stat(info: os.stat_result, taken_ns: int) -> list[int] | None:
     return [info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino]
 
 
-def record(
-    root: Path, stamp_key: str, formatted: dict[str, str], written: dict[str, str]
-) -> dict[str, Any] | None:
-    """The stamp of the tree as it is now, for these renders (formatted as written), or
-    None when the next run would have something to do. `written`: the files this run has
-    just written (path -> text), recorded by the hash of that text without reading them
-    back; their stat is never trusted (they changed within RACY_NS), so a change made to
-    one since is still seen by its hash."""
-    from generator.reconcile import reconcile
+class Reader:
+    """Reads files for reconcile (None when missing), remembering the stat (taken before
+    reading, and trusted only when older than RACY_NS before this reader was made) and the
+    hash of each, so that the stamp is recorded without reading them again."""
 
-    taken_ns = time.time_ns()
-    files: dict[str, list[Any]] = {}
+    def __init__(self) -> None:
+        self.taken_ns = time.time_ns()
+        self.seen: dict[str, tuple[list[Any], str]] = {}  # path -> ([stat, hash], text)
 
-    def read(folder: Path, relative: str) -> str | None:
-        if relative in written:
-            text = written[relative]
-            files[relative] = [None, hashlib.sha256(text.encode("utf-8")).hexdigest()]
-            return text
+    def __call__(self, folder: Path, relative: str) -> str | None:
         try:
             handle = open(folder / relative, "rb")
         except FileNotFoundError:
@@ -134,8 +126,40 @@ def record(
         with handle:
             info = os.fstat(handle.fileno())  # before reading: a later change shows
             data = handle.read()
-        files[relative] = [_stat(info, taken_ns), hashlib.sha256(data).hexdigest()]
-        return data.decode("utf-8")
+        text = data.decode("utf-8")
+        entry = [_stat(info, self.taken_ns), hashlib.sha256(data).hexdigest()]
+        self.seen[relative] = (entry, text)
+        return text
+
+
+def record(
+    root: Path,
+    stamp_key: str,
+    formatted: dict[str, str],
+    written: dict[str, str],
+    reader: Reader | None = None,
+) -> dict[str, Any] | None:
+    """The stamp of the tree as it is now, for these renders (formatted as written), or
+    None when the next run would have something to do. `written`: the files this run has
+    just written (path -> text), recorded by the hash of that text without reading them
+    back; their stat is never trusted (they changed within RACY_NS), so a change made to
+    one since is still seen by its hash. `reader`: the one this run's reconcile read the
+    other files with (a file changed since has another stat, so its hash is checked)."""
+    from generator.reconcile import reconcile
+
+    reader = reader or Reader()
+    files: dict[str, list[Any]] = {}
+
+    def read(folder: Path, relative: str) -> str | None:
+        if relative in written:
+            text = written[relative]
+            files[relative] = [None, hashlib.sha256(text.encode("utf-8")).hexdigest()]
+            return text
+        if relative not in reader.seen and reader(folder, relative) is None:
+            return None
+        entry, text = reader.seen[relative]
+        files[relative] = entry
+        return text
 
     try:
         plan = reconcile(root, formatted, read=read)
