@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 
@@ -16,16 +16,39 @@ if TYPE_CHECKING:
     from generator.spec import Spec
 from generator.resources import data_templates
 
+# The options of the environment: with jinja's version and a template's source, what its
+# compiled code depends on.
+_OPTIONS: dict[str, Any] = {
+    "undefined": jinja2.StrictUndefined,
+    "trim_blocks": True,
+    "lstrip_blocks": True,
+    "keep_trailing_newline": True,
+    "autoescape": False,
+}
+
+
+class _Compiled(jinja2.FileSystemBytecodeCache):
+    """jinja's own cache of compiled templates (its per-user folder in the temporary
+    directory), so that a run does not compile every template again; an entry is used only
+    for the same source, jinja version and options (besides jinja's own format check)."""
+
+    def get_source_checksum(self, source: str) -> str:
+        return super().get_source_checksum(f"{jinja2.__version__}\0{_OPTIONS!r}\0{source}")
+
+
+def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    try:
+        return _Compiled()
+    except (OSError, RuntimeError):  # no safe folder of this user's: compile every time
+        return None
+
 
 @lru_cache(maxsize=4)
 def environment(root: Path | None = None) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(root or data_templates())),
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        autoescape=False,
+        bytecode_cache=_bytecode_cache(),
+        **_OPTIONS,
     )
     env.filters["pyrepr"] = literal
     env.globals["import_from"] = layout.import_from
