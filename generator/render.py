@@ -1,4 +1,5 @@
-"""Render: Jinja templates with StrictUndefined. No disk access besides reading templates."""
+"""Render: Jinja templates with StrictUndefined. No disk access besides reading templates
+and jinja's cache of compiled templates (outside the project: see _Compiled)."""
 
 from __future__ import annotations
 
