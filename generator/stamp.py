@@ -197,7 +197,8 @@ def save(root: Path, stamp: dict[str, Any] | None) -> None:
     temp = path.with_name(f".{path.name}.{os.getpid()}.forge-tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        temp.write_text(json.dumps(data, indent=0, sort_keys=True) + "\n", encoding="utf-8")
+        text = json.dumps(data, sort_keys=True, separators=(",", ":")) + "\n"  # as format.py
+        temp.write_text(text, encoding="utf-8")
         os.replace(temp, path)
     except OSError:
         temp.unlink(missing_ok=True)
