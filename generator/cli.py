@@ -9,14 +9,13 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 
+from generator.entry import progress as _progress
+from generator.entry import report as _report
 from generator.errors import ForgeError
-
-if TYPE_CHECKING:
-    from generator.reconcile import WritePlan
 
 # Plain (click) help: typer's rich help shows `<bool>` beside flags such as --check, which
 # reads as if they took a value (`--check true` then fails).
@@ -64,12 +63,6 @@ def _flag_choice(flag: str, value: str | None, allowed: tuple[str, ...]) -> None
 def _fail(error: ForgeError) -> NoReturn:
     typer.echo(f"error: {error}", err=True)
     raise typer.Exit(error.exit_code)
-
-
-def _progress(message: str) -> None:
-    """What a slow command is doing: on stderr, and only to a person at a terminal."""
-    if sys.stderr.isatty():
-        typer.echo(f"{message}...", err=True)
 
 
 def _interactive() -> bool:
@@ -149,37 +142,11 @@ def generate(
     ] = False,
 ) -> None:
     """(Re)render the data layer from the spec, keeping your edits in generated files."""
-    from generator import project as projects
+    from generator.entry import run_generate
 
-    try:
-        root = project.resolve() if project else projects.find_project(Path.cwd())
-        result = projects.generate(root, spec, dry_run=check or diff, progress=_progress)
-    except ForgeError as error:
-        _fail(error)
-    plan = result.plan
-    if diff:
-        typer.echo(projects.file_diffs(root, plan), nl=False)
-        if plan.marked:
-            _report_marked(plan)
-        elif not plan.project_changes:
-            typer.echo("nothing to do: the generated files match the spec", err=True)
-    if check:
-        if plan.in_sync:
-            typer.echo(f"in sync: {len(plan.unchanged) + len(plan.kept)} generated file(s)")
-            return
-        stale = sorted(plan.project_changes + plan.orphaned)
-        if stale:
-            typer.echo("out of date (run `forge generate`):", err=True)
-            for path in stale:
-                typer.echo(f"  {path}", err=True)
-        _report_marked(plan)
-        raise typer.Exit(1)
-    if diff:
-        return
-    _report(plan)
-    _report_marked(plan)
-    if plan.conflicts or plan.marked:
-        raise typer.Exit(1)
+    code = run_generate(spec, project, check, diff)
+    if code:
+        raise typer.Exit(code)
 
 
 @app.command("import")
@@ -231,38 +198,6 @@ def _split(values: list[str] | None) -> list[str] | None:
     return [part.strip() for value in values for part in value.split(",") if part.strip()]
 
 
-def _report_marked(plan: WritePlan) -> None:
-    if plan.marked:
-        typer.echo("unresolved conflict markers (resolve the <<<<<<< / >>>>>>> blocks):", err=True)
-        for path in plan.marked:
-            typer.echo(f"  {path}", err=True)
-
-
-def _report(plan: WritePlan) -> None:
-    """Tell what a run did, file by file, conflicts last."""
-    lines = [
-        *(f"created   {p}" for p in plan.created),
-        *(f"updated   {p}" for p in plan.updated),
-        *(f"merged    {p} (your edits kept)" for p in plan.merged),
-        *(f"removed   {p}" for p in plan.removed),
-        *(f"kept      {p} (no longer generated, but you edited it)" for p in plan.orphaned),
-    ]
-    for line in lines:
-        typer.echo(line)
-    written = len(plan.project_changes)
-    if written or plan.orphaned:
-        typer.echo(f"{written} file(s) changed, {len(plan.unchanged) + len(plan.kept)} unchanged")
-    else:
-        typer.echo(
-            f"nothing to do: {len(plan.unchanged) + len(plan.kept)} file(s) already up to date"
-        )
-    if plan.conflicts:
-        typer.echo("conflicts (your edits and the spec change touch the same lines;", err=True)
-        typer.echo("resolve the <<<<<<< / >>>>>>> markers, then run forge generate):", err=True)
-        for path in plan.conflicts:
-            typer.echo(f"  {path}", err=True)
-
-
 @app.command()
 def update(
     project: Annotated[
@@ -293,19 +228,6 @@ def update(
     _report(result.plan)
     if result.plan.conflicts:
         raise typer.Exit(1)
-
-
-def _offer_class_name(name: str) -> None:
-    """`forge make entity order`: refused, offering `Order` (the spec's own wording)."""
-    from generator import naming
-    from generator.errors import SpecError
-
-    better = naming.pascal_case(name)
-    if name != better and not naming.PASCAL_CASE.match(name) and naming.PASCAL_CASE.match(better):
-        raise SpecError(
-            f"entities.{name}",
-            f"entity name {name!r} is not a PascalCase class name; did you mean {better}?",
-        )
 
 
 make_app = typer.Typer(
@@ -350,55 +272,11 @@ def make_entity(
     Example: forge make entity Post --field title:str:200 --field "price:decimal:10,2:nullable"
     --relation author:many_to_one:User:inverse=posts --no-input
     """
-    from generator import project as projects
-    from generator.flags import change_from_flags
+    from generator.entry import run_make_entity
 
-    interactive = not no_input and not field and not relation and _interactive()
-    try:
-        root = project.resolve() if project else projects.find_project(Path.cwd())
-        if interactive:
-            from generator.prompts import Asker
-            from generator.spec import load_spec
-
-            text = (root / projects.SPEC_FILE).read_text(encoding="utf-8")
-            change = Asker(text, load_spec(root / projects.SPEC_FILE), typer.echo).ask(name)
-        else:
-            if not name:
-                raise ForgeError("an entity name is required (forge make entity NAME ...)")
-            _offer_class_name(name)
-            change = change_from_flags(name, field or [], relation or [])
-        entity_plan = projects.plan_entity(root, change)
-        if entity_plan.plan.conflicts and not dry_run:
-            raise ForgeError(
-                f"{', '.join(entity_plan.plan.conflicts)}: your edits and this change touch "
-                "the same lines, so the file cannot be updated without losing your code; "
-                "nothing was changed (see --dry-run; to merge with conflict markers instead, "
-                "edit forge.yaml and run `forge generate`)"
-            )
-        if dry_run:
-            typer.echo(entity_plan.spec_diff(), nl=False)
-            typer.echo(projects.file_diffs(root, entity_plan.plan), nl=False)
-            return
-        if interactive:
-            typer.echo(entity_plan.spec_diff(), nl=False)
-            changed = sorted(entity_plan.plan.project_changes)
-            typer.echo("Files to write: " + (", ".join(changed) or "none"))
-            from generator.prompts import confirm
-
-            if not confirm("Apply these changes?", default=True):
-                raise KeyboardInterrupt
-        projects.apply_entity(entity_plan)
-    except ForgeError as error:
-        _fail(error)
-    except KeyboardInterrupt:
-        typer.echo("aborted; nothing was changed", err=True)
-        raise typer.Exit(130) from None
-    _report(entity_plan.plan)
-    if entity_plan.plan.conflicts:
-        raise typer.Exit(1)
-    message = f"add {change.entity.lower()}"
-    typer.echo("next: create a migration for the change:")
-    typer.echo(f'  alembic revision --autogenerate -m "{message}" && alembic upgrade head')
+    code = run_make_entity(name, field or [], relation or [], no_input, dry_run, project)
+    if code:
+        raise typer.Exit(code)
 
 
 destroy_app = typer.Typer(
@@ -941,4 +819,6 @@ def db_diagram(project: ProjectOption = None) -> None:
 
 
 def main() -> None:
-    app()
+    from generator.entry import main as entry
+
+    entry()  # `forge generate` without typer's start-up, else app()

@@ -176,4 +176,5 @@ class FormatCache:
             if path not in self.settled  # never formatted: nothing to remember
         }
         data = {**sections, "black": self.key, "files": files}
-        return json.dumps(data, indent=0, sort_keys=True) + "\n"
+        # one line: json's C encoder (with an indent, json encodes in Python, ~10x slower)
+        return json.dumps(data, sort_keys=True, separators=(",", ":")) + "\n"

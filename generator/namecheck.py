@@ -27,6 +27,10 @@ over the remembered facts, so a spec that changes anything is checked as fully a
 The facts are kept in memory and in `.forge/cache.json` (written by the build, read when
 a project's spec is loaded), keyed by this module's own source and the Python version: a
 new forge or another Python checks everything again. A missing or corrupt cache costs time.
+
+With many files (_PARALLEL_FROM) and more than one core, the files are rendered and the
+new modules parsed in a pool of forked workers, each parsing a file as it renders it; the
+failure raised is still the first in the order of the files, as in one process.
 """
 
 from __future__ import annotations
@@ -36,25 +40,34 @@ import builtins
 import hashlib
 import json
 import keyword
+import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from generator import naming
 from generator.errors import SpecError
 from generator.resources import project_template
 from generator.spec import Spec
 
+if TYPE_CHECKING:
+    from generator.plan import FileJob
+
 Fail = Callable[[str, str], SpecError]
 
 
 def check(spec: Spec, fail: Fail) -> None:
     """Raise a SpecError for the first name of the spec that breaks the generated code."""
-    rendered = _render(spec)
     owners = _Owners(spec)
+    all_homes = {
+        f"app/{kind}/{naming.module_name(entity.name)}.py"
+        for entity in spec.entities
+        for kind in ("models", "schemas")
+    }
+    rendered, early = _render(spec, all_homes, owners)
     _paths(rendered, owners, fail)
     _routes(spec, fail)
     known: dict[str, tuple[str, ...] | None] = {}  # path -> remembered class-body names
@@ -68,11 +81,9 @@ def check(spec: Spec, fail: Fail) -> None:
                 todo[path] = text
     if len(_checked) > _REMEMBER_AT_MOST:  # a long process (tests): start again
         _checked.clear()
-    trees = _parse(todo, owners, fail)
-    for path, tree in trees.items():
-        _bindings(path, tree, owners, fail)
-    for path in trees:  # all of them parse and bind each name once
-        known[path] = _checked[_key(path, todo[path])] = None
+    # all of them parse and bind each name once; an entity's homes: the names they use
+    for path, names in _learn(todo, all_homes, owners, fail, early).items():
+        known[path] = _checked[_key(path, todo[path])] = names
     sources = dict(rendered)
     for entity in spec.entities:
         module = naming.module_name(entity.name)
@@ -82,8 +93,8 @@ def check(spec: Spec, fail: Fail) -> None:
             if path not in known:
                 continue
             names = known[path]
-            if names is None:  # not remembered yet: from its tree
-                tree = trees.get(path) or ast.parse(sources[path], path)
+            if names is None:  # remembered without them (from an older check): parse it
+                tree = ast.parse(sources[path], path)
                 names = known[path] = tuple(sorted(_class_body_names([tree])))
                 _checked[_key(path, sources[path])] = names
             used.update(names)
@@ -152,10 +163,40 @@ def remembered(sources: dict[str, str]) -> dict[str, Any]:
     return {"version": _version(), "modules": modules}
 
 
-def _render(spec: Spec) -> list[tuple[str, str]]:
-    from generator.render import render_all
+def _render(
+    spec: Spec, homes: set[str], owners: _Owners
+) -> tuple[list[tuple[str, str]], dict[str, Outcome]]:
+    """Every rendered file (path, text), and what parsing taught about the modules that
+    were parsed along (see _learn). With many files, on every core: each worker renders a
+    file and parses it while it is at hand."""
+    from generator import render
+    from generator.plan import file_jobs
 
-    return [(job.path, source) for job, source in render_all(spec)]
+    cached = render.remembered(spec)
+    if cached is not None:
+        return [(job.path, source) for job, source in cached], {}
+    jobs = file_jobs(spec)
+    cores = _cores()
+    if len(jobs) < _PARALLEL_FROM or cores < 2:
+        done = render.remember(spec, [(job, render.render(job)) for job in jobs])
+        return [(job.path, source) for job, source in done], {}
+    import multiprocessing
+
+    global _job
+    _job = (jobs, homes, owners)
+    try:
+        with multiprocessing.get_context("fork").Pool(processes=cores) as pool:
+            chunk = max(1, len(jobs) // cores // 4)
+            results = pool.map(_render_one, range(len(jobs)), chunksize=chunk)
+    finally:
+        _job = None
+    render.remember(spec, [(job, source) for job, (source, _) in zip(jobs, results, strict=True)])
+    early = {job.path: outcome for job, (_, outcome) in zip(jobs, results, strict=True) if outcome}
+    return [(job.path, source) for job, (source, _) in zip(jobs, results, strict=True)], early
+
+
+def _cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
 
 
 @lru_cache(maxsize=1)
@@ -282,6 +323,71 @@ def _routes(spec: Spec, fail: Fail) -> None:
                 )
 
 
+_PARALLEL_FROM = 200  # files: below this, a process pool costs more than it saves
+Learnt = dict[str, tuple[str, ...] | None]
+# ("ok", class-body names or None), or a failure ("parse" or "bind", (place, message))
+Outcome = tuple[str, Any]
+
+
+def _learn(
+    todo: dict[str, str],
+    homes: set[str],
+    owners: _Owners,
+    fail: Fail,
+    early: dict[str, Outcome] | None = None,
+) -> Learnt:
+    """Parse the modules and check what they bind (the first failure, in order, of any
+    module's parse, else of any module's bindings, is raised); the class-body names of
+    those in `homes`. `early`: the outcomes of modules parsed already (by _render)."""
+    outcomes = [
+        (early or {}).get(path) or _learn_one(path, text, homes, owners)
+        for path, text in todo.items()
+    ]
+    for stage in ("parse", "bind"):  # what the sequential order raises first
+        for outcome, found in outcomes:
+            if outcome == stage:
+                raise fail(*found)
+    return {path: names for path, (_, names) in zip(todo, outcomes, strict=True)}
+
+
+_job: tuple[list[FileJob], set[str], _Owners] | None = None  # _render's, for its workers
+
+
+class _Found(Exception):
+    def __init__(self, place: str, message: str) -> None:
+        super().__init__(place, message)
+        self.place, self.message = place, message
+
+
+def _found(place: str, message: str) -> SpecError:
+    raise _Found(place, message)
+
+
+def _render_one(index: int) -> tuple[str, Outcome | None]:
+    """In a worker: a file's render, and for a module not learnt yet, its outcome."""
+    from generator.render import render
+
+    assert _job is not None
+    jobs, homes, owners = _job
+    job = jobs[index]
+    source = render(job)
+    if not job.path.endswith(".py") or _key(job.path, source) in _checked:
+        return source, None
+    return source, _learn_one(job.path, source, homes, owners)
+
+
+def _learn_one(path: str, text: str, homes: set[str], owners: _Owners) -> Outcome:
+    try:
+        tree = _parse({path: text}, owners, _found)[path]
+    except _Found as found:
+        return "parse", (found.place, found.message)
+    try:
+        _bindings(path, tree, owners, _found)
+    except _Found as found:
+        return "bind", (found.place, found.message)
+    return "ok", tuple(sorted(_class_body_names([tree]))) if path in homes else None
+
+
 def _parse(sources: dict[str, str], owners: _Owners, fail: Fail) -> dict[str, ast.Module]:
     trees = {}
     for path, text in sources.items():
@@ -364,27 +470,41 @@ def _class_body_names(trees: Iterable[ast.Module]) -> set[str]:
     """Names read inside class bodies (annotations, defaults, calls), outside methods and
     lambdas: a class attribute with one of these names would be read instead."""
     names: set[str] = set()
-
-    def visit(node: ast.AST, annotation: bool = False) -> None:
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
-            return
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
-            names.add(node.id)
-        if annotation and isinstance(node, ast.Constant) and isinstance(node.value, str):
-            try:  # a string annotation ("Post | None")
-                inner = ast.parse(node.value, mode="eval")
-            except SyntaxError:
-                return
-            names.update(n.id for n in ast.walk(inner) if isinstance(n, ast.Name))
-            return
-        for child in ast.iter_child_nodes(node):
-            visit(
-                child, annotation or (isinstance(node, ast.AnnAssign) and child is node.annotation)
-            )
-
+    skipped = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
     for tree in trees:
-        for node in ast.walk(tree):
-            if isinstance(node, ast.ClassDef):
-                for statement in node.body:
-                    visit(statement)
+        for node in _classes(tree.body):
+            # (node, inside an annotation), depth first
+            stack: list[tuple[ast.AST, bool]] = [(statement, False) for statement in node.body]
+            while stack:
+                item, annotation = stack.pop()
+                if isinstance(item, skipped):
+                    continue
+                if isinstance(item, ast.Name) and isinstance(item.ctx, ast.Load):
+                    names.add(item.id)
+                if annotation and isinstance(item, ast.Constant) and isinstance(item.value, str):
+                    try:  # a string annotation ("Post | None")
+                        inner = ast.parse(item.value, mode="eval")
+                    except SyntaxError:
+                        continue
+                    names.update(n.id for n in ast.walk(inner) if isinstance(n, ast.Name))
+                    continue
+                annotated = item.annotation if isinstance(item, ast.AnnAssign) else None
+                for child in ast.iter_child_nodes(item):
+                    stack.append((child, annotation or child is annotated))
     return names
+
+
+def _classes(statements: list[ast.stmt]) -> Iterator[ast.ClassDef]:
+    """Every class statement among these, at any depth (what ast.walk would find: a class
+    is a statement, and statements nest only in the statement lists walked here)."""
+    for node in statements:
+        if isinstance(node, ast.ClassDef):
+            yield node
+        for field in ("body", "orelse", "finalbody"):
+            inner = getattr(node, field, None)
+            if isinstance(inner, list):
+                yield from _classes(inner)
+        for handler in getattr(node, "handlers", ()):
+            yield from _classes(handler.body)
+        for case in getattr(node, "cases", ()):
+            yield from _classes(case.body)

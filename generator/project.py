@@ -14,20 +14,14 @@ from typing import TYPE_CHECKING, Any
 
 from generator.errors import ProjectError, SpecError
 from generator.reconcile import SKELETON_DIR, WritePlan, reconcile
-from generator.spec import (
-    EntityChange,
-    Spec,
-    check_change,
-    load_spec,
-    parse_spec,
-    read_yaml,
-    remove_entity,
-    set_project_keys,
-)
 from generator.write import write_files
 
 if TYPE_CHECKING:
     from generator.plan import FileJob
+    from generator.spec import EntityChange, Spec
+
+# generator.spec (pydantic records) is imported where it is used: a `forge generate` with
+# nothing to do (generator/stamp.py) never loads it.
 
 SPEC_FILE = "forge.yaml"
 
@@ -65,6 +59,18 @@ def build(
     The format cache is the last write of the plan: if a run stops half-way, the cache
     still describes the bases on disk.
     """
+    return _build(root, spec, moves, progress)[0]
+
+
+def _build(
+    root: Path,
+    spec: Spec,
+    moves: dict[str, str] | None = None,
+    progress: Callable[[str], None] = lambda _message: None,
+    read: Callable[[Path, str], str | None] | None = None,
+) -> tuple[WritePlan, dict[str, str]]:
+    """build(), and the formatted renders it reconciled; `read`: how reconcile reads the
+    tree (generator/stamp.py's Reader remembers what it read)."""
     from generator import namecheck
     from generator.format import CACHE_FILE, FormatCache, may_change
     from generator.reconcile import base_path
@@ -83,10 +89,10 @@ def build(
             return None
 
     formatted = cache.formatted(sources, base, settled, progress)
-    plan = reconcile(root, formatted, moves=moves)
+    plan = reconcile(root, formatted, moves=moves, read=read)
     names = namecheck.remembered(sources)
     plan.writes[CACHE_FILE] = cache.content(sources, **{namecheck.CACHE_KEY: names})
-    return plan
+    return plan, formatted
 
 
 def _write(project: Path, plan: WritePlan, progress: Callable[[str], None]) -> None:
@@ -114,15 +120,35 @@ def generate(
     progress: Callable[[str], None] = lambda _message: None,
 ) -> Result:
     """(Re)render the data layer of an existing project from its spec, keeping the user's
-    edits (see reconcile). With dry_run, only say what would change."""
+    edits (see reconcile). With dry_run, only say what would change.
+
+    When the stamp of the last run (generator/stamp.py) proves that nothing changed, its
+    recorded plan is the answer, without loading the spec; a run that writes records a
+    new stamp."""
+    from generator import stamp
+
     if spec_path is None:
         spec_path = project / SPEC_FILE
     if not (project / "app").is_dir():
         raise ProjectError(f"{project} is not a forge project (it has no app/ folder)")
-    spec = load_spec(spec_path)
-    plan = build(project, spec, progress=progress)
+    try:
+        content: bytes | None = spec_path.read_bytes()
+    except OSError:
+        content = None  # load_spec words the error
+    key = stamp.key(content) if content is not None else None
+    stamped = stamp.check(project, key) if key is not None else None
+    if stamped is not None:
+        plan = WritePlan(unchanged=stamped.unchanged, kept=stamped.kept, marked=stamped.marked)
+        return Result(project, plan)
+    from generator.spec import load_spec
+
+    spec = load_spec(spec_path, content)
+    reader = stamp.Reader()
+    plan, formatted = _build(project, spec, progress=progress, read=reader)
     if not dry_run:
         _write(project, plan, progress)
+        if key is not None:
+            stamp.save(project, stamp.record(project, key, formatted, plan.writes, reader))
     return Result(project, plan)
 
 
@@ -178,6 +204,8 @@ def _spec_text(project: Path) -> str:
 
 def plan_entity(project: Path, change: EntityChange) -> PendingChange:
     """Apply a change to the spec and plan the files, writing nothing."""
+    from generator.spec import check_change
+
     old = _spec_text(project)
     new, spec = check_change(old, change)
     return PendingChange(project, old, new, build(project, spec))
@@ -185,6 +213,8 @@ def plan_entity(project: Path, change: EntityChange) -> PendingChange:
 
 def plan_destroy(project: Path, entity: str) -> tuple[PendingChange, list[str]]:
     """Remove an entity (and the relations pointing to it) from the spec; plan the files."""
+    from generator.spec import parse_spec, read_yaml, remove_entity
+
     old = _spec_text(project)
     new, removed = remove_entity(old, entity)
     spec = parse_spec(read_yaml(new))
@@ -254,6 +284,8 @@ def new_project(
 def update(project: Path, dry_run: bool = False) -> Result:
     """Upgrade the skeleton to this forge's templates, keeping the user's edits: the new
     skeleton is merged 3-way with the skeleton forge wrote last time and the user's files."""
+    from generator.spec import load_spec
+
     if not (project / SKELETON_DIR).is_dir():
         raise ProjectError(
             f"{project} has no record of the skeleton forge wrote ({SKELETON_DIR}/), so your "
@@ -278,6 +310,8 @@ def _initial_spec(
     spec_path: Path | None,
 ) -> tuple[str, Spec]:
     """The spec text to write into the new project, with flags applied over the file."""
+    from generator.spec import parse_spec, read_yaml, set_project_keys
+
     flags: tuple[tuple[str, Any], ...] = (
         ("name", name),
         ("database", database),
@@ -308,6 +342,8 @@ def _initial_spec(
 
 
 def _declares_docker(spec_path: Path | None) -> bool:
+    from generator.spec import read_yaml
+
     if spec_path is None:
         return False
     data = read_yaml(spec_path.read_text(encoding="utf-8"), spec_path.name)
@@ -340,6 +376,8 @@ def _fresh_spec_text(project: dict[str, str]) -> str:
 
 
 def _with_project(text: str, answers: dict[str, Any]) -> tuple[str, Spec]:
+    from generator.spec import parse_spec, read_yaml, set_project_keys
+
     values = {"name": answers["project_name"], "database": answers["database"]}
     values["orm"] = answers["orm"]
     values["docker"] = bool(answers["docker"])

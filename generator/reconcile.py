@@ -18,6 +18,7 @@ result is a set of writes and deletions for the write stage.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -81,17 +82,21 @@ def reconcile(
     rendered: dict[str, str],
     store: str = BASE_DIR,
     moves: dict[str, str] | None = None,
+    read: Callable[[Path, str], str | None] | None = None,
 ) -> WritePlan:
     """Plan the writes for `rendered`, against the bases kept in `store`.
 
     `moves` maps a new path to the old one it replaces (`forge rename entity`): the old
-    file and its base stand for the new path, so the user's edits move with it."""
+    file and its base stand for the new path, so the user's edits move with it. `read`
+    reads a file of the tree (None when missing); generator/stamp.py passes one that
+    remembers what it read."""
     plan = WritePlan()
     moves = moves or {}
+    read = read or _read
     for relative, new in rendered.items():
         source = moves.get(relative, relative)
-        base = _read(root, base_path(source, store))
-        disk = _read(root, source)
+        base = read(root, base_path(source, store))
+        disk = read(root, source)
         if source != relative:  # moved: the old file goes, its content comes here
             plan.deletions.extend([source, base_path(source, store)])
             plan.removed.append(source)
@@ -121,8 +126,8 @@ def reconcile(
         if base != new:
             plan.writes[base_path(relative, store)] = new
     for relative in sorted(known_bases(root, store) - set(rendered) - set(moves.values())):
-        disk = _read(root, relative)
-        if disk is not None and disk == _read(root, base_path(relative, store)):
+        disk = read(root, relative)
+        if disk is not None and disk == read(root, base_path(relative, store)):
             plan.deletions.append(relative)
             plan.removed.append(relative)
         elif disk is not None:

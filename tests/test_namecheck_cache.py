@@ -104,3 +104,24 @@ def test_a_cache_from_another_check_or_tampered_is_not_used(project: Path) -> No
         assert "in sync" in forge("generate", "--check", cwd=project).stdout
     finally:
         cache.write_text(saved)
+
+
+@pytest.mark.parametrize("name", sorted(BAD))
+def test_the_check_on_every_core_says_what_the_one_core_check_says(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With many modules the check parses them in a process pool: the first failure, in
+    the order of the files, must be the one the check in one process raises."""
+    text = BAD[name] + "".join(f"  Filler{i}:\n    fields: {{x: str}}\n" for i in range(50))
+    messages = []
+    for parallel_from in (10**9, 0):  # one process, then the pool
+        monkeypatch.setattr(namecheck, "_PARALLEL_FROM", parallel_from)
+        namecheck._checked.clear()
+        with pytest.raises(SpecError) as error:
+            parse_spec(read_yaml(text))
+        messages.append(str(error.value))
+    assert messages[0] == messages[1]
+    namecheck._checked.clear()
+    good = GOOD + "".join(f"  Filler{i}:\n    fields: {{x: str}}\n" for i in range(50))
+    parse_spec(read_yaml(good))  # the pool accepts a good spec, and learns its modules
+    assert len(namecheck._checked) > 200

@@ -13,11 +13,15 @@ from generator.spec.reader import parse_spec
 from generator.spec.records import Spec
 
 
-def load_spec(path: Path) -> Spec:
-    """Read and validate a spec file. Raises SpecError for every user mistake."""
+def load_spec(path: Path, content: bytes | None = None) -> Spec:
+    """Read and validate a spec file. Raises SpecError for every user mistake. `content`:
+    the file's bytes, when the caller has read them already."""
     source = path.name
     try:
-        text = path.read_text(encoding="utf-8")
+        if content is None:
+            text = path.read_text(encoding="utf-8")
+        else:  # as read_text would decode them (universal newlines)
+            text = content.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
     except FileNotFoundError:
         raise SpecError("", f"spec file not found: {path}", source=str(path)) from None
     except (OSError, UnicodeDecodeError) as exc:
