@@ -271,8 +271,15 @@ def new_project(
         }
         write_files(target, {**skeleton_plan.writes, **extra})
         progress(f"building the data layer of {len(spec.entities)} entities")
-        plan = build(target, spec, progress=progress)
+        from generator import stamp
+
+        reader = stamp.Reader()
+        plan, formatted = _build(target, spec, progress=progress, read=reader)
         _write(target, plan, progress)
+        # stamped as `forge generate` stamps a run that writes, so that the first
+        # `forge generate` with nothing to do changes nothing, its cache included
+        key = stamp.key((target / SPEC_FILE).read_bytes())
+        stamp.save(target, stamp.record(target, key, formatted, plan.writes, reader))
         if path.exists():
             path.rmdir()
         target.rename(path)
