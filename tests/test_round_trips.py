@@ -5,6 +5,9 @@ tests/drivers/round_trips.py on an empty database, which counts the statements e
 request sends (a SQLAlchemy `before_cursor_execute` listener; COMMIT from the `commit`
 event; BEGIN left out) and checks that each answer is what a new request reads back:
 - create: one INSERT ... RETURNING (the row as stored: defaults, rounding), then COMMIT;
+  on SQLite, when the table has no column the database fills or rounds (a server default,
+  a decimal, a CHAR), the INSERT alone: the row is stored as sent and the key comes back
+  as lastrowid (one hop less under the write lock);
 - read one: one SELECT; list: one SELECT (the total is a scalar subquery column, run
   once), a second (COUNT) only for a page past the end;
 - update: one UPDATE ... RETURNING, then COMMIT; MariaDB/MySQL have no UPDATE ...
@@ -87,5 +90,8 @@ def test_statements_per_request(blog_project: Path, database: str) -> None:
     )
     summary = json.loads(result.stdout.strip().splitlines()[-1])
     kind = "mysql" if database.startswith("mysql") else "returning"
-    assert summary["statements"] == {**COMMON, **UPDATE[kind]}
+    expected = {**COMMON, **UPDATE[kind]}
+    if database.startswith("sqlite"):  # a Post is stored as sent: no RETURNING to fetch
+        expected |= {"create": ["INSERT", "COMMIT"], "create conflict": ["INSERT", "SELECT"]}
+    assert summary["statements"] == expected
     assert summary["checks"] == CHECKS + (SQLITE_CHECKS if "sqlite" in database else [])

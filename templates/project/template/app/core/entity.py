@@ -9,7 +9,7 @@ its `deleted_at` is NULL, and reads see live rows only unless asked `with_delete
 
 from typing import Any
 
-from sqlalchemy import and_, insert, inspect
+from sqlalchemy import CHAR, NCHAR, Float, Numeric, and_, insert, inspect
 from sqlalchemy.orm import Mapper, selectinload
 from sqlalchemy.sql import ClauseElement, ColumnElement
 
@@ -43,6 +43,16 @@ def live(table: Any) -> tuple[ColumnElement[bool], ...]:
     """The conditions that keep out a table's soft-deleted rows (none without)."""
     column = _SOFT_DELETE.get(table)
     return () if column is None else (column.is_(None),)
+
+
+def _changed_on_store(column: Any) -> bool:
+    kind = getattr(column.type, "impl", column.type)  # a TypeDecorator's stored type
+    rounded = isinstance(kind, (Numeric, CHAR, NCHAR)) and not isinstance(kind, Float)
+    return (
+        rounded
+        or column.server_default is not None
+        or column.server_onupdate is not None
+    )
 
 
 class EntityInfo:
@@ -79,6 +89,9 @@ class EntityInfo:
         self._loads: dict[tuple[str, bool], Any] = {}
         # A create's statement, built once: the row as stored comes back with it.
         self.insert_returning = insert(model).returning(model)
+        # Whether SQLite keeps a new row as sent: nothing the database fills (a server
+        # default) or rounds (a decimal, a CHAR); a create then needs no RETURNING.
+        self.stored_as_sent = not any(map(_changed_on_store, self.table.columns))
 
     def column(self, name: str) -> Any:
         """The class attribute of a column; UnknownFieldError for any other name."""

@@ -230,8 +230,10 @@ class BaseRepository(Generic[ModelT]):
         values = data.model_dump() if isinstance(data, BaseModel) else data
         await self.check(values, before=True)
         dialect = self.session.get_bind().dialect
+        # Stored as sent on SQLite: the INSERT alone (its key as lastrowid), no RETURNING.
+        as_sent = self.info.stored_as_sent and dialect.name == "sqlite"
         try:
-            if dialect.insert_returning:
+            if dialect.insert_returning and not as_sent:
                 statement = self.info.insert_returning
                 instance: ModelT = (await self.session.scalars(statement, values)).one()
             else:
