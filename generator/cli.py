@@ -613,7 +613,8 @@ def db_upgrade(
     _move(project, "upgrade", revision, backup)
 
 
-@db_app.command("downgrade")
+# `forge db downgrade -1`: "-1" is the revision, not an unknown option
+@db_app.command("downgrade", context_settings={"ignore_unknown_options": True})
 def db_downgrade(
     revision: Annotated[str, typer.Argument(help="Target revision, -1 or base.")] = "-1",
     project: ProjectOption = None,
