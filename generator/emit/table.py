@@ -253,7 +253,7 @@ def server_default_of(owner: FieldOwner, spec: FieldSpec) -> Code | None:
         spec.server_default,
         field_options(owner, spec),
         onupdate=spec.onupdate == "now",
-        numeric_storage=spec.storage == "numeric",
+        numeric_storage=spec.storage in ("numeric", "decimal"),  # not a scaled integer
     )
 
 
