@@ -338,7 +338,7 @@ def test_a_change_that_would_lose_user_code_is_refused_and_changes_nothing(start
     # The user rewrites the very line the next change must update: the import of the
     # API's value types, which a new int field (Int32) extends.
     text = schema.read_text()
-    line = "from app.schemas.types import Id, StoredDateTime, Str, Text, UTCDateTime"
+    line = "from app.schemas.types import Id, StoredDateTime, StoredId, Str, Text, UTCDateTime"
     assert line in text
     schema.write_text(text.replace(line, line + "  # the API's value types"))
     before = tree_digest(start)
