@@ -11,13 +11,14 @@ READS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 async def get_db(request: Request) -> AsyncIterator[AsyncSession]:
-    """The request's session. On SQLite a write request (POST, PATCH, DELETE...) takes
-    the write lock as its transaction begins (BEGIN IMMEDIATE): it then waits for
-    another writer (the busy timeout) where, having read first, it would fail with
+    """The request's session. On SQLite a write request (POST, PATCH, DELETE...) is a
+    BEGIN IMMEDIATE transaction (app.core.database.connection): sent inside its first
+    write's own call, or before its first read when it reads first, so that it waits
+    for another writer (the busy timeout) where, having read first, it would fail with
     "database is locked". A read request (GET, HEAD, OPTIONS) sends no BEGIN on SQLite:
     each of its statements is a transaction of its own (as with the sqlite3 module's
     default), which saves a round trip to the driver's thread per request; a route that
-    writes must not be a GET."""
+    writes must not be a GET (its writes are rolled back)."""
     token = SQLITE_BEGIN.set("NONE" if request.method in READS else "IMMEDIATE")
     try:
         async with connection_manager.sessionmaker() as session:
