@@ -135,6 +135,9 @@ class FieldType:
     row_bytes: Callable[[Options], int]
     options: tuple[str, ...] = ()  # the spec options of this type only
     api_output: Source | None = None  # what a stored value is returned as (default: input)
+    # the default as code in the API's create schema, when its type is not the
+    # annotation's (default: emit_default)
+    api_default: Callable[[Any, Options], Default] | None = None
     variants: tuple[Variant, ...] = ()  # per-database column types
     sqlmodel_infers: bool = False  # SQLModel derives the column from the annotation
     constraints: tuple[str, ...] = ()  # Pydantic arguments of the table model's Field
@@ -364,6 +367,11 @@ def _uuid_default(value: Any, options: Options) -> Default:
 
 def _bytes_default(value: Any, options: Options) -> Default:
     return Default(Code(literal(value.encode("utf-8"))))
+
+
+def _ip_default(value: Any, options: Options) -> Default:
+    """An address as the API's IPvAnyAddress holds it (the model keeps its text)."""
+    return Default(Code(f"ip_address({literal(value)})", (Import("ipaddress", "ip_address"),)))
 
 
 def _json_default(value: Any, options: Options) -> Default:
@@ -764,6 +772,7 @@ TYPES: tuple[FieldType, ...] = (
         api_output=_api("Str"),
         read_default=_read_ip,
         emit_default=_plain,
+        api_default=_ip_default,
         sample=Source('f"10.{{n // 65536 % 256}}.{{n // 256 % 256}}.{{n % 256}}"'),
         diagram="ipaddress",
         row_bytes=_fixed(4 * 45 + 2),

@@ -129,3 +129,37 @@ def test_generate_again_changes_nothing(project: Path) -> None:
     result = forge("generate", "--project", str(project), cwd=project)
     assert "nothing to do" in result.stdout
     assert tree_digest(project) == before
+
+
+IP_SPEC = """\
+project:
+  name: hosts
+entities:
+  Host:
+    fields:
+      address: {type: ipaddress, default: 192.0.2.1}
+      backup: {type: ipaddress, nullable: true, default: "2001:db8::1"}
+      gateway: {type: ipaddress, server_default: 198.51.100.7}
+"""
+
+
+def test_ipaddress_defaults_type_check(tmp_path: Path, mypy_cache: Path) -> None:
+    """An ipaddress `default:` (or a server default, the application's default too) is an
+    address in the create schema, whose type is IPvAnyAddress: `mypy --strict` passes, and
+    the API still sends and documents the text."""
+    (tmp_path / "forge.yaml").write_text(IP_SPEC)
+    project = tmp_path / "hosts"
+    forge("new", str(project), "--spec", "forge.yaml", "--defaults", cwd=tmp_path)
+    schemas = "app/schemas/host.py"
+    result = in_project(
+        project, "mypy", "--strict", schemas, check=False, MYPY_CACHE_DIR=str(mypy_cache)
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    check = (
+        "from app.schemas.host import HostCreate as C; import json; "
+        "print(json.dumps([C().model_dump(), C.model_json_schema()['properties']['address']]))"
+    )
+    output = run([sys.executable, "-c", check], cwd=project, env=_env(project)).stdout
+    dumped, documented = json.loads(output)
+    assert dumped == {"address": "192.0.2.1", "backup": "2001:db8::1", "gateway": "198.51.100.7"}
+    assert documented["default"] == "192.0.2.1"

@@ -49,7 +49,7 @@ def schema_code(entity: Entity) -> SchemaCode:
         constraints = [fieldtypes.render(text, options) for text in record.api_constraints]
         if spec.description is not None:
             constraints.append(f"description={literal(spec.description)}")
-        default = default_of(entity, spec)
+        default = default_of(entity, spec, api=True)
         create_args: list[str] = []
         if default is not None:
             keyword = "default_factory" if default.factory else "default"

@@ -198,11 +198,13 @@ def nullable(annotation: Code, is_nullable: bool) -> Code:
     return Code(f"{annotation.text} | None", annotation.imports) if is_nullable else annotation
 
 
-def default_of(owner: FieldOwner, spec: FieldSpec) -> Default | None:
+def default_of(owner: FieldOwner, spec: FieldSpec, api: bool = False) -> Default | None:
+    """A field's `default:` as code: of the column, or (`api`) of the create schema."""
     if not spec.has_default:
         return None
     record = fieldtypes.get(spec.type)
-    return record.emit_default(spec.default, field_options(owner, spec))
+    emit = record.api_default if api and record.api_default is not None else record.emit_default
+    return emit(spec.default, field_options(owner, spec))
 
 
 def field_column(owner: FieldOwner, spec: FieldSpec) -> tuple[Column, EnumClass | None]:
