@@ -18,6 +18,8 @@ data gives the same file on every database:
     decimal   "0.99" (at the column's scale)  uuid      "0c6f...-..." (lower case)
     bool      true / false                    bytes     base64 text
     str       JSON string                     json      the JSON value itself
+    char      JSON string without trailing spaces (a CHAR(n) column: PostgreSQL returns
+              the value padded to n, MySQL strips the padding, SQLite keeps what was given)
     enum      the value stored in the database
     datetime  "2009-01-01T00:00:00", as a UTC instant (aware values are converted to UTC;
               naive ones are taken as UTC already)
@@ -101,6 +103,8 @@ def kind_of(column_type: Any) -> str:
         (types.Uuid, "uuid"),
         (types.JSON, "json"),
         (types._Binary, "bytes"),
+        (types.CHAR, "char"),
+        (types.NCHAR, "char"),
     )
     for cls, kind in checks:
         if isinstance(column_type, cls):
@@ -152,6 +156,8 @@ def encode(column: Column, value: Any, column_type: Any = None) -> Any:
             by_value = column_type is not None and getattr(column_type, "values_callable", None)
             return str(value.value if by_value else value.name)
         return str(value)
+    if kind == "char":  # trailing spaces are padding in CHAR(n), not part of the value
+        return str(value).rstrip(" ")
     return str(value)
 
 

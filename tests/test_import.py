@@ -368,3 +368,41 @@ def test_load_appends_only_when_asked(tmp_path: Path) -> None:
             (10, "ten"),
             (11, "eleven"),
         ]
+
+
+def test_load_of_char_padding_into_postgresql(tmp_path: Path) -> None:
+    """A CHAR(n) column (`fixed: true`, as Sakila's language.name) loads from SQLite, which
+    keeps 'English', into PostgreSQL, which returns it padded to n: the canonical form of a
+    CHAR value has no trailing spaces, so the checksums agree. A VARCHAR's trailing spaces
+    are data and stay (Sakila's address.district ' '), and leading spaces still count."""
+    spec_text = (
+        "project: {name: langs}\nentities:\n  Language:\n"
+        "    primary_key: {column: language_id}\n    fields:\n"
+        "      name: {type: str, max_length: 20, fixed: true}\n"
+        "      note: {type: str, max_length: 20}\n"
+    )
+    source = tmp_path / "source.db"
+    with closing(sqlite3.connect(source)) as connection:
+        connection.executescript(
+            "CREATE TABLE language (language_id INTEGER PRIMARY KEY, name CHAR(20) NOT NULL,"
+            " note VARCHAR(20) NOT NULL);"
+            "INSERT INTO language VALUES (1, 'English', ' '), (2, ' Japanese', 'kept ');"
+        )
+    with project_with_database(tmp_path, "langs", spec_text, "postgresql") as (project, url):
+        env = {"DATABASE_URL": url}
+        forge("db", "migrate", "-m", "initial", cwd=project, env=env)
+        forge("db", "upgrade", cwd=project, env=env)
+        loaded = forge("db", "load", sqlite_url(source), cwd=project, env=env, check=False)
+        assert loaded.returncode == 0, loaded.stderr
+        assert "row counts and checksums verified for all 1 tables" in loaded.stdout
+        rows = "SELECT language_id, name, note FROM language ORDER BY language_id"
+        assert sql(url, rows) == [
+            (1, "English".ljust(20), " "),
+            (2, " Japanese".ljust(20), "kept "),
+        ]
+
+    from generator.backup import Column, encode
+
+    assert encode(Column("name", "char"), "English   ") == "English"
+    assert encode(Column("name", "char"), " English") == " English"
+    assert encode(Column("note", "str"), " ") == " "
