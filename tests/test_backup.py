@@ -494,6 +494,10 @@ def test_canonical_values_do_not_depend_on_the_database() -> None:
         ),
         (sa.Enum(Status), [Status.PAID, "PAID"], "PAID"),
         (sa.Time(), [dt.time(8, 30)], "08:30:00"),
+        # PostgreSQL pads a CHAR(n) value to n; MySQL and SQLite hand back what was stored
+        (sa.CHAR(10), ["en ", "en        ", "en"], "en"),
+        (sa.CHAR(10), [" en"], " en"),  # only the trailing padding goes
+        (sa.String(10), ["en "], "en "),  # a VARCHAR's trailing spaces are data
     ]
     for column_type, values, canonical in cases:
         column = describe_column("c", column_type)

@@ -400,9 +400,3 @@ def test_load_of_char_padding_into_postgresql(tmp_path: Path) -> None:
             (1, "English".ljust(20), " "),
             (2, " Japanese".ljust(20), "kept "),
         ]
-
-    from generator.backup import Column, encode
-
-    assert encode(Column("name", "char"), "English   ") == "English"
-    assert encode(Column("name", "char"), " English") == " English"
-    assert encode(Column("note", "str"), " ") == " "

@@ -249,3 +249,57 @@ def test_changed_server_default_is_migrated(migrated: tuple[Path, str, str]) -> 
         sql(url, "UPDATE store SET last_update = '2000-01-01 00:00:00', visits = 5")
         stamps = sql(url, "UPDATE store SET visits = 6", "SELECT last_update FROM store")
         assert all(int(str(s[0])[:4]) > 2000 for s in stamps), stamps
+
+
+LINKED = """\
+project:
+  name: linked
+entities:
+  Tag:
+    fields:
+      name: {type: str, max_length: 20}
+  Post:
+    fields:
+      title: {type: str, max_length: 40, server_default: draft}
+    relations:
+      tags:
+        kind: many_to_many
+        target: Tag
+        link_fields:
+          weight: {type: int, server_default: 1}
+"""
+
+
+def test_changed_server_default_of_link_field_and_renamed_field(tmp_path: Path) -> None:
+    """The server default of a link_fields field, and of a field renamed in the same
+    migration, changed in the spec: the revision alters both (after the rename, under the
+    new name) and its downgrade puts the old ones back. SQLite only: what is compared
+    does not depend on the database."""
+    with project_with_database(tmp_path, "linked", LINKED, "sqlite") as (project, url):
+        env = {"DATABASE_URL": url}
+        forge("db", "migrate", "-m", "initial", cwd=project, env=env)
+        forge("db", "upgrade", cwd=project, env=env)
+        forge("rename", "field", "Post", "title", "headline", cwd=project)
+        spec = project / "forge.yaml"
+        text = spec.read_text()
+        changed = text.replace("server_default: draft}", "server_default: new}")
+        changed = changed.replace("server_default: 1}", "server_default: 2}")
+        assert changed.count("server_default: new}") == changed.count("default: 2}") == 1
+        spec.write_text(changed)
+        forge("generate", cwd=project)
+        migrate = forge("db", "migrate", "-m", "changed", cwd=project, env=env)
+        assert "post.headline: server default changed" in migrate.stdout, migrate.stdout
+        assert "post_tag.weight: server default changed" in migrate.stdout, migrate.stdout
+        forge("db", "upgrade", cwd=project, env=env)
+        assert "matches the spec" in forge("db", "check", cwd=project, env=env).stdout
+        rows = (
+            "INSERT INTO post DEFAULT VALUES",
+            "INSERT INTO tag (name) VALUES ('t')",
+            "INSERT INTO post_tag (post_id, tag_id) SELECT max(id), 1 FROM post",
+            "SELECT headline, weight FROM post JOIN post_tag ON post_id = post.id",
+        )
+        assert sql(url, *rows) == [("new", 2)]
+        sql(url, "DELETE FROM post_tag", "DELETE FROM post")
+        forge("db", "downgrade", cwd=project, env=env)
+        rows = (rows[0], rows[2], rows[3].replace("headline", "title"))
+        assert sql(url, *rows) == [("draft", 1)]
