@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from alembic import context
 from alembic.operations import ops
 from app.core.config import get_settings
+from app.core.database.connection import MYSQL_UTC
 from app.models import metadata
 
 config = context.config
@@ -183,10 +184,29 @@ def run_migrations_offline() -> None:
         compare_type=True,
     )
     with context.begin_transaction():
+        if make_url(url).get_backend_name() in MYSQL:
+            context.execute(MYSQL_UTC)
         context.run_migrations()
 
 
+MYSQL = ("mysql", "mariadb")
+
+
+def utc_session(connection: Connection) -> None:
+    """On MySQL/MariaDB, the session's time zone is UTC, as in the application
+    (app/core/database/connection.py): a datetime server default of a TIMESTAMP column
+    is read in it when the column is made, and CURRENT_TIMESTAMP is the session's time.
+    Session-level only; a transaction begun here for it is ended at once."""
+    if connection.dialect.name not in MYSQL:
+        return
+    begun = connection.in_transaction()
+    connection.exec_driver_sql(MYSQL_UTC)
+    if not begun:
+        connection.commit()
+
+
 def do_run_migrations(connection: Connection) -> None:
+    utc_session(connection)
     context.configure(
         connection=connection,
         target_metadata=target_metadata,

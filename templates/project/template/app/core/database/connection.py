@@ -5,7 +5,7 @@ from contextvars import ContextVar
 from typing import Any, ClassVar
 
 from sqlalchemy import event, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -50,6 +50,28 @@ class MySQLManager(DriverManager):
     def engine_options(self, settings: Settings) -> dict[str, Any]:
         # MySQL closes idle connections (wait_timeout); recycle them before it does.
         return {**super().engine_options(settings), "pool_recycle": 3600}
+
+    def prepare(self, engine: AsyncEngine) -> None:
+        utc_sessions(engine)
+
+
+MYSQL_UTC = "SET time_zone = '+00:00'"
+
+
+def utc_sessions(engine: AsyncEngine | Engine) -> None:
+    """Every new MySQL/MariaDB connection of `engine` (async or sync) gets its session
+    time zone set to UTC, whatever the server's: TIMESTAMP columns are converted from and
+    to the session's zone, CURRENT_TIMESTAMP into a DATETIME is the session's local time,
+    and a datetime server default is read in it; the application speaks UTC."""
+    target = engine.sync_engine if isinstance(engine, AsyncEngine) else engine
+    if not event.contains(target, "connect", _set_utc):
+        event.listen(target, "connect", _set_utc)
+
+
+def _set_utc(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute(MYSQL_UTC)
+    cursor.close()
 
 
 class SQLiteManager(DriverManager):
