@@ -354,6 +354,8 @@ def _temporal_default(kind: str, now: Code) -> Callable[[Any, Options], Default]
     def emit(value: Any, options: Options) -> Default:
         if value == "now":
             return Default(now, factory=True)
+        if kind == "datetime" and dt.datetime.fromisoformat(value).tzinfo is None:
+            value = _utc_default(value)  # the API takes no naive datetime: this is UTC
         return Default(Code(f"dt.{kind}.fromisoformat({literal(value)})", (DT,)))
 
     return emit
