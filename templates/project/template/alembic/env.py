@@ -21,6 +21,7 @@ if config.config_file_name is not None and config.attributes.get(
     fileConfig(config.config_file_name)
 
 target_metadata = metadata
+MYSQL = ("mysql", "mariadb")  # their sessions are set to UTC (utc_session below)
 
 if make_url(get_settings().DATABASE_URL).get_backend_name() == "postgresql":
     # enum types in autogenerate and `alembic check`: values added, removed, renamed
@@ -187,9 +188,6 @@ def run_migrations_offline() -> None:
         if make_url(url).get_backend_name() in MYSQL:
             context.execute(MYSQL_UTC)
         context.run_migrations()
-
-
-MYSQL = ("mysql", "mariadb")
 
 
 def utc_session(connection: Connection) -> None:
