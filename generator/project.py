@@ -206,10 +206,20 @@ def _spec_text(project: Path) -> str:
         raise ProjectError(f"cannot read {spec_file}: {exc}") from None
 
 
+def recall_checks(project: Path) -> None:
+    """Let the name check use what the project's last run learnt (.forge/cache.json), as
+    load_spec does for a project's spec: only the modules whose render changed are parsed."""
+    from generator import namecheck
+    from generator.format import CACHE_FILE
+
+    namecheck.recall(project / CACHE_FILE)
+
+
 def plan_entity(project: Path, change: EntityChange) -> PendingChange:
     """Apply a change to the spec and plan the files, writing nothing."""
     from generator.spec import check_change
 
+    recall_checks(project)
     old = _spec_text(project)
     new, spec = check_change(old, change)
     return planned_change(project, old, new, spec)
@@ -219,6 +229,7 @@ def plan_destroy(project: Path, entity: str) -> tuple[PendingChange, list[str]]:
     """Remove an entity (and the relations pointing to it) from the spec; plan the files."""
     from generator.spec import parse_spec, read_yaml, remove_entity
 
+    recall_checks(project)
     old = _spec_text(project)
     new, removed = remove_entity(old, entity)
     spec = parse_spec(read_yaml(new))

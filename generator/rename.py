@@ -32,6 +32,7 @@ from generator.project import (
     _spec_text,
     apply_entity,
     planned_change,
+    recall_checks,
     render_data_layer,
 )
 from generator.reconcile import known_bases
@@ -87,6 +88,7 @@ def plan_rename(root: Path, kind: str, entity: str, old: str, new: str) -> Renam
         entity = old
     if old == new:
         raise SpecError("", f"{old!r} is already the name; nothing to rename")
+    recall_checks(root)
     text = _spec_text(root)
     before = parse_spec(read_yaml(text))
     new_text = rename_in_spec(text, kind, entity, old, new)
