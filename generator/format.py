@@ -117,7 +117,7 @@ def _black_version() -> str:
         infos = list(Path(locations[0]).parent.glob("black-*.dist-info")) if locations else []
         if len(infos) == 1:
             with open(infos[0] / "METADATA", encoding="utf-8") as metadata:
-                headers = {}
+                headers: dict[str, str] = {}
                 for line in metadata:
                     if not line.strip():
                         break

@@ -11,8 +11,7 @@ of model classes out of every run that loads a spec.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from functools import cache
-from typing import Any, Literal, get_args
+from typing import Any, Literal, Self, get_args
 
 from generator import emit, fieldtypes
 
@@ -99,16 +98,22 @@ RESERVED_CLASSES = frozenset(
 GENERATED_SUFFIXES = ("Create", "Read", "Update", "CRUD", "Repository", "Link")
 
 
-@cache
+_ADAPTERS: dict[type, Any] = {}  # record class -> its pydantic TypeAdapter
+_TUPLES: dict[type, tuple[str, ...]] = {}  # record class -> its tuple fields
+
+
 def _adapter(cls: type) -> Any:
-    from pydantic import TypeAdapter
+    if cls not in _ADAPTERS:
+        from pydantic import TypeAdapter
 
-    return TypeAdapter(cls)
+        _ADAPTERS[cls] = TypeAdapter(cls)
+    return _ADAPTERS[cls]
 
 
-@cache
 def _tuple_fields(cls: type) -> tuple[str, ...]:
-    return tuple(f.name for f in fields(cls) if str(f.type).startswith("tuple["))
+    if cls not in _TUPLES:
+        _TUPLES[cls] = tuple(f.name for f in fields(cls) if str(f.type).startswith("tuple["))
+    return _TUPLES[cls]
 
 
 class _Record:
@@ -125,8 +130,9 @@ class _Record:
         return _adapter(type(self)).dump_python(self, mode=mode)
 
     @classmethod
-    def model_validate(cls, data: Any) -> Any:
-        return _adapter(cls).validate_python(data)
+    def model_validate(cls, data: Any) -> Self:
+        record: Self = _adapter(cls).validate_python(data)
+        return record
 
 
 @dataclass(frozen=True)
