@@ -19,6 +19,7 @@ import math
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from generator import naming
@@ -881,6 +882,7 @@ def get(name: str) -> FieldType:
     return BY_NAME[name]
 
 
+@cache
 def taking(option: str) -> tuple[str, ...]:
     """The types that accept a type-specific option (`max_length` -> ("str",))."""
     return tuple(record.name for record in TYPES if option in record.options)

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import gc
 import hashlib
 import json
 import keyword
@@ -44,6 +45,7 @@ import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -82,7 +84,9 @@ def check(spec: Spec, fail: Fail) -> None:
     if len(_checked) > _REMEMBER_AT_MOST:  # a long process (tests): start again
         _checked.clear()
     # all of them parse and bind each name once; an entity's homes: the names they use
-    for path, names in _learn(todo, all_homes, owners, fail, early).items():
+    with _no_gc():
+        learnt = _learn(todo, all_homes, owners, fail, early)
+    for path, names in learnt.items():
         known[path] = _checked[_key(path, todo[path])] = names
     sources = dict(rendered)
     for entity in spec.entities:
@@ -184,15 +188,31 @@ def _render(
 
     global _job
     _job = (jobs, homes, owners)
+    gc.freeze()  # the workers' collector leaves the parent's objects alone (no copying)
     try:
-        with multiprocessing.get_context("fork").Pool(processes=cores) as pool:
+        context = multiprocessing.get_context("fork")
+        with context.Pool(processes=cores, initializer=gc.disable) as pool:
             chunk = max(1, len(jobs) // cores // 4)
             results = pool.map(_render_one, range(len(jobs)), chunksize=chunk)
     finally:
         _job = None
+        gc.unfreeze()
     render.remember(spec, [(job, source) for job, (source, _) in zip(jobs, results, strict=True)])
     early = {job.path: outcome for job, (_, outcome) in zip(jobs, results, strict=True) if outcome}
     return [(job.path, source) for job, (source, _) in zip(jobs, results, strict=True)], early
+
+
+@contextmanager
+def _no_gc() -> Iterator[None]:
+    """Parsing makes many objects and frees them all by reference counting: the cyclic
+    collector, which runs on every 700 new objects, only costs time meanwhile."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _cores() -> int:
@@ -470,28 +490,61 @@ def _class_body_names(trees: Iterable[ast.Module]) -> set[str]:
     """Names read inside class bodies (annotations, defaults, calls), outside methods and
     lambdas: a class attribute with one of these names would be read instead."""
     names: set[str] = set()
-    skipped = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
     for tree in trees:
         for node in _classes(tree.body):
-            # (node, inside an annotation), depth first
-            stack: list[tuple[ast.AST, bool]] = [(statement, False) for statement in node.body]
-            while stack:
-                item, annotation = stack.pop()
-                if isinstance(item, skipped):
-                    continue
-                if isinstance(item, ast.Name) and isinstance(item.ctx, ast.Load):
-                    names.add(item.id)
-                if annotation and isinstance(item, ast.Constant) and isinstance(item.value, str):
-                    try:  # a string annotation ("Post | None")
-                        inner = ast.parse(item.value, mode="eval")
-                    except SyntaxError:
-                        continue
-                    names.update(n.id for n in ast.walk(inner) if isinstance(n, ast.Name))
-                    continue
-                annotated = item.annotation if isinstance(item, ast.AnnAssign) else None
-                for child in ast.iter_child_nodes(item):
-                    stack.append((child, annotation or child is annotated))
+            _body_names(node.body, names)
     return names
+
+
+_SKIPPED = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda})
+_CONTEXTS = frozenset({ast.Load, ast.Store, ast.Del})
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}  # node type -> its fields that may hold nodes
+
+
+def _body_names(statements: list[ast.stmt], names: set[str]) -> None:
+    """Add the names read in these statements, depth first, skipping functions and lambdas
+    (their bodies run later): every Name in a load context, and inside an annotation the
+    names of a string annotation ("Post | None"). What a walk with ast.iter_child_nodes
+    finds, without its generators (this is most of the check's time after parsing)."""
+    stack: list[tuple[ast.AST, bool]] = [(statement, False) for statement in statements]
+    push = stack.append
+    name_type, constant_type, annotated_type = ast.Name, ast.Constant, ast.AnnAssign
+    while stack:
+        item, annotation = stack.pop()
+        kind = type(item)
+        if kind is name_type:
+            if type(item.ctx) is ast.Load:  # type: ignore[attr-defined]
+                names.add(item.id)  # type: ignore[attr-defined]
+            continue
+        if kind is constant_type:
+            value = item.value  # type: ignore[attr-defined]
+            if annotation and isinstance(value, str):
+                names.update(_annotation_names(value))
+            continue
+        if kind in _SKIPPED or kind in _CONTEXTS:
+            continue
+        fields = _CHILD_FIELDS.get(kind)
+        if fields is None:
+            fields = _CHILD_FIELDS[kind] = tuple(f for f in kind._fields if f != "ctx")
+        annotated = item.annotation if kind is annotated_type else None  # type: ignore[attr-defined]
+        for field in fields:
+            value = getattr(item, field, None)
+            if isinstance(value, list):
+                for child in value:
+                    if isinstance(child, ast.AST):
+                        push((child, annotation))
+            elif isinstance(value, ast.AST):
+                push((value, annotation or value is annotated))
+
+
+@lru_cache(maxsize=4096)
+def _annotation_names(text: str) -> frozenset[str]:
+    """The names of a string annotation; none when it does not parse."""
+    try:
+        inner = ast.parse(text, mode="eval")
+    except SyntaxError:
+        return frozenset()
+    return frozenset(n.id for n in ast.walk(inner) if isinstance(n, ast.Name))
 
 
 def _classes(statements: list[ast.stmt]) -> Iterator[ast.ClassDef]:

@@ -60,6 +60,7 @@ def _engine() -> Any:
     return inflect.engine()
 
 
+@functools.lru_cache(maxsize=8192)  # called for every name many times over a run
 def snake_case(name: str) -> str:
     """`GameSession` -> `game_session`, `HTTPServer` -> `http_server`."""
     return _CAMEL_BOUNDARY_2.sub(r"\1_\2", _CAMEL_BOUNDARY_1.sub(r"\1_\2", name)).lower()

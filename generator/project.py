@@ -180,6 +180,10 @@ class PendingChange:
     old_spec: str
     new_spec: str
     plan: WritePlan
+    # the formatted renders the plan was made from, and the stamp.Reader reconcile read the
+    # tree with: what apply_entity records the stamp of the written tree from
+    formatted: dict[str, str] | None = None
+    reader: Any = None
 
     def spec_diff(self) -> str:
         import difflib
@@ -202,29 +206,67 @@ def _spec_text(project: Path) -> str:
         raise ProjectError(f"cannot read {spec_file}: {exc}") from None
 
 
+def recall_checks(project: Path) -> None:
+    """Let the name check use what the project's last run learnt (.forge/cache.json), as
+    load_spec does for a project's spec: only the modules whose render changed are parsed."""
+    from generator import namecheck
+    from generator.format import CACHE_FILE
+
+    namecheck.recall(project / CACHE_FILE)
+
+
 def plan_entity(project: Path, change: EntityChange) -> PendingChange:
     """Apply a change to the spec and plan the files, writing nothing."""
     from generator.spec import check_change
 
+    recall_checks(project)
     old = _spec_text(project)
     new, spec = check_change(old, change)
-    return PendingChange(project, old, new, build(project, spec))
+    return planned_change(project, old, new, spec)
 
 
 def plan_destroy(project: Path, entity: str) -> tuple[PendingChange, list[str]]:
     """Remove an entity (and the relations pointing to it) from the spec; plan the files."""
     from generator.spec import parse_spec, read_yaml, remove_entity
 
+    recall_checks(project)
     old = _spec_text(project)
     new, removed = remove_entity(old, entity)
     spec = parse_spec(read_yaml(new))
-    return PendingChange(project, old, new, build(project, spec)), removed
+    return planned_change(project, old, new, spec), removed
 
 
-def apply_entity(entity_plan: PendingChange) -> None:
-    """Write the new spec and the files in one all-or-nothing step."""
-    writes = {SPEC_FILE: entity_plan.new_spec, **entity_plan.plan.writes}
+def planned_change(
+    project: Path, old: str, new: str, spec: Spec, moves: dict[str, str] | None = None
+) -> PendingChange:
+    """The change of the spec from `old` to `new` (`spec`, its records) with the plan of
+    the files, read through a stamp.Reader so that apply_entity can stamp the result."""
+    from generator import stamp
+
+    reader = stamp.Reader()
+    plan, formatted = _build(project, spec, moves, read=reader)
+    return PendingChange(project, old, new, plan, formatted, reader)
+
+
+def apply_entity(entity_plan: PendingChange, extra: dict[str, str] | None = None) -> None:
+    """Write the new spec and the files (and `extra` files) in one all-or-nothing step;
+    then record the stamp of the result, as `forge generate` does after writing, so that
+    the next `forge generate` with nothing to do answers from it (generator/stamp.py)."""
+    writes = {SPEC_FILE: entity_plan.new_spec, **entity_plan.plan.writes, **(extra or {})}
     write_files(entity_plan.project, writes, entity_plan.plan.deletions)
+    if entity_plan.formatted is None:
+        return
+    from generator import stamp
+
+    key = stamp.key(entity_plan.new_spec.encode("utf-8"))
+    recorded = stamp.record(
+        entity_plan.project,
+        key,
+        entity_plan.formatted,
+        entity_plan.plan.writes,
+        entity_plan.reader,
+    )
+    stamp.save(entity_plan.project, recorded)
 
 
 def new_project(

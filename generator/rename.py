@@ -27,7 +27,14 @@ from generator.evolve import (
     read_pending,
 )
 from generator.model import build_model
-from generator.project import SPEC_FILE, PendingChange, _spec_text, build, render_data_layer
+from generator.project import (
+    PendingChange,
+    _spec_text,
+    apply_entity,
+    planned_change,
+    recall_checks,
+    render_data_layer,
+)
 from generator.reconcile import known_bases
 from generator.spec import Spec, parse_spec, read_yaml, rename_in_spec
 
@@ -81,22 +88,21 @@ def plan_rename(root: Path, kind: str, entity: str, old: str, new: str) -> Renam
         entity = old
     if old == new:
         raise SpecError("", f"{old!r} is already the name; nothing to rename")
+    recall_checks(root)
     text = _spec_text(root)
     before = parse_spec(read_yaml(text))
     new_text = rename_in_spec(text, kind, entity, old, new)
     after = parse_spec(read_yaml(new_text))
     entities, members = _maps(kind, entity, old, new, before)
     renames = physical_renames(build_model(before), build_model(after), entities, members)
-    plan = build(root, after, moves=_moves(root, before, after, entities))
+    entity_plan = planned_change(
+        root, text, new_text, after, moves=_moves(root, before, after, entities)
+    )
     pending = merge_pending(read_pending(root), renames)
-    return RenamePlan(PendingChange(root, text, new_text, plan), renames, pending_text(pending))
+    return RenamePlan(entity_plan, renames, pending_text(pending))
 
 
 def apply_rename(rename_plan: RenamePlan) -> None:
-    from generator.write import write_files
-
-    entity_plan = rename_plan.entity_plan
-    writes = {SPEC_FILE: entity_plan.new_spec, **entity_plan.plan.writes}
-    if rename_plan.renames:
-        writes[RENAMES_FILE] = rename_plan.pending
-    write_files(entity_plan.project, writes, entity_plan.plan.deletions)
+    """Write everything in one all-or-nothing step (and stamp the result)."""
+    extra = {RENAMES_FILE: rename_plan.pending} if rename_plan.renames else {}
+    apply_entity(rename_plan.entity_plan, extra)

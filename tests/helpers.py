@@ -96,6 +96,24 @@ def tree_digest(root: Path) -> dict[str, str]:
     }
 
 
+def project_digest(root: Path) -> dict[str, str]:
+    """tree_digest for comparing two projects built the same way: the stamp in
+    .forge/cache.json (generator/stamp.py) records each file's stat (inode, times) in this
+    tree, which no other tree shares, so only the hashes it records are compared."""
+    import json
+
+    digest = tree_digest(root)
+    cache = root / ".forge" / "cache.json"
+    if cache.is_file():
+        data = json.loads(cache.read_text(encoding="utf-8"))
+        stamp = data.get("stamp")
+        if isinstance(stamp, dict) and isinstance(stamp.get("files"), dict):
+            stamp["files"] = {path: entry[1] for path, entry in stamp["files"].items()}
+        text = json.dumps(data, sort_keys=True)
+        digest[".forge/cache.json"] = hashlib.sha256(text.encode()).hexdigest()
+    return digest
+
+
 def expected_generated_tests(project: Path) -> int:
     """How many tests a generated project's own suite has, from its spec: four per entity
     (CRUD, repository, refused criteria, routes), one more per entity whose create can be

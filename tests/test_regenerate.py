@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from generator import project as projects
-from tests.helpers import EXAMPLES, forge, in_project, tree_digest
+from tests.helpers import EXAMPLES, forge, in_project, project_digest, tree_digest
 
 
 @pytest.fixture
@@ -197,4 +197,5 @@ def test_interrupted_run_leaves_whole_files_and_the_next_run_finishes(
     for temp in blog.rglob("*.forge-tmp"):
         temp.unlink()
     projects.generate(blog)
-    assert tree_digest(blog) == expected
+    assert tree_digest(blog).keys() == expected.keys()
+    assert project_digest(blog) == project_digest(twin)  # (the stamps hold their stats)

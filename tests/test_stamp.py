@@ -137,3 +137,35 @@ def test_a_stamp_that_does_not_parse_costs_only_time(blog: Path) -> None:
     loaded, out = spec_loaded(blog)
     assert loaded and out.startswith("nothing to do: ")
     assert isinstance(stamp_of(blog)["files"], dict)  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("make", "entity", "Post", "--field=subtitle:str:80:nullable", "--no-input"),
+        ("make", "entity", "Note", "--field=text:text", "--no-input"),
+        ("destroy", "entity", "Tag"),
+        ("rename", "field", "Post", "title", "headline"),
+    ],
+    ids=["make-field", "make-entity", "destroy", "rename"],
+)
+def test_a_command_that_writes_the_data_layer_leaves_a_stamp(
+    blog: Path, command: tuple[str, ...]
+) -> None:
+    """`forge make entity` (destroy, rename) stamps the tree it wrote, as `forge generate`
+    does: the next `forge generate` with nothing to do answers from the stamp, with what a
+    full run says; and a later edit of a generated file is still seen."""
+    forge(*command, cwd=blog)
+    assert stamp_of(blog) is not None
+    loaded, out = spec_loaded(blog)
+    assert not loaded, "the stamp of the command should have answered"
+    assert out.startswith("nothing to do: ")
+    cache = (blog / ".forge" / "cache.json").read_bytes()
+    assert without_stamp(blog) == (0, out, "")
+    (blog / ".forge" / "cache.json").write_bytes(cache)  # the command's stamp again
+    markers = f"{YOURS_MARKER}\n{SEPARATOR}\n{THEIRS_MARKER}\n"
+    same_size_edit(blog / "app/models/user.py", markers)
+    result = forge("generate", cwd=blog, check=False)
+    assert result.returncode == 1
+    assert "unresolved conflict markers" in result.stderr
+    assert "app/models/user.py" in result.stderr
