@@ -53,10 +53,20 @@ def forge(
 
 
 def in_project(project: Path, *args: str, check: bool = True, **env: str):  # type: ignore[no-untyped-def]
-    """Run a Python module (alembic, pytest, black, ruff...) inside a generated project."""
+    """Run a Python module (alembic, pytest, black, ruff...) inside a generated project.
+
+    pytest loads only the plugins of the project's test dependencies (pytest-asyncio,
+    pytest-alembic, anyio through httpx), as in the project's own environment, not the
+    others installed for forge's tests (hypothesis, schemathesis, xdist...)."""
+    if args[:1] == ("pytest",):
+        env = {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", **env}
+        args = ("pytest", *PROJECT_PYTEST_PLUGINS, *args[1:])
     return run(
         [sys.executable, "-m", *args], cwd=project, env=project_env(project, **env), check=check
     )
+
+
+PROJECT_PYTEST_PLUGINS = ("-p", "asyncio", "-p", "pytest_alembic", "-p", "anyio")
 
 
 KINDS = ("sqlite", "postgresql", "mysql")
