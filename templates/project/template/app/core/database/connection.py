@@ -1,8 +1,11 @@
 """The connection manager: one async engine and session factory per application, with a
 manager per database driver for what differs between them."""
 
+import asyncio
+from collections import deque
 from contextvars import ContextVar
 from typing import Any, ClassVar
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
@@ -12,6 +15,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.util import await_only
 
 from app.core.config import Settings, get_settings
 
@@ -76,6 +80,7 @@ def _set_utc(dbapi_connection: Any, _record: Any) -> None:
 
 class SQLiteManager(DriverManager):
     backend = "sqlite"
+    writes: "WriteQueue"  # the engine's writers in turn (set by prepare)
 
     def engine_options(self, settings: Settings) -> dict[str, Any]:
         # SQLite has no connection pool worth sizing; the pool settings are ignored.
@@ -88,8 +93,13 @@ class SQLiteManager(DriverManager):
         # every statement.
         dialect: Any = engine.sync_engine.dialect
         dialect.do_begin = _begin_sqlite_transaction
+        queue = self.writes = WriteQueue()
         for name in ("do_execute", "do_execute_no_params", "do_executemany"):
-            setattr(dialect, name, _beginning(getattr(dialect, name)))
+            setattr(dialect, name, _beginning(getattr(dialect, name), queue))
+        import os
+        early = ("do_commit",) if os.environ.get("FORGE_TURN_EARLY") else ()
+        for name in ("do_commit", "do_rollback", "do_close", "do_terminate"):
+            setattr(dialect, name, (_ending_early if name in early else _ending)(getattr(dialect, name), queue))
 
 
 def _enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
@@ -117,21 +127,22 @@ def _begin_sqlite_transaction(connection: Any) -> None:
     begin = SQLITE_BEGIN.get()
     connection.info[_PENDING] = begin == "IMMEDIATE"
     if begin == "DEFERRED":
-        connection.dbapi_connection.run_async(
-            lambda driver: driver.execute_fetchall("BEGIN")
-        )
+        connection.dbapi_connection.run_async(lambda driver: driver.execute_fetchall("BEGIN"))
 
 
-def _beginning(execute: Any) -> Any:
+def _beginning(execute: Any, queue: "WriteQueue") -> Any:
     """The dialect's execute method, sending BEGIN IMMEDIATE first when a write
     request's transaction starts with a read or a SAVEPOINT (so that what it read holds
     until its write, and the savepoint is nested in the transaction). When it starts
-    with a write, the sqlite3 module begins in that write's own call."""
+    with a write, the sqlite3 module begins in that write's own call. Either way the
+    write transaction first waits its turn in the process's queue of writers."""
 
     def run(cursor: Any, statement: str, *args: Any, **kwargs: Any) -> Any:
         context = kwargs.get("context", args[-1] if args else None)
-        info = getattr(getattr(context, "root_connection", None), "info", None)
+        connection = getattr(context, "root_connection", None)
+        info = getattr(connection, "info", None)
         if info and info.pop(_PENDING, False):
+            queue.acquire(connection.connection.dbapi_connection)
             if not statement.lstrip()[:7].upper().startswith(_WRITES):
                 cursor.execute("BEGIN IMMEDIATE")
         return execute(cursor, statement, *args, **kwargs)
@@ -139,9 +150,118 @@ def _beginning(execute: Any) -> Any:
     return run
 
 
+def _ending(method: Any, queue: "WriteQueue") -> Any:
+    """The dialect's commit, rollback, close or terminate, which ends the connection's
+    write transaction, if it has one, and so lets the next writer of the process go."""
+
+    def run(connection: Any) -> Any:
+        if not queue.holders:
+            return method(connection)
+        # Commit and rollback get the pool's proxy, close and terminate the connection.
+        dbapi_connection = getattr(connection, "dbapi_connection", connection)
+        try:
+            return method(connection)
+        finally:
+            queue.release(dbapi_connection)
+
+    return run
+
+
+def _ending_early(method: Any, queue: "WriteQueue") -> Any:
+    def run(connection: Any) -> Any:
+        if queue.holders:
+            queue.release(getattr(connection, "dbapi_connection", connection))
+        return method(connection)
+
+    return run
+
+
+# How long a writer waits for its turn before it goes on without it (SQLite's busy
+# handler then waits as before): the sqlite3 module's default busy timeout.
+WRITE_WAIT = 5.0
+
+
+class WriteQueue:
+    """The write transactions of one engine, one at a time per event loop. SQLite lets
+    one connection write at a time; the others wait in its busy handler, which sleeps
+    1, 2, 5, 10 ... ms and retries, so that a waiting writer starts late. Here a write
+    transaction waits for its turn from the moment it begins (its BEGIN IMMEDIATE) and
+    hands the turn on at its COMMIT or ROLLBACK (or when its connection is closed), so
+    the next one starts at once. The wait is bounded (WRITE_WAIT), and a writer whose
+    task already holds the turn on another connection does not wait for itself."""
+
+    def __init__(self) -> None:
+        self.turns: WeakKeyDictionary[asyncio.AbstractEventLoop, _Turn] = WeakKeyDictionary()
+        self.holders: dict[Any, _Turn] = {}
+
+    def acquire(self, dbapi_connection: Any) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # not in an event loop: nothing to queue on
+            return
+        turn = self.turns.get(loop)
+        if turn is None:
+            turn = self.turns[loop] = _Turn()
+        task = asyncio.current_task(loop)
+        if turn.held:
+            if turn.task is task or dbapi_connection in self.holders:
+                return
+            if not turn.wait(loop):
+                return
+        else:
+            turn.held = True
+        turn.task = task
+        self.holders[dbapi_connection] = turn
+
+    def release(self, dbapi_connection: Any) -> None:
+        turn = self.holders.pop(dbapi_connection, None)
+        if turn is not None:
+            turn.release()
+
+
+class _Turn:
+    """The write turn in one event loop: held or not, and the writers waiting for it,
+    first come first served."""
+
+    __slots__ = ("held", "task", "waiters")
+
+    def __init__(self) -> None:
+        self.held = False
+        self.task: asyncio.Task[Any] | None = None
+        self.waiters: deque[asyncio.Future[bool]] = deque()
+
+    def wait(self, loop: asyncio.AbstractEventLoop) -> bool:
+        """Wait for the turn (in SQLAlchemy's greenlet); False when WRITE_WAIT passed."""
+        waiter: asyncio.Future[bool] = loop.create_future()
+        self.waiters.append(waiter)
+        timer = loop.call_later(WRITE_WAIT, _give_up, waiter)
+        try:
+            return await_only(waiter)
+        except BaseException:
+            # Cancelled (the request was) after the turn was handed over: pass it on.
+            if waiter.done() and not waiter.cancelled() and waiter.result():
+                self.release()
+            raise
+        finally:
+            timer.cancel()
+
+    def release(self) -> None:
+        self.task = None
+        while self.waiters:
+            waiter = self.waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(True)  # the turn goes to it, still held
+                return
+        self.held = False
+
+
+def _give_up(waiter: "asyncio.Future[bool]") -> None:
+    if not waiter.done():
+        waiter.set_result(False)
+
+
 MANAGERS: dict[str, type[DriverManager]] = {
-    manager.backend: manager
-    for manager in (PostgreSQLManager, MySQLManager, SQLiteManager)
+    manager.backend: manager for manager in (PostgreSQLManager, MySQLManager, SQLiteManager)
 }
 
 
@@ -167,9 +287,7 @@ class DatabaseConnectionManager:
         backend = url.get_backend_name()
         if backend not in MANAGERS:
             supported = ", ".join(sorted(MANAGERS))
-            raise ValueError(
-                f"unsupported database {backend!r} (supported: {supported})"
-            )
+            raise ValueError(f"unsupported database {backend!r} (supported: {supported})")
         self.driver = MANAGERS[backend]()
         engine = create_async_engine(url, **self.driver.engine_options(settings))
         self.driver.prepare(engine)
@@ -191,17 +309,13 @@ class DatabaseConnectionManager:
     @property
     def engine(self) -> AsyncEngine:
         if self._engine is None:
-            raise RuntimeError(
-                "DatabaseConnectionManager.initialize() has not been called"
-            )
+            raise RuntimeError("DatabaseConnectionManager.initialize() has not been called")
         return self._engine
 
     @property
     def sessionmaker(self) -> async_sessionmaker[AsyncSession]:
         if self._sessionmaker is None:
-            raise RuntimeError(
-                "DatabaseConnectionManager.initialize() has not been called"
-            )
+            raise RuntimeError("DatabaseConnectionManager.initialize() has not been called")
         return self._sessionmaker
 
     async def test_connections(self) -> bool:
