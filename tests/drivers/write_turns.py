@@ -1,24 +1,26 @@
 """The SQLite write queue of a generated blog app (app.core.database.connection).
 
 Run inside a generated blog project: PYTHONPATH=<project>, DATABASE_URL=<an empty SQLite
-file>. Every connection gets `PRAGMA busy_timeout = 0`, so a writer that SQLite finds
-locked fails at once ("database is locked", a 500) instead of sleeping in the busy
-handler: the writes of the process pass only if they take turns. Prints, last, a JSON
-list of the checks that held.
+file>, with a scratch folder as the argument. The app's connections get `PRAGMA
+busy_timeout = 0`, so a writer that SQLite finds locked fails at once ("database is
+locked", a 500) instead of sleeping in the busy handler: the writes of the process pass
+only if they take turns. Prints, last, a JSON list of the checks that held.
 """
 
 import asyncio
+import gc
 import json
+import sqlite3
+import sys
 import time
 from typing import Any
 
 import httpx
 from app import models
 from app.core.database import connection_manager
-from app.core.database.connection import SQLITE_BEGIN, WriteQueue
+from app.core.database.connection import SQLITE_BEGIN, WRITE_TURNS, TurnConnection
 from app.main import app
 from sqlalchemy import event, text
-from sqlalchemy.util import greenlet_spawn
 from sqlmodel import SQLModel
 
 CHECKS: list[str] = []
@@ -30,10 +32,9 @@ def no_busy_wait(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def idle(queue: WriteQueue) -> bool:
-    """No connection holds a turn and nobody waits for one."""
-    turns = list(queue.turns.values())
-    return not queue.holders and not any(t.held or t.waiters for t in turns)
+def idle() -> bool:
+    """No connection holds a write turn."""
+    return not any(turn.locked() for turn in WRITE_TURNS.values())
 
 
 async def timed(call: Any) -> tuple[Any, float]:
@@ -55,7 +56,7 @@ async def hold_write(started: asyncio.Event, seconds: float) -> None:
         SQLITE_BEGIN.reset(token)
 
 
-async def api_checks(client: httpx.AsyncClient, queue: WriteQueue) -> None:
+async def api_checks(client: httpx.AsyncClient) -> None:
     user = (await client.post("/users", json={"username": "u", "email": "e"})).json()
     body = {"title": "Hello", "body": "text", "author_id": user["id"]}
     post = (await client.post("/posts", json=body)).json()
@@ -72,14 +73,14 @@ async def api_checks(client: httpx.AsyncClient, queue: WriteQueue) -> None:
     )
     answers = await asyncio.gather(*writes)
     statuses = sorted({a.status_code for a in answers})
-    if statuses == [200, 201, 204, 409] and idle(queue):
+    if statuses == [200, 201, 204, 409] and idle():
         CHECKS.append("concurrent writes all answered, in turn")
 
     # A refused write (IntegrityError, rolled back) hands its turn on.
     conflict = await client.post("/users", json=taken)
     created, seconds = await timed(client.post("/posts", json=body))
     if conflict.status_code == 409 and created.status_code == 201 and seconds < 1:
-        if idle(queue):
+        if idle():
             CHECKS.append("a refused write releases its turn")
 
     # A request cancelled while it waits for its turn, and a write transaction cancelled
@@ -88,51 +89,56 @@ async def api_checks(client: httpx.AsyncClient, queue: WriteQueue) -> None:
     holder = asyncio.create_task(hold_write(started, 30))
     await asyncio.wait_for(started.wait(), 10)
     waiting = asyncio.create_task(client.post("/posts", json=body))
-    await asyncio.sleep(0.2)
-    waited = sum(len(turn.waiters) for turn in queue.turns.values())
+    await asyncio.sleep(0.3)
+    waited = not waiting.done()
     waiting.cancel()
     holder.cancel()
     await asyncio.gather(waiting, holder, return_exceptions=True)
     created, seconds = await timed(client.post("/posts", json=body))
-    if waited == 1 and created.status_code == 201 and seconds < 1 and idle(queue):
+    await asyncio.sleep(0.1)  # the cancelled request's connection closing in its thread
+    if waited and created.status_code == 201 and seconds < 1 and idle():
         CHECKS.append("cancelled writes release their turn")
 
 
-async def handed_then_cancelled() -> bool:
-    """A waiter cancelled after the turn was handed to it, before it ran, passes it on."""
-    queue = WriteQueue()
-    first, second = object(), object()
-    await greenlet_spawn(queue.acquire, first)
-    waiter = asyncio.create_task(greenlet_spawn(queue.acquire, second))
-    await asyncio.sleep(0.05)
-    queue.release(first)  # hands the turn to `waiter`...
-    waiter.cancel()  # ...which is cancelled before it takes it
-    await asyncio.gather(waiter, return_exceptions=True)
-    return waiter.cancelled() and idle(queue)
-
-
-def other_loops_and_no_loop() -> bool:
-    """The turn of one event loop is not waited for in another; no loop, no queue."""
-    queue = WriteQueue()
-    first, second = object(), object()
-    queue.acquire(first)  # no event loop running (a sync path): nothing to queue on
-    if queue.holders:
-        return False
-
-    async def take(connection: object) -> None:
-        await greenlet_spawn(queue.acquire, connection)
-
-    asyncio.run(take(first))  # held in that loop, never released
+def same_thread_and_files(folder: str) -> list[str]:
+    """Straight sqlite3 (one thread): a second writer of the same thread waits at most the
+    busy timeout for its turn, then SQLite decides (no hang); another database file has a
+    turn of its own; a connection dropped without close() gives its turn back."""
+    held: list[str] = []
+    path, other = f"{folder}/same.db", f"{folder}/other.db"
+    first = sqlite3.connect(path, timeout=0.2, factory=TurnConnection)
+    first.isolation_level = "IMMEDIATE"
+    first.execute("CREATE TABLE IF NOT EXISTS t (x)")
+    second = sqlite3.connect(path, timeout=0.2, factory=TurnConnection)
+    second.isolation_level = "IMMEDIATE"
+    first.execute("INSERT INTO t VALUES (1)")
     start = time.monotonic()
-    asyncio.run(take(second))
-    return time.monotonic() - start < 1 and len(queue.holders) == 2
+    try:
+        second.execute("INSERT INTO t VALUES (2)")
+    except sqlite3.OperationalError as error:
+        if "locked" in str(error) and time.monotonic() - start < 2:
+            held.append("a second writer of the same thread waits a bounded time")
+    third = sqlite3.connect(other, timeout=0.2, factory=TurnConnection)
+    third.isolation_level = "IMMEDIATE"
+    third.execute("CREATE TABLE IF NOT EXISTS t (x)")
+    third.execute("INSERT INTO t VALUES (3)")
+    third.commit()
+    first.execute("INSERT INTO t VALUES (4)")
+    del first
+    gc.collect()
+    second.execute("INSERT INTO t VALUES (5)")
+    second.commit()
+    mine, theirs = (c.execute("SELECT x FROM t").fetchall() for c in (second, third))
+    if mine == [(5,)] and theirs == [(3,)]:
+        held.append("a turn per database file, given back by a dropped connection")
+    second.close()
+    third.close()
+    return held
 
 
 async def main() -> None:
     connection_manager.initialize()
     engine = connection_manager.engine
-    sqlite = connection_manager.sqlite_manager
-    assert sqlite is not None, "a SQLite database is needed"
     event.listen(engine.sync_engine, "connect", no_busy_wait)
     metadata = getattr(models, "metadata", SQLModel.metadata)
     async with engine.begin() as connection:
@@ -140,15 +146,12 @@ async def main() -> None:
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     try:
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-            await api_checks(client, sqlite.writes)
-        if await handed_then_cancelled():
-            CHECKS.append("a turn handed to a cancelled waiter is passed on")
+            await api_checks(client)
     finally:
         await connection_manager.close()
 
 
 if __name__ == "__main__":
     asyncio.run(asyncio.wait_for(main(), 60))  # a test that hangs fails instead
-    if other_loops_and_no_loop():
-        CHECKS.append("one turn per event loop, none without a loop")
+    CHECKS.extend(same_thread_and_files(sys.argv[1]))
     print(json.dumps(CHECKS))

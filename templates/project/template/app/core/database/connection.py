@@ -1,11 +1,11 @@
 """The connection manager: one async engine and session factory per application, with a
 manager per database driver for what differs between them."""
 
-import asyncio
-from collections import deque
+import os
+import sqlite3
+import threading
 from contextvars import ContextVar
 from typing import Any, ClassVar
-from weakref import WeakKeyDictionary
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
@@ -15,7 +15,6 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.util import await_only
 
 from app.core.config import Settings, get_settings
 
@@ -80,11 +79,14 @@ def _set_utc(dbapi_connection: Any, _record: Any) -> None:
 
 class SQLiteManager(DriverManager):
     backend = "sqlite"
-    writes: "WriteQueue"  # the engine's writers in turn (set by prepare)
 
     def engine_options(self, settings: Settings) -> dict[str, Any]:
         # SQLite has no connection pool worth sizing; the pool settings are ignored.
-        return {"echo": settings.ECHO, "pool_pre_ping": settings.POOL_PRE_PING}
+        return {
+            "echo": settings.ECHO,
+            "pool_pre_ping": settings.POOL_PRE_PING,
+            "connect_args": {"factory": TurnConnection},
+        }
 
     def prepare(self, engine: AsyncEngine) -> None:
         event.listen(engine.sync_engine, "connect", _enable_sqlite_foreign_keys)
@@ -93,13 +95,8 @@ class SQLiteManager(DriverManager):
         # every statement.
         dialect: Any = engine.sync_engine.dialect
         dialect.do_begin = _begin_sqlite_transaction
-        queue = self.writes = WriteQueue()
         for name in ("do_execute", "do_execute_no_params", "do_executemany"):
-            setattr(dialect, name, _beginning(getattr(dialect, name), queue))
-        import os
-        early = ("do_commit",) if os.environ.get("FORGE_TURN_EARLY") else ()
-        for name in ("do_commit", "do_rollback", "do_close", "do_terminate"):
-            setattr(dialect, name, (_ending_early if name in early else _ending)(getattr(dialect, name), queue))
+            setattr(dialect, name, _beginning(getattr(dialect, name)))
 
 
 def _enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
@@ -130,19 +127,16 @@ def _begin_sqlite_transaction(connection: Any) -> None:
         connection.dbapi_connection.run_async(lambda driver: driver.execute_fetchall("BEGIN"))
 
 
-def _beginning(execute: Any, queue: "WriteQueue") -> Any:
+def _beginning(execute: Any) -> Any:
     """The dialect's execute method, sending BEGIN IMMEDIATE first when a write
     request's transaction starts with a read or a SAVEPOINT (so that what it read holds
     until its write, and the savepoint is nested in the transaction). When it starts
-    with a write, the sqlite3 module begins in that write's own call. Either way the
-    write transaction first waits its turn in the process's queue of writers."""
+    with a write, the sqlite3 module begins in that write's own call."""
 
     def run(cursor: Any, statement: str, *args: Any, **kwargs: Any) -> Any:
         context = kwargs.get("context", args[-1] if args else None)
-        connection = getattr(context, "root_connection", None)
-        info = getattr(connection, "info", None)
+        info = getattr(getattr(context, "root_connection", None), "info", None)
         if info and info.pop(_PENDING, False):
-            queue.acquire(connection.connection.dbapi_connection)
             if not statement.lstrip()[:7].upper().startswith(_WRITES):
                 cursor.execute("BEGIN IMMEDIATE")
         return execute(cursor, statement, *args, **kwargs)
@@ -150,114 +144,96 @@ def _beginning(execute: Any, queue: "WriteQueue") -> Any:
     return run
 
 
-def _ending(method: Any, queue: "WriteQueue") -> Any:
-    """The dialect's commit, rollback, close or terminate, which ends the connection's
-    write transaction, if it has one, and so lets the next writer of the process go."""
-
-    def run(connection: Any) -> Any:
-        if not queue.holders:
-            return method(connection)
-        # Commit and rollback get the pool's proxy, close and terminate the connection.
-        dbapi_connection = getattr(connection, "dbapi_connection", connection)
-        try:
-            return method(connection)
-        finally:
-            queue.release(dbapi_connection)
-
-    return run
+# The writers of the process take turns on a lock per database file, taken in the
+# driver's thread as a write transaction begins (the BEGIN IMMEDIATE, or the first write
+# that the sqlite3 module begins) and released as it ends (COMMIT, ROLLBACK, close). SQLite
+# lets one connection write at a time and makes the others sleep in its busy handler (1, 2,
+# 5, 10 ... ms, then retry), so a waiting writer starts late; here it starts the moment
+# the lock is free, and no hop to the event loop is added. A writer waits at most the
+# busy timeout for its turn, then goes on without it (SQLite's busy handler decides, as
+# before): two connections of one task writing at once wait, they do not hang.
+WRITE_TURNS: dict[str, threading.Lock] = {}
+_TURN_STARTS = ("BEGIN IMMEDIATE", "BEGIN EXCLUSIVE")
 
 
-def _ending_early(method: Any, queue: "WriteQueue") -> Any:
-    def run(connection: Any) -> Any:
-        if queue.holders:
-            queue.release(getattr(connection, "dbapi_connection", connection))
-        return method(connection)
+class TurnConnection(sqlite3.Connection):
+    """A sqlite3 connection whose write transactions take turns (WRITE_TURNS)."""
 
-    return run
-
-
-# How long a writer waits for its turn before it goes on without it (SQLite's busy
-# handler then waits as before): the sqlite3 module's default busy timeout.
-WRITE_WAIT = 5.0
-
-
-class WriteQueue:
-    """The write transactions of one engine, one at a time per event loop. SQLite lets
-    one connection write at a time; the others wait in its busy handler, which sleeps
-    1, 2, 5, 10 ... ms and retries, so that a waiting writer starts late. Here a write
-    transaction waits for its turn from the moment it begins (its BEGIN IMMEDIATE) and
-    hands the turn on at its COMMIT or ROLLBACK (or when its connection is closed), so
-    the next one starts at once. The wait is bounded (WRITE_WAIT), and a writer whose
-    task already holds the turn on another connection does not wait for itself."""
-
-    def __init__(self) -> None:
-        self.turns: WeakKeyDictionary[asyncio.AbstractEventLoop, _Turn] = WeakKeyDictionary()
-        self.holders: dict[Any, _Turn] = {}
-
-    def acquire(self, dbapi_connection: Any) -> None:
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:  # not in an event loop: nothing to queue on
-            return
-        turn = self.turns.get(loop)
-        if turn is None:
-            turn = self.turns[loop] = _Turn()
-        task = asyncio.current_task(loop)
-        if turn.held:
-            if turn.task is task or dbapi_connection in self.holders:
-                return
-            if not turn.wait(loop):
-                return
+    def __init__(self, database: Any, timeout: float = 5.0, *args: Any, **kwargs: Any) -> None:
+        super().__init__(database, timeout, *args, **kwargs)
+        self.wait = timeout
+        name = os.fsdecode(database)
+        if name == ":memory:" or "mode=memory" in name:  # a database of its own
+            self.turn = threading.Lock()
         else:
-            turn.held = True
-        turn.task = task
-        self.holders[dbapi_connection] = turn
+            self.turn = WRITE_TURNS.setdefault(os.path.realpath(name), threading.Lock())
+        self.holding = False
 
-    def release(self, dbapi_connection: Any) -> None:
-        turn = self.holders.pop(dbapi_connection, None)
-        if turn is not None:
-            turn.release()
+    def cursor(self, factory: Any = None) -> Any:
+        return super().cursor(factory or TurnCursor)
 
+    def execute(self, sql: str, parameters: Any = (), /) -> Any:
+        return self.cursor().execute(sql, parameters)  # the C method skips TurnCursor
 
-class _Turn:
-    """The write turn in one event loop: held or not, and the writers waiting for it,
-    first come first served."""
+    def executemany(self, sql: str, parameters: Any, /) -> Any:
+        return self.cursor().executemany(sql, parameters)
 
-    __slots__ = ("held", "task", "waiters")
+    def take_turn(self, statement: str) -> None:
+        if self.holding or self.in_transaction:
+            return
+        start = statement.lstrip()[:15].upper()
+        if start.startswith(_TURN_STARTS) or (
+            self.isolation_level is not None and start.startswith(_WRITES)
+        ):
+            self.holding = self.turn.acquire(timeout=self.wait)
 
-    def __init__(self) -> None:
-        self.held = False
-        self.task: asyncio.Task[Any] | None = None
-        self.waiters: deque[asyncio.Future[bool]] = deque()
+    def end_turn(self) -> None:
+        if self.holding and not self.in_transaction:
+            self.holding = False
+            self.turn.release()
 
-    def wait(self, loop: asyncio.AbstractEventLoop) -> bool:
-        """Wait for the turn (in SQLAlchemy's greenlet); False when WRITE_WAIT passed."""
-        waiter: asyncio.Future[bool] = loop.create_future()
-        self.waiters.append(waiter)
-        timer = loop.call_later(WRITE_WAIT, _give_up, waiter)
+    def commit(self) -> None:
         try:
-            return await_only(waiter)
-        except BaseException:
-            # Cancelled (the request was) after the turn was handed over: pass it on.
-            if waiter.done() and not waiter.cancelled() and waiter.result():
-                self.release()
-            raise
+            super().commit()
         finally:
-            timer.cancel()
+            self.end_turn()
 
-    def release(self) -> None:
-        self.task = None
-        while self.waiters:
-            waiter = self.waiters.popleft()
-            if not waiter.done():
-                waiter.set_result(True)  # the turn goes to it, still held
-                return
-        self.held = False
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            self.end_turn()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            if self.holding:
+                self.holding = False
+                self.turn.release()
+
+    def __del__(self) -> None:  # garbage collected without close()
+        if getattr(self, "holding", False):
+            self.holding = False
+            self.turn.release()
 
 
-def _give_up(waiter: "asyncio.Future[bool]") -> None:
-    if not waiter.done():
-        waiter.set_result(False)
+class TurnCursor(sqlite3.Cursor):
+    connection: TurnConnection
+
+    def execute(self, sql: str, parameters: Any = (), /) -> Any:
+        self.connection.take_turn(sql)
+        try:
+            return super().execute(sql, parameters)
+        finally:
+            self.connection.end_turn()  # a write that failed to begin
+
+    def executemany(self, sql: str, parameters: Any, /) -> Any:
+        self.connection.take_turn(sql)
+        try:
+            return super().executemany(sql, parameters)
+        finally:
+            self.connection.end_turn()
 
 
 MANAGERS: dict[str, type[DriverManager]] = {
