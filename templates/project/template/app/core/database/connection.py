@@ -124,7 +124,9 @@ def _begin_sqlite_transaction(connection: Any) -> None:
     begin = SQLITE_BEGIN.get()
     connection.info[_PENDING] = begin == "IMMEDIATE"
     if begin == "DEFERRED":
-        connection.dbapi_connection.run_async(lambda driver: driver.execute_fetchall("BEGIN"))
+        connection.dbapi_connection.run_async(
+            lambda driver: driver.execute_fetchall("BEGIN")
+        )
 
 
 def _beginning(execute: Any) -> Any:
@@ -145,13 +147,14 @@ def _beginning(execute: Any) -> Any:
 
 
 # The writers of the process take turns on a lock per database file, taken in the
-# driver's thread as a write transaction begins (the BEGIN IMMEDIATE, or the first write
-# that the sqlite3 module begins) and released as it ends (COMMIT, ROLLBACK, close). SQLite
-# lets one connection write at a time and makes the others sleep in its busy handler (1, 2,
-# 5, 10 ... ms, then retry), so a waiting writer starts late; here it starts the moment
-# the lock is free, and no hop to the event loop is added. A writer waits at most the
-# busy timeout for its turn, then goes on without it (SQLite's busy handler decides, as
-# before): two connections of one task writing at once wait, they do not hang.
+# driver's thread as a write transaction begins (the BEGIN IMMEDIATE, or the first
+# write that the sqlite3 module begins) and released as it ends (COMMIT, ROLLBACK,
+# close). SQLite lets one connection write at a time and makes the others sleep in its
+# busy handler (1, 2, 5, 10 ... ms, then retry), so a waiting writer starts late; here
+# it starts the moment the lock is free, and no hop to the event loop is added. A
+# writer waits at most the busy timeout for its turn, then goes on without it (SQLite's
+# busy handler decides, as before): two connections of one task writing at once wait,
+# they do not hang.
 WRITE_TURNS: dict[str, threading.Lock] = {}
 _TURN_STARTS = ("BEGIN IMMEDIATE", "BEGIN EXCLUSIVE")
 
@@ -159,7 +162,9 @@ _TURN_STARTS = ("BEGIN IMMEDIATE", "BEGIN EXCLUSIVE")
 class TurnConnection(sqlite3.Connection):
     """A sqlite3 connection whose write transactions take turns (WRITE_TURNS)."""
 
-    def __init__(self, database: Any, timeout: float = 5.0, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, database: Any, timeout: float = 5.0, *args: Any, **kwargs: Any
+    ) -> None:
         super().__init__(database, timeout, *args, **kwargs)
         self.wait = timeout
         name = os.fsdecode(database)
@@ -237,7 +242,8 @@ class TurnCursor(sqlite3.Cursor):
 
 
 MANAGERS: dict[str, type[DriverManager]] = {
-    manager.backend: manager for manager in (PostgreSQLManager, MySQLManager, SQLiteManager)
+    manager.backend: manager
+    for manager in (PostgreSQLManager, MySQLManager, SQLiteManager)
 }
 
 
@@ -263,7 +269,9 @@ class DatabaseConnectionManager:
         backend = url.get_backend_name()
         if backend not in MANAGERS:
             supported = ", ".join(sorted(MANAGERS))
-            raise ValueError(f"unsupported database {backend!r} (supported: {supported})")
+            raise ValueError(
+                f"unsupported database {backend!r} (supported: {supported})"
+            )
         self.driver = MANAGERS[backend]()
         engine = create_async_engine(url, **self.driver.engine_options(settings))
         self.driver.prepare(engine)
@@ -285,13 +293,17 @@ class DatabaseConnectionManager:
     @property
     def engine(self) -> AsyncEngine:
         if self._engine is None:
-            raise RuntimeError("DatabaseConnectionManager.initialize() has not been called")
+            raise RuntimeError(
+                "DatabaseConnectionManager.initialize() has not been called"
+            )
         return self._engine
 
     @property
     def sessionmaker(self) -> async_sessionmaker[AsyncSession]:
         if self._sessionmaker is None:
-            raise RuntimeError("DatabaseConnectionManager.initialize() has not been called")
+            raise RuntimeError(
+                "DatabaseConnectionManager.initialize() has not been called"
+            )
         return self._sessionmaker
 
     async def test_connections(self) -> bool:
