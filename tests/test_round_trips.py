@@ -22,6 +22,15 @@ event; BEGIN left out) and checks that each answer is what a new request reads b
   of failing with "database is locked"; SQLite's own trace shows it, sent by the sqlite3
   module inside the first write's call), a read sends no BEGIN (each of its statements
   commits on its own: one hop to the driver's thread less per read).
+
+On SQLite the write transactions of the process also take turns on a lock per database
+file (`TurnConnection`, in the driver's thread), from their BEGIN IMMEDIATE to their
+COMMIT or ROLLBACK, instead of sleeping in SQLite's busy handler:
+tests/drivers/write_turns.py turns the busy handler off (`busy_timeout = 0`, so any writer
+SQLite finds locked answers 500) and checks that concurrent writes through the API all
+answer, that a refused write, a request cancelled while it waits and one cancelled while it
+holds the turn all give it back, and that a second writer of the same thread waits at
+most the busy timeout (no hang).
 """
 
 from __future__ import annotations
@@ -37,6 +46,7 @@ from tests.helpers import ROOT, forge, project_env, run
 from tests.servers import server
 
 DRIVER = ROOT / "tests" / "drivers" / "round_trips.py"
+TURNS = ROOT / "tests" / "drivers" / "write_turns.py"
 
 COMMON = {
     "create": ["INSERT RETURNING", "COMMIT"],
@@ -95,3 +105,19 @@ def test_statements_per_request(blog_project: Path, database: str) -> None:
         expected |= {"create": ["INSERT", "COMMIT"], "create conflict": ["INSERT", "SELECT"]}
     assert summary["statements"] == expected
     assert summary["checks"] == CHECKS + (SQLITE_CHECKS if "sqlite" in database else [])
+
+
+def test_sqlite_writers_take_turns(blog_project: Path, tmp_path: Path) -> None:
+    result = run(
+        [sys.executable, str(TURNS), str(tmp_path)],
+        cwd=blog_project,
+        env=project_env(blog_project, DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'turns.db'}"),
+        timeout=120,
+    )
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == [
+        "concurrent writes all answered, in turn",
+        "a refused write releases its turn",
+        "cancelled writes release their turn",
+        "a second writer of the same thread waits a bounded time",
+        "a turn per database file, given back by a dropped connection",
+    ]

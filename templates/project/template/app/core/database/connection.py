@@ -1,6 +1,9 @@
 """The connection manager: one async engine and session factory per application, with a
 manager per database driver for what differs between them."""
 
+import os
+import sqlite3
+import threading
 from contextvars import ContextVar
 from typing import Any, ClassVar
 
@@ -79,7 +82,11 @@ class SQLiteManager(DriverManager):
 
     def engine_options(self, settings: Settings) -> dict[str, Any]:
         # SQLite has no connection pool worth sizing; the pool settings are ignored.
-        return {"echo": settings.ECHO, "pool_pre_ping": settings.POOL_PRE_PING}
+        return {
+            "echo": settings.ECHO,
+            "pool_pre_ping": settings.POOL_PRE_PING,
+            "connect_args": {"factory": TurnConnection},
+        }
 
     def prepare(self, engine: AsyncEngine) -> None:
         event.listen(engine.sync_engine, "connect", _enable_sqlite_foreign_keys)
@@ -137,6 +144,101 @@ def _beginning(execute: Any) -> Any:
         return execute(cursor, statement, *args, **kwargs)
 
     return run
+
+
+# The writers of the process take turns on a lock per database file, taken in the
+# driver's thread as a write transaction begins (the BEGIN IMMEDIATE, or the first
+# write that the sqlite3 module begins) and released as it ends (COMMIT, ROLLBACK,
+# close). SQLite lets one connection write at a time and makes the others sleep in its
+# busy handler (1, 2, 5, 10 ... ms, then retry), so a waiting writer starts late; here
+# it starts the moment the lock is free, and no hop to the event loop is added. A
+# writer waits at most the busy timeout for its turn, then goes on without it (SQLite's
+# busy handler decides, as before): two connections of one task writing at once wait,
+# they do not hang.
+WRITE_TURNS: dict[str, threading.Lock] = {}
+_TURN_STARTS = ("BEGIN IMMEDIATE", "BEGIN EXCLUSIVE")
+
+
+class TurnConnection(sqlite3.Connection):
+    """A sqlite3 connection whose write transactions take turns (WRITE_TURNS)."""
+
+    def __init__(
+        self, database: Any, timeout: float = 5.0, *args: Any, **kwargs: Any
+    ) -> None:
+        super().__init__(database, timeout, *args, **kwargs)
+        self.wait = timeout
+        name = os.fsdecode(database)
+        if name == ":memory:" or "mode=memory" in name:  # a database of its own
+            self.turn = threading.Lock()
+        else:
+            self.turn = WRITE_TURNS.setdefault(os.path.realpath(name), threading.Lock())
+        self.holding = False
+
+    def cursor(self, factory: Any = None) -> Any:
+        return super().cursor(factory or TurnCursor)
+
+    def execute(self, sql: str, parameters: Any = (), /) -> Any:
+        return self.cursor().execute(sql, parameters)  # the C method skips TurnCursor
+
+    def executemany(self, sql: str, parameters: Any, /) -> Any:
+        return self.cursor().executemany(sql, parameters)
+
+    def take_turn(self, statement: str) -> None:
+        if self.holding or self.in_transaction:
+            return
+        start = statement.lstrip()[:15].upper()
+        if start.startswith(_TURN_STARTS) or (
+            self.isolation_level is not None and start.startswith(_WRITES)
+        ):
+            self.holding = self.turn.acquire(timeout=self.wait)
+
+    def end_turn(self) -> None:
+        if self.holding and not self.in_transaction:
+            self.holding = False
+            self.turn.release()
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        finally:
+            self.end_turn()
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            self.end_turn()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            if self.holding:
+                self.holding = False
+                self.turn.release()
+
+    def __del__(self) -> None:  # garbage collected without close()
+        if getattr(self, "holding", False):
+            self.holding = False
+            self.turn.release()
+
+
+class TurnCursor(sqlite3.Cursor):
+    connection: TurnConnection
+
+    def execute(self, sql: str, parameters: Any = (), /) -> Any:
+        self.connection.take_turn(sql)
+        try:
+            return super().execute(sql, parameters)
+        finally:
+            self.connection.end_turn()  # a write that failed to begin
+
+    def executemany(self, sql: str, parameters: Any, /) -> Any:
+        self.connection.take_turn(sql)
+        try:
+            return super().executemany(sql, parameters)
+        finally:
+            self.connection.end_turn()
 
 
 MANAGERS: dict[str, type[DriverManager]] = {
