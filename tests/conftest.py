@@ -11,16 +11,23 @@ from tests.helpers import EXAMPLES, forge, in_project
 # The longest work units first, so that neither xdist worker is left alone at the end with
 # a long one (`--dist loadgroup` hands out units in collection order): a module kept on one
 # worker by its xdist_group is one unit, and so is a property test. Measured one by one
-# (-n 0, --durations) on the shared 2-core machine; files not listed keep their order after.
+# (pytest --report-log, summed per file and group) on the shared 2-core machine; files not
+# listed keep their order after.
 SLOW_FIRST = (
-    "test_trust_the_tree.py",
-    "test_black_stable_property.py",
-    "test_regenerate.py",
-    "test_backup.py",  # one group
-    "test_installed_apart.py",  # one group: a wheelhouse, three virtual environments
-    "test_vcs_property.py",  # one group
-    "test_regeneration_property.py",  # one group
+    "test_evolution.py",  # three tests of 3-5 minutes each
     "test_generated_names_property.py",  # three groups
+    "test_installed_apart.py",  # one group: a wheelhouse, three virtual environments
+    "test_backup.py",  # one group
+    "test_regeneration_property.py",  # one group
+    "test_databases.py",
+    "test_cycles.py",
+    "test_baseline.py",
+    "test_vcs_property.py",  # one group
+    "test_narrowing.py",
+    "test_rename_question.py",
+    "test_black_stable_property.py",
+    "test_trust_the_tree.py",
+    "test_regenerate.py",
     "test_chinook.py",
     "test_cli_papercuts.py",
     "test_bench_http_smoke.py",

@@ -15,8 +15,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +31,7 @@ from generator.errors import SpecError
 from generator.merge import has_conflict_markers
 from generator.reconcile import known_bases
 from generator.spec import load_spec
-from tests.helpers import project_env
+from tests.drivers import alembic_check
 
 EXAMPLES = int(os.environ.get("FORGE_PROPERTY_EXAMPLES", "200"))
 ENTITY_NAMES = ["Alpha", "Beta", "Gamma", "Delta"]
@@ -180,14 +178,6 @@ def write_spec(root: Path, spec: dict[str, Any]) -> None:
         YAML().dump(spec, handle)
 
 
-ALEMBIC = """
-from alembic.config import main
-main(["-c", "alembic.ini", "revision", "--autogenerate", "-m", "property"])
-main(["-c", "alembic.ini", "upgrade", "head"])
-main(["-c", "alembic.ini", "check"])
-"""
-
-
 @pytest.mark.xdist_group("property")
 @settings(
     max_examples=EXAMPLES,
@@ -238,14 +228,7 @@ def test_regeneration_keeps_every_user_line(
     event("conflicts" if marked else "merged cleanly" if written else "no user edits")
     if not marked:
         url = f"sqlite+aiosqlite:///{root / 'property.db'}"
-        check = subprocess.run(
-            [sys.executable, "-c", ALEMBIC],
-            cwd=root,
-            env={**project_env(root), "DATABASE_URL": url},
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert check.returncode == 0, check.stdout + check.stderr
-        assert "No new upgrade operations detected" in check.stdout + check.stderr
+        code, output = alembic_check.check(root, url)
+        assert code == 0, output
+        assert "No new upgrade operations detected" in output
     shutil.rmtree(root.parent)
