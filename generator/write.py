@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
 from pathlib import Path
 
 
@@ -23,7 +25,7 @@ def write_files(root: Path, files: dict[str, str], deletions: Iterable[str] = ()
         for relative, content in files.items()
         if not _same(root / relative, content.encode("utf-8"))
     ]
-    staged: list[tuple[Path, Path]] = []
+    staged: list[tuple[Path, Path, int]] = []  # (temporary file, target, mode)
     made_dirs: list[Path] = []
     known_dirs: set[Path] = set()
     suffix = f".{os.getpid()}.forge-tmp"
@@ -35,23 +37,37 @@ def write_files(root: Path, files: dict[str, str], deletions: Iterable[str] = ()
                 made_dirs.extend(reversed(missing))
                 target.parent.mkdir(parents=True, exist_ok=True)
                 known_dirs.add(target.parent)
-            temp = target.with_name(f".{target.name}{suffix}")
-            mode = _mode_of(target)
-            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-            staged.append((temp, target))
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(files[relative].encode("utf-8"))
+            staged.append((target.with_name(f".{target.name}{suffix}"), target, _mode_of(target)))
+        contents = [files[relative].encode("utf-8") for relative in changed]
+        if len(staged) < _THREADS_FROM:
+            for (temp, _, mode), content in zip(staged, contents, strict=True):
+                _write(temp, mode, content)
+        else:  # creating a file waits on the file system: on two threads, others go on
+            with ThreadPoolExecutor(max_workers=_THREADS) as pool:
+                temps, modes = [job[0] for job in staged], [job[2] for job in staged]
+                list(pool.map(_write, temps, modes, contents, chunksize=32))
     except BaseException:
-        for temp, _ in staged:
-            temp.unlink(missing_ok=True)
+        for temp, _, _ in staged:
+            with suppress(OSError):  # not made, or not ours (a folder in its way)
+                temp.unlink()
         for directory in reversed(made_dirs):
             directory.rmdir()
         raise
-    for temp, target in staged:
+    for temp, target, _ in staged:
         os.replace(temp, target)
     for relative in deletions:
         (root / relative).unlink(missing_ok=True)
     return changed
+
+
+_THREADS_FROM = 64  # files; fewer are written in this thread
+_THREADS = 2
+
+
+def _write(temp: Path, mode: int, content: bytes) -> None:
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(content)
 
 
 def _mode_of(path: Path) -> int:

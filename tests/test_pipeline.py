@@ -14,6 +14,7 @@ from generator import naming, project
 from generator.emit.source import Imports, literal
 from generator.errors import GenerationError
 from generator.plan import FileJob
+from generator.write import write_files
 from tests.helpers import forge, in_project, run, tree_digest
 
 HOSTILE = [
@@ -342,3 +343,24 @@ def test_the_installed_forge_renders_a_project(tmp_path: Path) -> None:
     assert not list(demo.rglob("__pycache__")) and not list(demo.rglob("*.pyc"))
     run([sys.executable, "-m", "compileall", "-q", "app", "tests"], cwd=demo, env=env)
     assert (demo / "app" / "models" / "post.py").is_file()
+
+
+@pytest.mark.parametrize("count", [3, 200], ids=["in-this-thread", "on-two-threads"])
+def test_write_files_is_all_or_nothing(tmp_path: Path, count: int) -> None:
+    """One file that cannot be written: nothing is written, no temporary file or new
+    folder is left, and a file already there keeps its text (both ways of writing)."""
+    (tmp_path / "kept.py").write_text("mine\n")
+    files = {f"pkg{i % 7}/sub/m{i}.py": f"x = {i}\n" for i in range(count)}
+    files["kept.py"] = "forge's\n"
+    blocked = tmp_path / "pkg1" / "sub" / f".m1.py.{os.getpid()}.forge-tmp"
+    blocked.mkdir(parents=True)  # the temporary file of pkg1/sub/m1.py cannot be opened
+    before = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*"))
+    with pytest.raises(IsADirectoryError):
+        write_files(tmp_path, files)
+    after = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*"))
+    assert after == before
+    assert (tmp_path / "kept.py").read_text() == "mine\n"
+    blocked.rmdir()
+    assert sorted(write_files(tmp_path, files)) == sorted(files)
+    assert (tmp_path / "pkg2" / "sub" / "m2.py").read_text() == "x = 2\n"
+    assert not list(tmp_path.rglob("*.forge-tmp"))
