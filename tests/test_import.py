@@ -340,21 +340,34 @@ def test_import_names_each_item_it_cannot_express(tmp_path: Path) -> None:
     assert (code.target, code.column) == ("Language", "language_code")
 
 
+def sqlite_source(tmp_path: Path, script: str) -> Path:
+    """A SQLite file made by `script`, to load from."""
+    source = tmp_path / "source.db"
+    with closing(sqlite3.connect(source)) as connection:
+        connection.executescript(script)
+    return source
+
+
+def migrated(project: Path, url: str) -> dict[str, str]:
+    """The project's first revision, applied to the database at url; its environment."""
+    env = {"DATABASE_URL": url}
+    forge("db", "migrate", "-m", "initial", cwd=project, env=env)
+    forge("db", "upgrade", cwd=project, env=env)
+    return env
+
+
 def test_load_appends_only_when_asked(tmp_path: Path) -> None:
     spec_text = (
         "project: {name: tags}\nentities:\n  Tag:\n    fields:\n"
         "      label: {type: str, max_length: 30}\n"
     )
-    source = tmp_path / "source.db"
-    with closing(sqlite3.connect(source)) as connection:
-        connection.executescript(
-            "CREATE TABLE tag (id INTEGER PRIMARY KEY, label VARCHAR(30) NOT NULL);"
-            "INSERT INTO tag VALUES (10, 'ten'), (11, 'eleven');"
-        )
+    source = sqlite_source(
+        tmp_path,
+        "CREATE TABLE tag (id INTEGER PRIMARY KEY, label VARCHAR(30) NOT NULL);"
+        "INSERT INTO tag VALUES (10, 'ten'), (11, 'eleven');",
+    )
     with project_with_database(tmp_path, "i14_append", spec_text, "sqlite") as (project, url):
-        env = {"DATABASE_URL": url}
-        forge("db", "migrate", "-m", "initial", cwd=project, env=env)
-        forge("db", "upgrade", cwd=project, env=env)
+        env = migrated(project, url)
         sql(url, "INSERT INTO tag (id, label) VALUES (1, 'one')")
         refused = forge("db", "load", sqlite_url(source), cwd=project, env=env, check=False)
         assert refused.returncode == 1
@@ -381,17 +394,14 @@ def test_load_of_char_padding_into_postgresql(tmp_path: Path) -> None:
         "      name: {type: str, max_length: 20, fixed: true}\n"
         "      note: {type: str, max_length: 20}\n"
     )
-    source = tmp_path / "source.db"
-    with closing(sqlite3.connect(source)) as connection:
-        connection.executescript(
-            "CREATE TABLE language (language_id INTEGER PRIMARY KEY, name CHAR(20) NOT NULL,"
-            " note VARCHAR(20) NOT NULL);"
-            "INSERT INTO language VALUES (1, 'English', ' '), (2, ' Japanese', 'kept ');"
-        )
+    source = sqlite_source(
+        tmp_path,
+        "CREATE TABLE language (language_id INTEGER PRIMARY KEY, name CHAR(20) NOT NULL,"
+        " note VARCHAR(20) NOT NULL);"
+        "INSERT INTO language VALUES (1, 'English', ' '), (2, ' Japanese', 'kept ');",
+    )
     with project_with_database(tmp_path, "langs", spec_text, "postgresql") as (project, url):
-        env = {"DATABASE_URL": url}
-        forge("db", "migrate", "-m", "initial", cwd=project, env=env)
-        forge("db", "upgrade", cwd=project, env=env)
+        env = migrated(project, url)
         loaded = forge("db", "load", sqlite_url(source), cwd=project, env=env, check=False)
         assert loaded.returncode == 0, loaded.stderr
         assert "row counts and checksums verified for all 1 tables" in loaded.stdout
