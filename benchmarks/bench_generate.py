@@ -25,6 +25,7 @@ wall-clock seconds: steadier on a shared machine; black alone then counts all it
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import shutil
 import statistics
@@ -76,6 +77,7 @@ def timed(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> f
     """Wall-clock seconds of the command, or with --cpu its CPU seconds (user + system, its
     child processes included): on a machine shared with other work, wall-clock figures
     measure the other work too, CPU seconds much less."""
+    os.sync()  # the writeback of earlier steps (a removed project, `forge new`) is not its
     start, used = time.perf_counter(), _children_cpu()
     subprocess.run(command, cwd=cwd, check=True, stdout=subprocess.DEVNULL, env=env or ENV)
     return _children_cpu() - used if CPU else time.perf_counter() - start

@@ -28,9 +28,10 @@ The facts are kept in memory and in `.forge/cache.json` (written by the build, r
 a project's spec is loaded), keyed by this module's own source and the Python version: a
 new forge or another Python checks everything again. A missing or corrupt cache costs time.
 
-With many files (_PARALLEL_FROM) and more than one core, the files are rendered and the
-new modules parsed in a pool of forked workers, each parsing a file as it renders it; the
-failure raised is still the first in the order of the files, as in one process.
+With many files (_PARALLEL_FROM) and more than one core, the jobs are computed, the files
+rendered and the new modules parsed in a pool of forked workers, a unit of jobs at a time
+(plan.job_units: an entity's files, its factory, ...), each parsing a file as it renders
+it; the failure raised is still the first in the order of the files, as in one process.
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ from generator.resources import project_template
 from generator.spec import Spec
 
 if TYPE_CHECKING:
-    from generator.plan import FileJob
+    from generator.plan import Unit
 
 Fail = Callable[[str, str], SpecError]
 
@@ -171,35 +172,43 @@ def _render(
     spec: Spec, homes: set[str], owners: _Owners
 ) -> tuple[list[tuple[str, str]], dict[str, Outcome]]:
     """Every rendered file (path, text), and what parsing taught about the modules that
-    were parsed along (see _learn). With many files, on every core: each worker renders a
-    file and parses it while it is at hand."""
+    were parsed along (see _learn). With many files, on every core: each worker computes
+    the jobs of a unit (plan.job_units: an entity's files, its factory, ...), renders them
+    and parses each while it is at hand."""
     from generator import render
-    from generator.plan import file_jobs
+    from generator.plan import FileJob, file_jobs, job_units
 
     cached = render.remembered(spec)
     if cached is not None:
         return [(job.path, source) for job, source in cached], {}
-    jobs = file_jobs(spec)
     cores = _cores()
-    if len(jobs) < _PARALLEL_FROM or cores < 2:
-        done = render.remember(spec, [(job, render.render(job)) for job in jobs])
+    if len(spec.entities) * _FILES_PER_ENTITY < _PARALLEL_FROM or cores < 2:
+        done = render.remember(spec, [(job, render.render(job)) for job in file_jobs(spec)])
         return [(job.path, source) for job, source in done], {}
     import multiprocessing
 
     global _job
-    _job = (jobs, homes, owners)
+    units = job_units(spec)
+    _job = (units, homes, owners)
     gc.freeze()  # the workers' collector leaves the parent's objects alone (no copying)
     try:
         context = multiprocessing.get_context("fork")
         with context.Pool(processes=cores, initializer=gc.disable) as pool:
-            chunk = max(1, len(jobs) // cores // 4)
-            results = pool.map(_render_one, range(len(jobs)), chunksize=chunk)
+            # the last unit (the tests module of every entity) is the largest: first
+            order = [len(units) - 1, *range(len(units) - 1)]
+            chunk = max(1, len(units) // cores // 8)
+            results = pool.map(_render_unit, order, chunksize=chunk)
     finally:
         _job = None
         gc.unfreeze()
-    render.remember(spec, [(job, source) for job, (source, _) in zip(jobs, results, strict=True)])
-    early = {job.path: outcome for job, (_, outcome) in zip(jobs, results, strict=True) if outcome}
-    return [(job.path, source) for job, (source, _) in zip(jobs, results, strict=True)], early
+    results = results[1:] + results[:1]  # back in the order of the units
+    made = [item for unit in results for item in unit]
+    # The jobs' contexts stayed in the workers: the remembered jobs carry path and template.
+    render.remember(
+        spec, [(FileJob(path, template, {}), source) for path, template, source, _ in made]
+    )
+    early = {path: outcome for path, _, _, outcome in made if outcome}
+    return [(path, source) for path, _, source, _ in made], early
 
 
 @contextmanager
@@ -344,6 +353,7 @@ def _routes(spec: Spec, fail: Fail) -> None:
 
 
 _PARALLEL_FROM = 200  # files: below this, a process pool costs more than it saves
+_FILES_PER_ENTITY = 6  # model, schema, repository, CRUD, routes, factory
 Learnt = dict[str, tuple[str, ...] | None]
 # ("ok", class-body names or None), or a failure ("parse" or "bind", (place, message))
 Outcome = tuple[str, Any]
@@ -370,7 +380,7 @@ def _learn(
     return {path: names for path, (_, names) in zip(todo, outcomes, strict=True)}
 
 
-_job: tuple[list[FileJob], set[str], _Owners] | None = None  # _render's, for its workers
+_job: tuple[list[Unit], set[str], _Owners] | None = None  # _render's, for its workers
 
 
 class _Found(Exception):
@@ -383,17 +393,21 @@ def _found(place: str, message: str) -> SpecError:
     raise _Found(place, message)
 
 
-def _render_one(index: int) -> tuple[str, Outcome | None]:
-    """In a worker: a file's render, and for a module not learnt yet, its outcome."""
+def _render_unit(index: int) -> list[tuple[str, str, str, Outcome | None]]:
+    """In a worker: the unit's files as (path, template, render, and for a module not
+    learnt yet, its outcome)."""
     from generator.render import render
 
     assert _job is not None
-    jobs, homes, owners = _job
-    job = jobs[index]
-    source = render(job)
-    if not job.path.endswith(".py") or _key(job.path, source) in _checked:
-        return source, None
-    return source, _learn_one(job.path, source, homes, owners)
+    units, homes, owners = _job
+    done: list[tuple[str, str, str, Outcome | None]] = []
+    for job in units[index]():
+        source = render(job)
+        outcome = None
+        if job.path.endswith(".py") and _key(job.path, source) not in _checked:
+            outcome = _learn_one(job.path, source, homes, owners)
+        done.append((job.path, job.template, source, outcome))
+    return done
 
 
 def _learn_one(path: str, text: str, homes: set[str], owners: _Owners) -> Outcome:

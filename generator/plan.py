@@ -5,7 +5,9 @@ Spec -> Model -> [FileJob]. Nothing is rendered or written here.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from generator import fieldtypes
@@ -27,11 +29,31 @@ class FileJob:
 
 def file_jobs(spec: Spec) -> list[FileJob]:
     """Every data-layer file of a project, in a stable order."""
+    return [job for unit in job_units(spec) for job in unit()]
+
+
+Unit = Callable[[], list[FileJob]]
+
+
+def job_units(spec: Spec) -> list[Unit]:
+    """The jobs of file_jobs(spec), in its order, as units of work that each compute their
+    own (most of the cost of a job is its code: the emitters run when the unit is called).
+    generator/namecheck.py hands the units of a large spec to a pool of workers, each of
+    which computes a unit's jobs and renders them."""
     model = build_model(spec)
     orm = emitter(spec.project.orm)
+    units: list[Unit] = [partial(_entity_jobs, entity, orm) for entity in model.entities]
+    units.append(partial(_shared_jobs, spec, model, orm))
+    if model.entities:
+        units.append(_factories_support_jobs)
+        units.extend(partial(_factory_jobs, entity) for entity in model.entities)
+        units.append(partial(_tests_jobs, model))
+    return units
+
+
+def _shared_jobs(spec: Spec, model: Model, orm: Emitter) -> list[FileJob]:
+    """The packages' __init__ modules, the ORM's support modules and the link tables."""
     jobs: list[FileJob] = []
-    for entity in model.entities:
-        jobs.extend(_entity_jobs(entity, orm))
     modules = [(e.module, e.class_name) for e in model.entities]
     if model.link_tables:
         links = ", ".join(link.class_name for link in model.link_tables)
@@ -85,9 +107,6 @@ def file_jobs(spec: Spec) -> list[FileJob]:
                 },
             )
         )
-    if model.entities:
-        jobs.extend(_factories_jobs(model))
-        jobs.append(_tests_job(model))
     return jobs
 
 
@@ -246,7 +265,7 @@ def _conflict(entity: Entity) -> str:
     return "None"
 
 
-def _tests_job(model: Model) -> FileJob:
+def _tests_jobs(model: Model) -> list[FileJob]:
     imports = Imports()
     cases = []
     for entity in model.entities:
@@ -275,23 +294,26 @@ def _tests_job(model: Model) -> FileJob:
     integer = [
         index for index, entity in enumerate(model.entities) if entity.spec.primary_key.integer
     ]
-    return FileJob(
-        "tests/test_entities.py",
-        "test_entities.py.jinja",
-        {
-            "summary": "Tests of the generated CRUD and repository classes of every entity.",
-            "imports": imports,
-            "cases": cases,
-            "keyed": keyed,
-            # The case whose routes probe a route added below them: an integer key's.
-            "probe": integer[0] if integer else None,
-        },
-    )
+    return [
+        FileJob(
+            "tests/test_entities.py",
+            "test_entities.py.jinja",
+            {
+                "summary": "Tests of the generated CRUD and repository classes of every entity.",
+                "imports": imports,
+                "cases": cases,
+                "keyed": keyed,
+                # The case whose routes probe a route added below them: an integer key's.
+                "probe": integer[0] if integer else None,
+            },
+        )
+    ]
 
 
-def _factories_jobs(model: Model) -> list[FileJob]:
-    """tests/factories/: one module per entity, so that a change re-renders only its own."""
-    jobs = [
+def _factories_support_jobs() -> list[FileJob]:
+    """tests/factories/: its package and helpers; then one module per entity, so that a
+    change re-renders only its own (_factory_jobs)."""
+    return [
         FileJob(
             "tests/factories/__init__.py",
             "factories_init.py.jinja",
@@ -303,31 +325,33 @@ def _factories_jobs(model: Model) -> list[FileJob]:
             {"summary": "Helpers of the factories: unique numbers and texts."},
         ),
     ]
-    for entity in model.entities:
-        factory = _factory(entity)
-        imports = Imports()
-        imports.add("typing", "Any")
-        imports.add("sqlalchemy.ext.asyncio", "AsyncSession")
-        imports.add("app.models", entity.class_name)
-        imports.add(f"app.crud.{entity.module}", f"{entity.class_name}CRUD")
-        imports.add(f"app.schemas.{entity.module}", f"{entity.class_name}Create")
-        if factory.values:
-            imports.add("tests.factories._support", "next_n")
-        for fk in entity.foreign_keys:
-            if not fk.nullable and fk.target.class_name != entity.class_name:
-                imports.add(f"tests.factories.{fk.target.module}", f"make_{fk.target.module}")
-        for spec in entity.fields:
-            if not spec.has_default:
-                imports.need(*sample(entity, spec).imports)
-        jobs.append(
-            FileJob(
-                f"tests/factories/{entity.module}.py",
-                "factory.py.jinja",
-                {
-                    "summary": f"Factory of valid {entity.class_name} rows, for tests.",
-                    "imports": imports,
-                    "factory": factory,
-                },
-            )
+
+
+def _factory_jobs(entity: Entity) -> list[FileJob]:
+    """tests/factories/<module>.py: valid rows of one entity."""
+    factory = _factory(entity)
+    imports = Imports()
+    imports.add("typing", "Any")
+    imports.add("sqlalchemy.ext.asyncio", "AsyncSession")
+    imports.add("app.models", entity.class_name)
+    imports.add(f"app.crud.{entity.module}", f"{entity.class_name}CRUD")
+    imports.add(f"app.schemas.{entity.module}", f"{entity.class_name}Create")
+    if factory.values:
+        imports.add("tests.factories._support", "next_n")
+    for fk in entity.foreign_keys:
+        if not fk.nullable and fk.target.class_name != entity.class_name:
+            imports.add(f"tests.factories.{fk.target.module}", f"make_{fk.target.module}")
+    for spec in entity.fields:
+        if not spec.has_default:
+            imports.need(*sample(entity, spec).imports)
+    return [
+        FileJob(
+            f"tests/factories/{entity.module}.py",
+            "factory.py.jinja",
+            {
+                "summary": f"Factory of valid {entity.class_name} rows, for tests.",
+                "imports": imports,
+                "factory": factory,
+            },
         )
-    return jobs
+    ]

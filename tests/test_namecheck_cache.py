@@ -125,3 +125,30 @@ def test_the_check_on_every_core_says_what_the_one_core_check_says(
     good = GOOD + "".join(f"  Filler{i}:\n    fields: {{x: str}}\n" for i in range(50))
     parse_spec(read_yaml(good))  # the pool accepts a good spec, and learns its modules
     assert len(namecheck._checked) > 200
+
+
+@pytest.mark.parametrize("orm", ["sqlmodel", "sqlalchemy"])
+def test_the_renders_of_the_pool_are_the_renders_of_one_process(
+    orm: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pool's workers compute the jobs of a unit (plan.job_units) and render them; the
+    renders the build then uses (render.remembered) are, file by file and in order, what
+    rendering every job of file_jobs in this process gives."""
+    from generator.plan import file_jobs
+    from generator.render import remembered, render
+
+    fillers = "".join(
+        f"  Filler{i}:\n    fields: {{x: str, n: {{type: int, nullable: true}}}}\n"
+        f"    relations: {{post: {{kind: many_to_one, target: Post, inverse: fillers_{i}}}}}\n"
+        for i in range(40)
+    )
+    text = GOOD.replace("{name: shop}", f"{{name: shop, orm: {orm}}}") + fillers
+    monkeypatch.setattr(namecheck, "_PARALLEL_FROM", 0)
+    namecheck._checked.clear()
+    spec = parse_spec(read_yaml(text))
+    pooled = remembered(spec)
+    assert pooled is not None
+    assert all(not job.context for job, _ in pooled)  # made by the workers, not here
+    direct = [(job.path, job.template, render(job)) for job in file_jobs(spec)]
+    assert [(job.path, job.template, source) for job, source in pooled] == direct
+    assert len(direct) > 6 * 40
