@@ -378,7 +378,7 @@ class _Writer:
         self._refuse_drops(upgrade)
         first: list[Any] = [Call("rename", r) for r in renames if not r.column]
         first += [Call("rename", r) for r in renames if r.column]
-        checks, fills, downgrade_checks = self._enum_changes(context.bind)
+        checks, fills, downgrade_checks = self._enum_changes(context.bind, renames)
         rewritten: list[Any] = []
         for operation in upgrade.ops:
             rewritten.extend(self._rewrite(operation, checks, downgrade_checks))
@@ -721,56 +721,66 @@ class _Writer:
                 self.notes.append(f"{table_name}.{column}: server default changed")
         return result
 
-    def _enum_changes(self, bind: Any) -> tuple[list[Any], list[Any], list[Any]]:
+    def _enum_changes(
+        self, bind: Any, renames: list[Rename]
+    ) -> tuple[list[Any], list[Any], list[Any]]:
         """Checks (or remaps) for rows using enum values the spec removed; checks for the
-        downgrade, which removes the values the spec added."""
+        downgrade, which removes the values the spec added. The fields of entities and the
+        link_fields of link tables alike (`--default PostTagLink.role=VALUE`); a field or
+        table renamed in the same revision is compared with its old self, and its rows are
+        counted under the old names (the database is not renamed yet)."""
         checks: list[Any] = []
         fills: list[Any] = []
         downgrade_checks: list[Any] = []
         if self.previous is None:
             return checks, fills, downgrade_checks
         before = {
-            (e.table, f.name): f.values
-            for e in self.previous.entities
-            for f in e.fields
+            (table, f.column or f.name): f.values
+            for table, fields in _field_tables(build_model(self.previous))
+            for f in fields
             if f.type == "enum"
         }
-        for entity in self.model.entities:
-            for field in entity.fields:
-                old = before.get((entity.table, field.name))
+        old_tables = {r.new: r.old for r in renames if not r.column}
+        old_columns = {(r.table, r.new): r.old for r in renames if r.column}
+        owners = {e.table: e.class_name for e in self.model.entities}
+        owners.update({link.table: link.class_name for link in self.model.link_tables})
+        for table, fields in _field_tables(self.model):
+            was_table = old_tables.get(table, table)
+            for field in fields:
+                column = field.column or field.name
+                was_column = old_columns.get((table, column), column)
+                old = before.get((was_table, was_column))
                 if field.type != "enum" or old is None:
                     continue
                 removed = [v for v in old if v not in field.values]
-                column = field.column or field.name
                 added = [v for v in field.values if v not in old]
                 if added:
-                    check = Call("refuse_values", entity.table, column, added)
+                    check = Call("refuse_values", table, column, added)
                     downgrade_checks.append(Reversible(None, check))
                 if not removed:
                     continue
-                given = self.options.defaults.get((entity.class_name, field.name))
+                owner = owners[table]
+                given = self.options.defaults.get((owner, field.name))
                 if given is None:
-                    used = _using(bind, entity.table, column, removed)
+                    used = _using(bind, was_table, was_column, removed)
                     if used:
                         raise MigrationRefused(
-                            f"{entity.table}.{field.name}: {used} row(s) use the removed "
+                            f"{table}.{field.name}: {used} row(s) use the removed "
                             f"value(s) {', '.join(removed)}: pass --default "
-                            f"{entity.class_name}.{field.name}=VALUE (one of "
+                            f"{owner}.{field.name}=VALUE (one of "
                             f"{', '.join(field.values)}) to map them; no revision written"
                         )
-                    checks.append(Call("refuse_values", entity.table, column, removed))
+                    checks.append(Call("refuse_values", table, column, removed))
                     continue
                 if given not in field.values:
                     raise SpecError(
-                        f"--default {entity.class_name}.{field.name}",
+                        f"--default {owner}.{field.name}",
                         f"{given!r} is not a value of the enum "
                         f"(allowed: {', '.join(field.values)})",
                     )
-                fills.append(Call("replace_values", entity.table, column, removed, given))
+                fills.append(Call("replace_values", table, column, removed, given))
                 shown = ", ".join(removed)
-                self.notes.append(
-                    f"rows of {entity.table}.{field.name} with {shown} become {given!r}"
-                )
+                self.notes.append(f"rows of {table}.{field.name} with {shown} become {given!r}")
         return checks, fills, downgrade_checks
 
 
@@ -900,7 +910,8 @@ def _using(bind: Any, table: str, column: str, values: list[str]) -> int:
     """How many rows of the database migrate compares with use one of the values."""
     import sqlalchemy as sa
 
-    column_: Any = sa.column(column)
+    # compared as text: a PostgreSQL enum column has no `=` with a VARCHAR parameter
+    column_: Any = sa.cast(sa.column(column), sa.String)
     query = sa.select(sa.func.count()).select_from(sa.table(table)).where(column_.in_(values))
     return int(bind.execute(query).scalar() or 0)
 
@@ -1103,6 +1114,11 @@ def _remove_renamed(upgrade: Any, renames: list[Rename], dialect: Any = None) ->
             return None
         new_type, old_type = o.column.type, before.type
         same_type = str(new_type.compile(dialect=dialect)) == str(old_type.compile(dialect=dialect))
+        if _renamed_enum(old_type, new_type, renames, dialect):
+            # the rename renamed the PostgreSQL type; its values change after the renames
+            same_type = True
+            if list(old_type.enums) != list(new_type.enums):  # type: ignore[attr-defined]
+                synced.append(_sync_enum(container.table_name, o.column.name, old_type, new_type))
         if same_type and bool(o.column.nullable) == bool(before.nullable):
             return None
         return ops.AlterColumnOp(
@@ -1118,6 +1134,7 @@ def _remove_renamed(upgrade: Any, renames: list[Rename], dialect: Any = None) ->
             existing_nullable=bool(before.nullable),
         )
 
+    synced: list[Any] = []  # the values of renamed enum types, synced after the renames
     kept: list[Any] = []
     for operation in upgrade.ops:
         if isinstance(operation, ops.ModifyTableOps):
@@ -1127,7 +1144,32 @@ def _remove_renamed(upgrade: Any, renames: list[Rename], dialect: Any = None) ->
                 kept.append(operation)
         elif not removed(None, operation):
             kept.append(operation)
-    upgrade.ops = kept
+    upgrade.ops = kept + synced
+
+
+def _renamed_enum(old: Any, new: Any, renames: list[Rename], dialect: Any) -> bool:
+    """Whether a renamed column's PostgreSQL enum type is its old type renamed with it
+    (schema_changes.rename_column renames `ticket_state` to `ticket_status`)."""
+    import sqlalchemy as sa
+
+    return (
+        dialect.name == "postgresql"
+        and isinstance(old, sa.Enum)
+        and isinstance(new, sa.Enum)
+        and bool(old.name)
+        and derived_name(str(old.name), renames) == new.name
+    )
+
+
+def _sync_enum(table: str, column: str, old: Any, new: Any) -> Any:
+    """alembic-postgresql-enum's change of a (renamed) enum type's values, on the column
+    under its new name; reversed in the downgrade before the rename is undone."""
+    from alembic_postgresql_enum import TableReference
+    from alembic_postgresql_enum.operations.sync_enum_values import SyncEnumValuesOp
+
+    schema = new.schema or "public"
+    reference = TableReference(table_schema=schema, table_name=table, column_name=column)
+    return SyncEnumValuesOp(schema, new.name, list(old.enums), list(new.enums), [reference])
 
 
 # ------------------------------------------------------------- operations rendered
