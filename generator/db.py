@@ -131,16 +131,19 @@ def run(db: Target, work: Callable[[], Coroutine[Any, Any, T]]) -> T:
 
 
 def _engine(url: Any, **options: Any) -> Any:
-    """An async engine; on MySQL/MariaDB its sessions are in UTC, as the generated
-    project's (app/core/database/connection.py): TIMESTAMP values are read and written as
-    the UTC instants a backup holds, whatever the server's time zone."""
+    """An async engine whose sessions are in UTC on MySQL/MariaDB and PostgreSQL, as the
+    generated project's (app/core/database/connection.py): date-times are read and written
+    as the UTC instants a backup holds, whatever the server's time zone."""
     from sqlalchemy import event
     from sqlalchemy.engine import make_url
     from sqlalchemy.ext.asyncio import create_async_engine
 
     engine = create_async_engine(url, **options)
-    if make_url(url).get_backend_name() in ("mysql", "mariadb"):
+    backend = make_url(url).get_backend_name()
+    if backend in ("mysql", "mariadb"):
         event.listen(engine.sync_engine, "connect", _utc_session)
+    elif backend == "postgresql":
+        event.listen(engine.sync_engine, "connect", _utc_postgresql_session)
     return engine
 
 
@@ -148,6 +151,13 @@ def _utc_session(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("SET time_zone = '+00:00'")
     cursor.close()
+
+
+def _utc_postgresql_session(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("SET TIME ZONE 'UTC'")
+    cursor.close()
+    dbapi_connection.commit()  # PostgreSQL's SET is undone with the transaction it ran in
 
 
 def _server_url(db: Target) -> Any:

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from alembic import context
 from alembic.operations import ops
 from app.core.config import get_settings
-from app.core.database.connection import MYSQL_UTC
+from app.core.database.connection import MYSQL_UTC, POSTGRESQL_UTC
 from app.models import metadata
 
 config = context.config
@@ -21,7 +21,8 @@ if config.config_file_name is not None and config.attributes.get(
     fileConfig(config.config_file_name)
 
 target_metadata = metadata
-MYSQL = ("mysql", "mariadb")  # their sessions are set to UTC (utc_session below)
+# The statement that puts a session in UTC, by backend (utc_session below).
+UTC_SESSION = {"mysql": MYSQL_UTC, "mariadb": MYSQL_UTC, "postgresql": POSTGRESQL_UTC}
 
 if make_url(get_settings().DATABASE_URL).get_backend_name() == "postgresql":
     # enum types in autogenerate and `alembic check`: values added, removed, renamed
@@ -185,20 +186,21 @@ def run_migrations_offline() -> None:
         compare_type=True,
     )
     with context.begin_transaction():
-        if make_url(url).get_backend_name() in MYSQL:
-            context.execute(MYSQL_UTC)
+        backend = make_url(url).get_backend_name()
+        if backend in UTC_SESSION:
+            context.execute(UTC_SESSION[backend])
         context.run_migrations()
 
 
 def utc_session(connection: Connection) -> None:
-    """On MySQL/MariaDB, the session's time zone is UTC, as in the application
-    (app/core/database/connection.py): a datetime server default of a TIMESTAMP column
-    is read in it when the column is made, and CURRENT_TIMESTAMP is the session's time.
-    Session-level only; a transaction begun here for it is ended at once."""
-    if connection.dialect.name not in MYSQL:
+    """On MySQL/MariaDB and PostgreSQL, the session's time zone is UTC, as in the
+    application (app/core/database/connection.py): a datetime server default is read in it
+    when its column is made, and CURRENT_TIMESTAMP is the session's time. Session-level
+    only; a transaction begun here for it is ended at once."""
+    if connection.dialect.name not in UTC_SESSION:
         return
     begun = connection.in_transaction()
-    connection.exec_driver_sql(MYSQL_UTC)
+    connection.exec_driver_sql(UTC_SESSION[connection.dialect.name])
     if not begun:
         connection.commit()
 

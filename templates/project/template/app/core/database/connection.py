@@ -46,6 +46,9 @@ class DriverManager:
 class PostgreSQLManager(DriverManager):
     backend = "postgresql"
 
+    def prepare(self, engine: AsyncEngine) -> None:
+        utc_sessions(engine)
+
 
 class MySQLManager(DriverManager):
     backend = "mysql"
@@ -59,22 +62,32 @@ class MySQLManager(DriverManager):
 
 
 MYSQL_UTC = "SET time_zone = '+00:00'"
+POSTGRESQL_UTC = "SET TIME ZONE 'UTC'"
 
 
 def utc_sessions(engine: AsyncEngine | Engine) -> None:
-    """Every new MySQL/MariaDB connection of `engine` (async or sync) gets its session
-    time zone set to UTC, whatever the server's: TIMESTAMP columns are converted from and
-    to the session's zone, CURRENT_TIMESTAMP into a DATETIME is the session's local time,
-    and a datetime server default is read in it; the application speaks UTC."""
+    """Every new MySQL/MariaDB or PostgreSQL connection of `engine` (async or sync) gets
+    its session time zone set to UTC, whatever the server's: a datetime server default
+    is read in it when its column is made, CURRENT_TIMESTAMP into a column without time
+    zone is the session's local time, MySQL converts TIMESTAMP values from and to it and
+    PostgreSQL answers timestamptz values in it; the application speaks UTC."""
     target = engine.sync_engine if isinstance(engine, AsyncEngine) else engine
-    if not event.contains(target, "connect", _set_utc):
-        event.listen(target, "connect", _set_utc)
+    setter = _set_utc if target.dialect.name == "postgresql" else _set_mysql_utc
+    if not event.contains(target, "connect", setter):
+        event.listen(target, "connect", setter)
+
+
+def _set_mysql_utc(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute(MYSQL_UTC)
+    cursor.close()
 
 
 def _set_utc(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
-    cursor.execute(MYSQL_UTC)
+    cursor.execute(POSTGRESQL_UTC)
     cursor.close()
+    dbapi_connection.commit()  # PostgreSQL's SET is undone with the transaction it ran in
 
 
 class SQLiteManager(DriverManager):
