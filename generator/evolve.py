@@ -29,7 +29,7 @@ spec with it (enum values removed, defaults). The generated helpers live in the 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -668,13 +668,6 @@ class _Writer:
 
         if self.previous is None:
             return []
-        before = {
-            (table, field.column or field.name): field
-            for table, fields in _field_tables(build_model(self.previous))
-            for field in fields
-        }
-        old_tables = {r.new: r.old for r in renames if not r.column}
-        old_columns = {(r.table, r.new): r.old for r in renames if r.column}
         metadata = context.opts["target_metadata"]
         touched = {
             (operation.table_name, inner.column.name)
@@ -685,40 +678,34 @@ class _Writer:
         }
         result: list[Any] = []
         inspector = None
-        for table_name, fields in _field_tables(self.model):
-            was_table = old_tables.get(table_name, table_name)
-            for field in fields:
-                column = field.column or field.name
-                was_column = old_columns.get((table_name, column), column)
-                old = before.get((was_table, was_column))
-                if old is None or (table_name, column) in touched:
-                    continue
-                if _server_default_of(old) == _server_default_of(field):
-                    continue
-                table = metadata.tables.get(table_name)
-                if table is None or column not in table.c:
-                    continue
-                if inspector is None:
-                    inspector = sa.inspect(context.bind)
-                live = {c["name"]: c for c in inspector.get_columns(was_table)}.get(was_column)
-                if live is None:
-                    continue
-                existing = live.get("default")
-                new = table.c[column]
-                alter = ops.AlterColumnOp(
-                    table_name,
-                    column,
-                    modify_server_default=new.server_default,
-                    existing_server_default=(
-                        sa.DefaultClause(sa.text(existing)) if existing else None
-                    ),
-                    existing_type=new.type,
-                    existing_nullable=new.nullable,
-                )
-                if context.bind.dialect.name == "mysql":  # MODIFY: SET DEFAULT has no ON UPDATE
-                    alter.modify_nullable = new.nullable
-                result.append(ops.ModifyTableOps(table_name, [alter]))
-                self.notes.append(f"{table_name}.{column}: server default changed")
+        for table_name, field, (was_table, was_column, old) in self._kept_fields(renames):
+            column = field.column or field.name
+            if (table_name, column) in touched:
+                continue
+            if _server_default_of(old) == _server_default_of(field):
+                continue
+            table = metadata.tables.get(table_name)
+            if table is None or column not in table.c:
+                continue
+            if inspector is None:
+                inspector = sa.inspect(context.bind)
+            live = {c["name"]: c for c in inspector.get_columns(was_table)}.get(was_column)
+            if live is None:
+                continue
+            existing = live.get("default")
+            new = table.c[column]
+            alter = ops.AlterColumnOp(
+                table_name,
+                column,
+                modify_server_default=new.server_default,
+                existing_server_default=(sa.DefaultClause(sa.text(existing)) if existing else None),
+                existing_type=new.type,
+                existing_nullable=new.nullable,
+            )
+            if context.bind.dialect.name == "mysql":  # MODIFY: SET DEFAULT has no ON UPDATE
+                alter.modify_nullable = new.nullable
+            result.append(ops.ModifyTableOps(table_name, [alter]))
+            self.notes.append(f"{table_name}.{column}: server default changed")
         return result
 
     def _enum_changes(
@@ -734,54 +721,66 @@ class _Writer:
         downgrade_checks: list[Any] = []
         if self.previous is None:
             return checks, fills, downgrade_checks
+        owners = {e.table: e.class_name for e in self.model.entities}
+        owners.update({link.table: link.class_name for link in self.model.link_tables})
+        for table, field, (was_table, was_column, previous) in self._kept_fields(renames):
+            if field.type != "enum" or previous.type != "enum":
+                continue
+            column = field.column or field.name
+            old = previous.values
+            removed = [v for v in old if v not in field.values]
+            added = [v for v in field.values if v not in old]
+            if added:
+                check = Call("refuse_values", table, column, added)
+                downgrade_checks.append(Reversible(None, check))
+            if not removed:
+                continue
+            owner = owners[table]
+            given = self.options.defaults.get((owner, field.name))
+            if given is None:
+                used = _using(bind, was_table, was_column, removed)
+                if used:
+                    raise MigrationRefused(
+                        f"{table}.{field.name}: {used} row(s) use the removed "
+                        f"value(s) {', '.join(removed)}: pass --default "
+                        f"{owner}.{field.name}=VALUE (one of "
+                        f"{', '.join(field.values)}) to map them; no revision written"
+                    )
+                checks.append(Call("refuse_values", table, column, removed))
+                continue
+            if given not in field.values:
+                raise SpecError(
+                    f"--default {owner}.{field.name}",
+                    f"{given!r} is not a value of the enum "
+                    f"(allowed: {', '.join(field.values)})",
+                )
+            fills.append(Call("replace_values", table, column, removed, given))
+            shown = ", ".join(removed)
+            self.notes.append(f"rows of {table}.{field.name} with {shown} become {given!r}")
+        return checks, fills, downgrade_checks
+
+    def _kept_fields(
+        self, renames: list[Rename]
+    ) -> Iterator[tuple[str, FieldSpec, tuple[str, str, FieldSpec]]]:
+        """Every field of an entity or link table that the previous spec had too: (table,
+        field, (its table and column before the renames of the revision, the field as it
+        was)). A renamed field or table is matched with its old self."""
+        assert self.previous is not None
         before = {
-            (table, f.column or f.name): f.values
+            (table, field.column or field.name): field
             for table, fields in _field_tables(build_model(self.previous))
-            for f in fields
-            if f.type == "enum"
+            for field in fields
         }
         old_tables = {r.new: r.old for r in renames if not r.column}
         old_columns = {(r.table, r.new): r.old for r in renames if r.column}
-        owners = {e.table: e.class_name for e in self.model.entities}
-        owners.update({link.table: link.class_name for link in self.model.link_tables})
         for table, fields in _field_tables(self.model):
             was_table = old_tables.get(table, table)
             for field in fields:
                 column = field.column or field.name
                 was_column = old_columns.get((table, column), column)
                 old = before.get((was_table, was_column))
-                if field.type != "enum" or old is None:
-                    continue
-                removed = [v for v in old if v not in field.values]
-                added = [v for v in field.values if v not in old]
-                if added:
-                    check = Call("refuse_values", table, column, added)
-                    downgrade_checks.append(Reversible(None, check))
-                if not removed:
-                    continue
-                owner = owners[table]
-                given = self.options.defaults.get((owner, field.name))
-                if given is None:
-                    used = _using(bind, was_table, was_column, removed)
-                    if used:
-                        raise MigrationRefused(
-                            f"{table}.{field.name}: {used} row(s) use the removed "
-                            f"value(s) {', '.join(removed)}: pass --default "
-                            f"{owner}.{field.name}=VALUE (one of "
-                            f"{', '.join(field.values)}) to map them; no revision written"
-                        )
-                    checks.append(Call("refuse_values", table, column, removed))
-                    continue
-                if given not in field.values:
-                    raise SpecError(
-                        f"--default {owner}.{field.name}",
-                        f"{given!r} is not a value of the enum "
-                        f"(allowed: {', '.join(field.values)})",
-                    )
-                fills.append(Call("replace_values", table, column, removed, given))
-                shown = ", ".join(removed)
-                self.notes.append(f"rows of {table}.{field.name} with {shown} become {given!r}")
-        return checks, fills, downgrade_checks
+                if old is not None:
+                    yield table, field, (was_table, was_column, old)
 
 
 def _field_tables(model: Model) -> list[tuple[str, tuple[FieldSpec, ...]]]:

@@ -17,8 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import forge, in_project, orm_kind_pairs, sql
-from tests.servers import server
+from tests.helpers import forge, in_project, orm_kind_pairs, project_with_database, sql
 
 SPEC = """\
 project: {{name: desk, orm: {orm}}}
@@ -54,24 +53,28 @@ def refused(project: Path, env: dict[str, str], *expected: str) -> None:
     assert revisions(project) == before
 
 
+def narrowed(
+    project: Path, env: dict[str, str], old: str, new: str, refusal: tuple[str, ...], default: str
+) -> None:
+    """Edit the spec (`old` -> `new`), generate; `forge db migrate` refuses (the rows are
+    named), then with `--default` writes the revision, which upgrade applies."""
+    spec = project / "forge.yaml"
+    spec.write_text(spec.read_text().replace(old, new))
+    forge("generate", cwd=project)
+    refused(project, env, *refusal)
+    migrate = ["db", "migrate", "-m", "narrow", "--no-input", "--default", default]
+    forge(*migrate, cwd=project, env=env)
+    in_project(project, "alembic", "upgrade", "head", **env)
+    in_project(project, "alembic", "check", **env)  # the revision did all of it
+
+
 @pytest.mark.parametrize("pair", orm_kind_pairs(1, "enum-narrowing"))
 def test_removed_enum_values_of_a_renamed_field_and_of_a_link_field(
     tmp_path: Path, pair: tuple[str, str]
 ) -> None:
     orm, kind = pair
-    (tmp_path / "forge.yaml").write_text(SPEC.format(orm=orm))
-    project = tmp_path / "desk"
-    new = ["new", str(project), "--spec", "forge.yaml", "--database", kind, "--defaults"]
-    forge(*new, cwd=tmp_path)
-    spec = project / "forge.yaml"
-    if kind == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'desk.db'}"
-    else:
-        srv = server(kind)
-        url = srv.database_url(srv.fresh_name("enums"))
-        forge("db", "create", cwd=project, env={"DATABASE_URL": url})
-    env = {"DATABASE_URL": url}
-    try:
+    with project_with_database(tmp_path, "desk", SPEC.format(orm=orm), kind) as (project, url):
+        env = {"DATABASE_URL": url}
         forge("db", "migrate", "-m", "initial", cwd=project, env=env)
         in_project(project, "alembic", "upgrade", "head", **env)
         sql(
@@ -84,30 +87,18 @@ def test_removed_enum_values_of_a_renamed_field_and_of_a_link_field(
 
         # the field renamed and a value removed, in one revision
         forge("rename", "field", "Ticket", "state", "status", cwd=project)
-        spec.write_text(spec.read_text().replace("[open, closed, stale]", "[open, closed]"))
-        forge("generate", cwd=project)
-        refused(project, env, "ticket.status: 1 row(s)", "stale", "--default Ticket.status=")
-        forge(
-            "db", "migrate", "-m", "status", "--no-input", "--default", "Ticket.status=closed",
-            cwd=project, env=env,
-        )  # fmt: skip
-        in_project(project, "alembic", "upgrade", "head", **env)
-        rows = sql(url, "SELECT id, status FROM ticket ORDER BY id")
-        assert rows == [(1, "open"), (2, "closed")]
-        in_project(project, "alembic", "check", **env)  # the revision did all of it
+        refusal = ("ticket.status: 1 row(s)", "stale", "--default Ticket.status=")
+        narrowed(
+            project, env, "[open, closed, stale]", "[open, closed]", refusal, "Ticket.status=closed"
+        )
+        assert sql(url, "SELECT id, status FROM ticket ORDER BY id") == [(1, "open"), (2, "closed")]
 
         # a value removed from a link table's field
-        spec.write_text(spec.read_text().replace("[owner, watcher, gone]", "[owner, watcher]"))
-        forge("generate", cwd=project)
-        refused(project, env, "ticket_tag.role: 1 row(s)", "gone", "--default TicketTagLink.role=")
-        forge(
-            "db", "migrate", "-m", "role", "--no-input", "--default", "TicketTagLink.role=watcher",
-            cwd=project, env=env,
-        )  # fmt: skip
-        in_project(project, "alembic", "upgrade", "head", **env)
+        refusal = ("ticket_tag.role: 1 row(s)", "gone", "--default TicketTagLink.role=")
+        old, new = "[owner, watcher, gone]", "[owner, watcher]"
+        narrowed(project, env, old, new, refusal, "TicketTagLink.role=watcher")
         rows = sql(url, "SELECT ticket_id, role FROM ticket_tag ORDER BY ticket_id")
         assert rows == [(1, "watcher"), (2, "owner")]
-        in_project(project, "alembic", "check", **env)
 
         if kind != "sqlite":  # a native enum type (SQLite's column is plain text)
             with pytest.raises(Exception, match="(?i)stale"):  # no longer a value of the type
@@ -115,6 +106,3 @@ def test_removed_enum_values_of_a_renamed_field_and_of_a_link_field(
 
         in_project(project, "alembic", "downgrade", "base", **env)
         in_project(project, "alembic", "upgrade", "head", **env)
-    finally:
-        if kind != "sqlite":
-            forge("db", "drop", "--yes", cwd=project, env=env, check=False)

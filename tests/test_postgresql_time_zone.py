@@ -20,7 +20,7 @@ import json
 import sys
 from pathlib import Path
 
-from tests.helpers import forge, project_env, project_with_database, run, sql
+from tests.helpers import ROOT, forge, project_env, project_with_database, run, sql
 
 SPEC = """\
 project:
@@ -37,33 +37,7 @@ entities:
 NOON = 1706702400  # 2024-01-31T12:00:00Z
 ELSEWHERE = "Asia/Kolkata"  # +05:30
 
-DRIVE = """\
-import asyncio, datetime as dt, json
-from sqlalchemy import text
-from app.core.config import get_settings
-from app.core.database import DatabaseConnectionManager
-from app.core.repository import BaseRepository
-from app.crud.event import EventCRUD
-from app.models.event import Event
-from app.schemas.event import EventCreate
-async def main():
-    manager = DatabaseConnectionManager(get_settings())
-    manager.initialize()
-    noon = dt.datetime(2024, 1, 31, 12, tzinfo=dt.UTC)
-    async with manager.sessionmaker() as session:
-        zone = (await session.execute(text("SHOW timezone"))).scalar_one()
-        await EventCRUD(session).create(EventCreate(at=noon))
-        # the server's defaults, evaluated in this session (the CRUD sends Python's)
-        await session.execute(text("INSERT INTO event (at) VALUES (to_timestamp(0))"))
-        await session.commit()
-        noted = (await session.execute(text("SELECT max(noted) FROM event"))).scalar_one()
-    async with manager.sessionmaker() as session:
-        rows = await BaseRepository(session, Event).find_all(limit=None)
-        read = [(r.at.isoformat(), r.since.isoformat()) for r in rows]
-    await manager.close()
-    print(json.dumps([zone, read, noted.isoformat()]))
-asyncio.run(main())
-"""
+DRIVER = ROOT / "tests" / "drivers" / "time_zones.py"
 
 
 def test_postgresql_sessions_are_utc_in_a_server_of_another_zone(tmp_path: Path) -> None:
@@ -74,7 +48,16 @@ def test_postgresql_sessions_are_utc_in_a_server_of_another_zone(tmp_path: Path)
         env = {"DATABASE_URL": url}
         forge("db", "migrate", "-m", "initial", cwd=project, env=env)
         forge("db", "upgrade", cwd=project, env=env)
-        driven = run([sys.executable, "-c", DRIVE], project, project_env(project, **env))
+        driven = run(
+            [
+                sys.executable,
+                str(DRIVER),
+                "SHOW timezone",
+                "INSERT INTO event (at) VALUES (to_timestamp(0))",
+            ],
+            project,
+            project_env(project, **env),
+        )
         zone, read, noted = json.loads(driven.stdout)
         assert zone == "UTC"
         # the API's instants, in UTC: the CRUD's row and the row of the raw INSERT
