@@ -21,9 +21,12 @@ what it reaches against a trivial endpoint (GET /health) of the same server.
 
 On SQLite always, and on PostgreSQL when a server answers at FORGE_TEST_POSTGRES_URL
 (default postgresql+asyncpg://postgres@127.0.0.1:5432/test), in scratch databases created
-and dropped here. The exit status is 0 whatever the figures (it is a benchmark).
+and dropped here; the project is generated with each ORM in turn (--orms): SQLAlchemy,
+the hand-written app's own, and SQLModel, forge's default. The exit status is 0 whatever
+the figures (it is a benchmark).
 
-    python benchmarks/bench_http.py [--quick] [--rounds 9] [--requests 200] [--databases sqlite]
+    python benchmarks/bench_http.py [--quick] [--rounds 9] [--requests 200]
+        [--databases sqlite,postgresql] [--orms sqlalchemy,sqlmodel]
 """
 
 from __future__ import annotations
@@ -101,9 +104,9 @@ def run(command: Sequence[str], cwd: Path, env: dict[str, str]) -> None:
         raise RuntimeError(f"{' '.join(command)} failed:\n{done.stdout}{done.stderr}")
 
 
-def generate(folder: Path, database: str) -> Path:
+def generate(folder: Path, database: str, orm: str) -> Path:
     spec = folder / "forge.yaml"
-    spec.write_text(SPEC, encoding="utf-8")
+    spec.write_text(SPEC.replace("orm: sqlmodel", f"orm: {orm}"), encoding="utf-8")
     project = folder / f"generated_{database}"
     run(
         [sys.executable, "-m", "generator", "new", str(project), "--spec", str(spec),
@@ -469,6 +472,7 @@ class Result:
     checks: list[Check] = field(default_factory=list)
     phases: dict[tuple[str, str], list[Phase]] = field(default_factory=dict)
     trivial: float = 0.0  # GET /health, requests/s
+    orm: str = "sqlmodel"  # the generated project's
     trivial_cpu: float = 0.0  # the client's CPU share meanwhile
 
     def rate(self, operation: str, app: str) -> float:
@@ -541,7 +545,9 @@ async def measure(
     return result
 
 
-def bench_database(database: str, folder: Path, options: argparse.Namespace) -> Result | None:
+def bench_database(
+    database: str, orm: str, folder: Path, options: argparse.Namespace
+) -> Result | None:
     databases: Databases
     with ExitStack() as stack:
         if database == "sqlite":
@@ -558,7 +564,7 @@ def bench_database(database: str, folder: Path, options: argparse.Namespace) -> 
             "hand-written", "handwritten_app:app", HERE, handwritten_url, folder / "hand.log"
         )
         stack.callback(handwritten_app.stop)
-        project = generate(folder, database)
+        project = generate(folder, database, orm)
         migrate(project, generated_url)
         asyncio.run(seed(generated_url, options.seed_rows))
         databases.copy()
@@ -566,7 +572,9 @@ def bench_database(database: str, folder: Path, options: argparse.Namespace) -> 
             "generated", "app.main:app", project, generated_url, folder / "generated.log"
         )
         stack.callback(generated_app.stop)
-        return asyncio.run(measure(database, [generated_app, handwritten_app], options))
+        result = asyncio.run(measure(database, [generated_app, handwritten_app], options))
+        result.orm = orm
+        return result
 
 
 # -- the report
@@ -574,8 +582,9 @@ def bench_database(database: str, folder: Path, options: argparse.Namespace) -> 
 
 def table(result: Result) -> str:
     lines = [
-        f"{result.database}: {result.rounds} interleaved rounds of {result.requests} requests "
-        f"per operation and app, {result.connections} connections (after a warm-up)",
+        f"{result.database}, generated with orm: {result.orm}: {result.rounds} interleaved "
+        f"rounds of {result.requests} requests per operation and app, {result.connections} "
+        "connections (after a warm-up)",
         f"{'':10}{'generated':>28}{'hand-written':>30}",
         f"{'operation':10}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}"
         f"{'req/s':>12}{'p50 ms':>9}{'p99 ms':>9}{'ratio':>8}  target >= {TARGET}",
@@ -636,6 +645,12 @@ def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--databases", default="sqlite,postgresql", help="sqlite,postgresql (both by default)"
     )
     parser.add_argument(
+        "--orms",
+        default="sqlalchemy,sqlmodel",
+        help="the generated project's ORM: sqlalchemy (the hand-written app's), sqlmodel "
+        "(forge's default); both by default",
+    )
+    parser.add_argument(
         "--postgres-url",
         default=os.environ.get(
             "FORGE_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
@@ -654,7 +669,12 @@ def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
     options.rounds = options.rounds or (2 if quick else 9)
     options.requests = options.requests or (100 if quick else 200)
     options.seed_rows = options.seed_rows or (1000 if quick else 3000)
-    for name, allowed in (("databases", ("sqlite", "postgresql")), ("operations", OPERATIONS)):
+    choices = (
+        ("databases", ("sqlite", "postgresql")),
+        ("orms", ("sqlalchemy", "sqlmodel")),
+        ("operations", OPERATIONS),
+    )
+    for name, allowed in choices:
         values = [value.strip() for value in getattr(options, name).split(",") if value.strip()]
         unknown = sorted(set(values) - set(allowed))
         if unknown:
@@ -669,12 +689,13 @@ def bench(options: argparse.Namespace) -> list[Result]:
     folder = Path(tempfile.mkdtemp(prefix="forge-bench-http-"))
     try:
         for database in options.databases:
-            place = folder / database
-            place.mkdir()
-            result = bench_database(database, place, options)
-            if result is not None:
-                print(table(result) + "\n", flush=True)
-                results.append(result)
+            for orm in options.orms:
+                place = folder / f"{database}-{orm}"
+                place.mkdir()
+                result = bench_database(database, orm, place, options)
+                if result is not None:
+                    print(table(result) + "\n", flush=True)
+                    results.append(result)
     finally:
         if options.keep:
             print(f"kept in {folder}", flush=True)

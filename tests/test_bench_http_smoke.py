@@ -9,6 +9,7 @@ import importlib.util
 import sys
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -29,9 +30,15 @@ def bench_http() -> ModuleType:
 def test_quick_run_on_sqlite(capsys: pytest.CaptureFixture[str]) -> None:
     bench = bench_http()
     options = bench.parse(["--quick", "--requests", "20", "--databases", "sqlite"])
-    [result] = bench.bench(options)
+    results = bench.bench(options)
     printed = capsys.readouterr().out
+    # the generated project with each ORM: SQLAlchemy (the hand-written app's) and SQLModel
+    assert [result.orm for result in results] == ["sqlalchemy", "sqlmodel"]
+    for result in results:
+        check_run(bench, result, printed)
 
+
+def check_run(bench: ModuleType, result: Any, printed: str) -> None:
     assert result.database == "sqlite"
     # The same requests, the same answers: statuses, and the JSON of every success with
     # ids and timestamps masked (a create, reads, four list pages, one filtered and
@@ -71,11 +78,16 @@ def test_quick_run_on_sqlite(capsys: pytest.CaptureFixture[str]) -> None:
     assert result.failures() == []
     assert result.trivial > 0
 
-    # The table: one line per operation with both apps' figures and the ratio.
-    assert "sqlite: 2 interleaved rounds of 20 requests per operation and app" in printed
+    # Its table: one line per operation with both apps' figures and the ratio.
+    header = (
+        f"sqlite, generated with orm: {result.orm}: 2 interleaved rounds of 20 requests per "
+        "operation and app"
+    )
+    assert header in printed
+    section = printed.split(header)[1].split("\n\n")[0]
     for operation in bench.OPERATIONS:
-        [line] = [line for line in printed.splitlines() if line.startswith(operation + " ")]
+        [line] = [line for line in section.splitlines() if line.startswith(operation + " ")]
         assert line.rstrip().endswith(("meets", "below")), line
         assert len(line.split()) == 9, line  # operation, 2 x (req/s, p50, p99), ratio, verdict
-    assert "same answers from both apps: 19 of 19 requests" in printed
-    assert "client alone: GET /health" in printed
+    assert "same answers from both apps: 19 of 19 requests" in section
+    assert "client alone: GET /health" in section

@@ -48,9 +48,14 @@ def reset_tables() -> None:
 
 
 def post(client: TestClient, path: str, body: Any) -> Any:
+    """A create that must succeed; its answer must be the row as stored, which a read
+    answers (whether the create sent RETURNING or the database keeps the row as sent)."""
     answer = client.post(path, json=body)
     assert answer.status_code == 201, (path, body, answer.status_code, answer.text)
-    return answer.json()
+    created = answer.json()
+    again = client.get(f"{path}/{created['id']}")
+    assert again.status_code == 200 and again.json() == created, (path, created, again.text)
+    return created
 
 
 def error_shape(answer: Any) -> bool:

@@ -9,7 +9,8 @@ its `deleted_at` is NULL, and reads see live rows only unless asked `with_delete
 
 from typing import Any
 
-from sqlalchemy import CHAR, NCHAR, Float, Numeric, and_, insert, inspect
+import sqlalchemy as sa
+from sqlalchemy import and_, insert, inspect
 from sqlalchemy.orm import Mapper, selectinload
 from sqlalchemy.sql import ClauseElement, ColumnElement
 
@@ -45,14 +46,26 @@ def live(table: Any) -> tuple[ColumnElement[bool], ...]:
     return () if column is None else (column.is_(None),)
 
 
-def _changed_on_store(column: Any) -> bool:
+# What PostgreSQL stores as sent, besides floats and times (its sessions are in UTC).
+_KEPT_BY_POSTGRESQL: tuple[type, ...] = (sa.Integer, sa.String, sa.Boolean, sa.Date)
+_KEPT_BY_POSTGRESQL += (sa.DateTime, sa.Uuid, sa.LargeBinary)
+
+
+def _kept(column: Any, dialect: str) -> bool:
+    """Whether the database stores a new row's value of the column as sent: nothing it
+    fills (a server default) or changes (a decimal, a CHAR; on PostgreSQL also a REAL, a
+    time with time zone, JSON and any type not listed above, which it may normalise)."""
     kind = getattr(column.type, "impl", column.type)  # a TypeDecorator's stored type
-    rounded = isinstance(kind, (Numeric, CHAR, NCHAR)) and not isinstance(kind, Float)
-    return (
-        rounded
-        or column.server_default is not None
-        or column.server_onupdate is not None
-    )
+    if column.server_default is not None or column.server_onupdate is not None:
+        return False
+    if isinstance(kind, sa.Float):  # a REAL (precision up to 24) rounds on PostgreSQL
+        real = kind.asdecimal or (kind.precision or 53) <= 24
+        return dialect == "sqlite" or not real
+    if isinstance(kind, (sa.Numeric, sa.CHAR, sa.NCHAR)) or column.computed is not None:
+        return False
+    if isinstance(kind, sa.Time) and dialect != "sqlite":
+        return not kind.timezone
+    return dialect == "sqlite" or isinstance(kind, _KEPT_BY_POSTGRESQL)
 
 
 class EntityInfo:
@@ -89,9 +102,16 @@ class EntityInfo:
         self._loads: dict[tuple[str, bool], Any] = {}
         # A create's statement, built once: the row as stored comes back with it.
         self.insert_returning = insert(model).returning(model)
-        # Whether SQLite keeps a new row as sent: nothing the database fills (a server
-        # default) or rounds (a decimal, a CHAR); a create then needs no RETURNING.
-        self.stored_as_sent = not any(map(_changed_on_store, self.table.columns))
+        # Whether a write checks references first (Repository.check): to tables with
+        # soft delete, whose soft-deleted rows the database still sees.
+        keys = [key for column in self.table.columns for key in column.foreign_keys]
+        self.soft_references = any(live(key.column.table) for key in keys)
+        # By database: whether it keeps a new row as sent (_kept); a create then needs
+        # no RETURNING of the row.
+        self.stored_as_sent = {
+            name: all(_kept(column, name) for column in self.table.columns)
+            for name in ("sqlite", "postgresql")
+        }
 
     def column(self, name: str) -> Any:
         """The class attribute of a column; UnknownFieldError for any other name."""

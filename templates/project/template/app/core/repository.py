@@ -228,10 +228,12 @@ class BaseRepository(Generic[ModelT]):
     async def create(self, data: Data) -> ModelT:
         """Insert a row and commit; the row as stored, database defaults included."""
         values = data.model_dump() if isinstance(data, BaseModel) else data
-        await self.check(values, before=True)
+        if self.info.soft_references:
+            await self.check(values, before=True)
         dialect = self.session.get_bind().dialect
-        # Stored as sent on SQLite: the INSERT alone (its key as lastrowid), no RETURNING.
-        as_sent = self.info.stored_as_sent and dialect.name == "sqlite"
+        # Stored as sent (EntityInfo): the unit of work's INSERT, which returns the key
+        # only (SQLite: as lastrowid), not the whole row.
+        as_sent = self.info.stored_as_sent.get(dialect.name, False)
         try:
             if dialect.insert_returning and not as_sent:
                 statement = self.info.insert_returning
@@ -253,7 +255,8 @@ class BaseRepository(Generic[ModelT]):
             data = data.model_dump(exclude_unset=True)
         if not data:
             return await self.find(id)
-        await self.check(data, id, before=True)
+        if self.info.soft_references:
+            await self.check(data, id, before=True)
         statement = sa.update(self.model).where(self.info.where_id(id), *self.info.live)
         statement = statement.values(data)
         try:
