@@ -16,6 +16,8 @@ compare, then rewrites its operations (a hook on the revision, before it is writ
 | a shorter String                        | a check at the top of upgrade()               |
 | (nothing, or an enum type change)       | check / remap rows using removed enum values  |
 | (nothing: it does not compare defaults) | alter_column of a changed `server_default:`   |
+| (nothing: it does not compare CHECKs)   | drop / create of a changed `checks:` entry    |
+|                                         | (refused while rows break an added one)       |
 
 Renames come from `forge rename` (recorded in `.forge/renames.json` until the next
 migrate), from `--rename Entity.old=new`, or from a yes at an interactive question.
@@ -384,6 +386,8 @@ class _Writer:
             rewritten.extend(self._rewrite(operation, checks, downgrade_checks))
         self._scaled_decimals(context.bind, checks, fills, downgrade_checks)
         rewritten += self._server_defaults(context, upgrade.ops, renames)
+        dropped_checks, added_checks = self._check_changes(context.bind, renames)
+        rewritten = dropped_checks + rewritten + added_checks
         if not (first or rewritten or fills or downgrade_checks):
             directives[:] = []
             return
@@ -759,6 +763,55 @@ class _Writer:
             self.notes.append(f"rows of {table}.{field.name} with {shown} become {given!r}")
         return checks, fills, downgrade_checks
 
+    def _check_changes(self, bind: Any, renames: list[Rename]) -> tuple[list[Any], list[Any]]:
+        """The `checks:` (CHECK constraints) the spec removed, changed or added on tables
+        that exist already, which autogenerate does not compare: (drops, run first; adds,
+        run last), on the tables as named after the renames. An added or changed check
+        that rows of the table break is refused, naming it and the count."""
+        import sqlalchemy as sa
+        from alembic.operations import ops
+
+        if self.previous is None:
+            return [], []
+        new_names = {r.old: r.new for r in renames if not r.column}
+        old_names = {new: old for old, new in new_names.items()}
+        before = {
+            (new_names.get(e.table, e.table), check.name): check.expression
+            for e in self.previous.entities
+            for check in e.checks
+        }
+        existing = {new_names.get(e.table, e.table) for e in self.previous.entities}
+        drops: list[Any] = []
+        adds: list[Any] = []
+        for (table, name), expression in before.items():
+            entity = self.by_table.get(table)
+            kept = {c.name: c.expression for c in entity.spec.checks} if entity else {}
+            if entity is not None and kept.get(name) != expression:
+                create = ops.CreateCheckConstraintOp(name, table, sa.text(expression))
+                drop = ops.DropConstraintOp(name, table, type_="check", _reverse=create)
+                drops.append(ops.ModifyTableOps(table, [drop]))
+                self.notes.append(f"{table}: check {name} dropped")
+        for entity in self.model.entities:
+            table = entity.table
+            if table not in existing:
+                continue  # a new table: its CREATE TABLE has its checks
+            for check in entity.spec.checks:
+                if before.get((table, check.name)) == check.expression:
+                    continue
+                renamed_columns = any(r.column and r.table == table for r in renames)
+                if not renamed_columns:  # else the database checks the rows at upgrade
+                    broken = _breaking(bind, old_names.get(table, table), check.expression)
+                    if broken:
+                        raise MigrationRefused(
+                            f"entities.{entity.class_name}.checks.{check.name}: {broken} "
+                            f"row(s) of {table} break it ({check.expression}); change those "
+                            "rows or the check first; no revision written"
+                        )
+                create = ops.CreateCheckConstraintOp(check.name, table, sa.text(check.expression))
+                adds.append(ops.ModifyTableOps(table, [create]))
+                self.notes.append(f"{table}: check {check.name} added")
+        return drops, adds
+
     def _kept_fields(
         self, renames: list[Rename]
     ) -> Iterator[tuple[str, FieldSpec, tuple[str, str, FieldSpec]]]:
@@ -903,6 +956,15 @@ def _cast_op() -> type[Any]:
 
 
 CastColumn = _cast_op()
+
+
+def _breaking(bind: Any, table: str, expression: str) -> int:
+    """How many rows of a table of the database migrate compares with break a CHECK
+    expression (NULL passes a CHECK, as it does here)."""
+    import sqlalchemy as sa
+
+    query = sa.select(sa.func.count()).select_from(sa.table(table))
+    return int(bind.execute(query.where(sa.text(f"NOT ({expression})"))).scalar() or 0)
 
 
 def _using(bind: Any, table: str, column: str, values: list[str]) -> int:
