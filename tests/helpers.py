@@ -199,3 +199,20 @@ def project_with_database(
         yield project, url
     finally:
         forge("db", "drop", "--yes", cwd=project, env={"DATABASE_URL": url}, check=False)
+
+
+def migrate_refused(project: Path, env: dict[str, str], *expected: str) -> None:
+    """`forge db migrate` refuses in one line (exit 1) holding each of `expected`, and
+    writes no revision."""
+
+    def revisions() -> list[str]:
+        return sorted(p.name for p in (project / "alembic" / "versions").glob("*.py"))
+
+    before = revisions()
+    result = forge("db", "migrate", "-m", "x", "--no-input", cwd=project, env=env, check=False)
+    assert result.returncode == 1, result.stdout + result.stderr
+    message = result.stderr.strip()
+    assert len(message.splitlines()) == 1, message
+    for part in expected:
+        assert part in message, message
+    assert revisions() == before

@@ -17,7 +17,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import forge, in_project, orm_kind_pairs, project_with_database, sql
+from tests.helpers import (
+    forge,
+    in_project,
+    migrate_refused,
+    orm_kind_pairs,
+    project_with_database,
+    sql,
+)
 
 SPEC = """\
 project: {{name: desk, orm: {orm}}}
@@ -37,22 +44,6 @@ entities:
 """
 
 
-def revisions(project: Path) -> list[str]:
-    return sorted(p.name for p in (project / "alembic" / "versions").glob("*.py"))
-
-
-def refused(project: Path, env: dict[str, str], *expected: str) -> None:
-    """`forge db migrate` refuses with one line naming the rows; nothing is written."""
-    before = revisions(project)
-    result = forge("db", "migrate", "-m", "narrow", "--no-input", cwd=project, env=env, check=False)
-    assert result.returncode == 1, result.stdout + result.stderr
-    message = result.stderr.strip()
-    assert len(message.splitlines()) == 1, message
-    for part in expected:
-        assert part in message, message
-    assert revisions(project) == before
-
-
 def narrowed(
     project: Path, env: dict[str, str], old: str, new: str, refusal: tuple[str, ...], default: str
 ) -> None:
@@ -61,7 +52,7 @@ def narrowed(
     spec = project / "forge.yaml"
     spec.write_text(spec.read_text().replace(old, new))
     forge("generate", cwd=project)
-    refused(project, env, *refusal)
+    migrate_refused(project, env, *refusal)
     migrate = ["db", "migrate", "-m", "narrow", "--no-input", "--default", default]
     forge(*migrate, cwd=project, env=env)
     in_project(project, "alembic", "upgrade", "head", **env)
