@@ -207,10 +207,20 @@ def flag_renames(spec: Spec, values: list[str]) -> list[Rename]:
     renames: list[Rename] = []
     for text in values:
         name, old, new = parse_assignment(text, "--rename")
+        link = next((link for link in model.link_tables if link.class_name == name), None)
+        if link is not None:  # a field of a link table (`--rename PostTagLink.rank=position`)
+            found = next((f for f in link.fields if f.name == new), None)
+            if found is None:
+                raise SpecError(
+                    "--rename", f"{name} has no link field {new!r} (the new name, from forge.yaml)"
+                )
+            renames.append(Rename(link.table, old, found.column or new, column=True))
+            continue
         try:
             entity = model.entity(name)
         except KeyError:
-            known = ", ".join(e.class_name for e in model.entities)
+            classes = [e.class_name for e in model.entities]
+            known = ", ".join(classes + [link.class_name for link in model.link_tables])
             raise SpecError("--rename", f"unknown entity {name!r} (known: {known})") from None
         # `old` is the old field or relation name, or the old column when only the
         # field's `column:` changed (`--rename Artist.Name=name`).
@@ -466,10 +476,16 @@ class _Writer:
             hint = "pass --allow-drop to drop it with its values"
             entity = self.by_table.get(table)
             candidates = [c for t, c, _k in added if t == table]
+            link = next((link for link in self.model.link_tables if link.table == table), None)
             if entity and candidates:
                 hint = (
                     f"looks like a rename? forge rename field {entity.class_name} "
                     f"{column} {candidates[0]}; or pass --allow-drop"
+                )
+            elif link and candidates:
+                hint = (
+                    f"looks like a rename? pass --rename {link.class_name}.{column}="
+                    f"{candidates[0]}; or pass --allow-drop"
                 )
             lines.append(f"would drop {what} and its values ({hint})")
         for table in tables:

@@ -1,6 +1,7 @@
 """Enum values removed from a field that is renamed in the same revision, and from a
 link table's field, migrated on SQLite, PostgreSQL and MariaDB with rows that use them
-(the ORMs taking turns: tests/helpers.py orm_kind_pairs).
+(the ORMs taking turns: tests/helpers.py orm_kind_pairs); then the link table's field is
+renamed with its values (`--rename LinkClass.old=new`).
 
 `forge db migrate` counts the rows that use a removed value and refuses (one line, no
 revision written) unless `--default Owner.field=VALUE` maps them. It used to match a
@@ -89,6 +90,18 @@ def test_removed_enum_values_of_a_renamed_field_and_of_a_link_field(
         old, new = "[owner, watcher, gone]", "[owner, watcher]"
         narrowed(project, env, old, new, refusal, "TicketTagLink.role=watcher")
         rows = sql(url, "SELECT ticket_id, role FROM ticket_tag ORDER BY ticket_id")
+        assert rows == [(1, "watcher"), (2, "owner")]
+
+        # a link table's field renamed: refused as a drop, with the hint; kept by --rename
+        spec = project / "forge.yaml"
+        spec.write_text(spec.read_text().replace("role: {type: enum", "duty: {type: enum"))
+        forge("generate", cwd=project)
+        migrate_refused(project, env, "--rename TicketTagLink.role=duty")
+        rename = ["--rename", "TicketTagLink.role=duty"]
+        forge("db", "migrate", "-m", "duty", "--no-input", *rename, cwd=project, env=env)
+        in_project(project, "alembic", "upgrade", "head", **env)
+        in_project(project, "alembic", "check", **env)
+        rows = sql(url, "SELECT ticket_id, duty FROM ticket_tag ORDER BY ticket_id")
         assert rows == [(1, "watcher"), (2, "owner")]
 
         if kind != "sqlite":  # a native enum type (SQLite's column is plain text)
