@@ -121,3 +121,50 @@ def test_sqlite_writers_take_turns(blog_project: Path, tmp_path: Path) -> None:
         "a second writer of the same thread waits a bounded time",
         "a turn per database file, given back by a dropped connection",
     ]
+
+
+STORED_AS_SENT = """\
+import json
+import sqlalchemy as sa
+from sqlalchemy.dialects import mysql, postgresql, sqlite
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from app.core.entity import EntityInfo
+from app.core.types import ExactDecimal
+
+class Base(DeclarativeBase):
+    pass
+
+def table(name, kind):
+    columns = {"__tablename__": name, "id": mapped_column(sa.Integer, primary_key=True),
+               "value": mapped_column(kind), "__annotations__": {"id": Mapped[int]}}
+    return type(name.title(), (Base,), columns)
+
+kinds = {
+    "text": sa.String(45),
+    "inet_on_postgresql": sa.String(45).with_variant(postgresql.INET(), "postgresql"),
+    "decimal": ExactDecimal(10, 2),
+    "real": sa.Float(precision=24),
+    "json": sa.JSON(),
+    "timetz": sa.Time(timezone=True),
+}
+dialects = (sqlite.dialect(), postgresql.dialect(), mysql.dialect())
+print(json.dumps({
+    name: [info.stored_as_sent(d) for d in dialects]
+    for name, info in ((name, EntityInfo(table(name, kind))) for name, kind in kinds.items())
+}))
+"""
+
+
+def test_which_creates_are_stored_as_sent(blog_project: Path) -> None:
+    """A create sends no RETURNING only where the database keeps the row as sent: judged on
+    the type as declared and as the database gets it (a variant), per database (SQLite,
+    PostgreSQL, MySQL: never, it has no INSERT ... RETURNING of ours)."""
+    result = run([sys.executable, "-c", STORED_AS_SENT], blog_project, project_env(blog_project))
+    assert json.loads(result.stdout) == {
+        "text": [True, True, False],
+        "inet_on_postgresql": [True, False, False],
+        "decimal": [False, False, False],
+        "real": [True, False, False],
+        "json": [True, False, False],
+        "timetz": [True, False, False],
+    }

@@ -22,9 +22,10 @@ import pytest
 # attributes (810), + the app's dependency overrides for routes added to the app
 # without a router level, a create statement built once, and a create without
 # RETURNING where SQLite stores the row as sent (issue 13, 845), + the same where
-# PostgreSQL stores it as sent, and the reference check skipped for a table that refers
-# to no table with soft delete (issue 13, 870)
-LIMIT = 870
+# PostgreSQL stores it as sent (judged on the column types as declared and as the
+# database gets them: a variant), and the reference check skipped for a table that refers
+# to no table with soft delete (issue 13, 885)
+LIMIT = 885
 INFRASTRUCTURE = ("app/core/database/", "app/core/config.py", "app/core/types.py")
 
 

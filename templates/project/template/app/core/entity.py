@@ -51,21 +51,32 @@ _KEPT_BY_POSTGRESQL: tuple[type, ...] = (sa.Integer, sa.String, sa.Boolean, sa.D
 _KEPT_BY_POSTGRESQL += (sa.DateTime, sa.Uuid, sa.LargeBinary)
 
 
-def _kept(column: Any, dialect: str) -> bool:
+def _kept(column: Any, dialect: Any) -> bool:
     """Whether the database stores a new row's value of the column as sent: nothing it
     fills (a server default) or changes (a decimal, a CHAR; on PostgreSQL also a REAL, a
-    time with time zone, JSON and any type not listed above, which it may normalise)."""
-    kind = getattr(column.type, "impl", column.type)  # a TypeDecorator's stored type
+    time with time zone, JSON and any type not listed above, which it may normalise).
+    Both the declared type and the one this database gets (a variant) must pass."""
     if column.server_default is not None or column.server_onupdate is not None:
         return False
+    declared = getattr(column.type, "impl", column.type)  # a TypeDecorator's impl
+    stored = column.type.dialect_impl(dialect)
+    stored = getattr(stored, "impl_instance", stored)
+    return column.computed is None and all(
+        _kept_kind(kind, dialect.name) for kind in (declared, stored)
+    )
+
+
+def _kept_kind(kind: Any, dialect: str) -> bool:
     if isinstance(kind, sa.Float):  # a REAL (precision up to 24) rounds on PostgreSQL
         real = kind.asdecimal or (kind.precision or 53) <= 24
         return dialect == "sqlite" or not real
-    if isinstance(kind, (sa.Numeric, sa.CHAR, sa.NCHAR)) or column.computed is not None:
+    if isinstance(kind, (sa.Numeric, sa.CHAR, sa.NCHAR)):
         return False
-    if isinstance(kind, sa.Time) and dialect != "sqlite":
+    if dialect == "sqlite":
+        return True
+    if isinstance(kind, sa.Time):
         return not kind.timezone
-    return dialect == "sqlite" or isinstance(kind, _KEPT_BY_POSTGRESQL)
+    return dialect == "postgresql" and isinstance(kind, _KEPT_BY_POSTGRESQL)
 
 
 class EntityInfo:
@@ -106,12 +117,16 @@ class EntityInfo:
         # soft delete, whose soft-deleted rows the database still sees.
         keys = [key for column in self.table.columns for key in column.foreign_keys]
         self.soft_references = any(live(key.column.table) for key in keys)
-        # By database: whether it keeps a new row as sent (_kept); a create then needs
-        # no RETURNING of the row.
-        self.stored_as_sent = {
-            name: all(_kept(column, name) for column in self.table.columns)
-            for name in ("sqlite", "postgresql")
-        }
+        self._as_sent: dict[str, bool] = {}
+
+    def stored_as_sent(self, dialect: Any) -> bool:
+        """Whether the database (SQLite or PostgreSQL) keeps a new row as sent (_kept): a
+        create then needs no RETURNING of the row."""
+        name = dialect.name
+        if name not in self._as_sent:
+            kept = all(_kept(column, dialect) for column in self.table.columns)
+            self._as_sent[name] = kept and name in ("sqlite", "postgresql")
+        return self._as_sent[name]
 
     def column(self, name: str) -> Any:
         """The class attribute of a column; UnknownFieldError for any other name."""

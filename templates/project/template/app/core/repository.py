@@ -233,7 +233,7 @@ class BaseRepository(Generic[ModelT]):
         dialect = self.session.get_bind().dialect
         # Stored as sent (EntityInfo): the unit of work's INSERT, which returns the key
         # only (SQLite: as lastrowid), not the whole row.
-        as_sent = self.info.stored_as_sent.get(dialect.name, False)
+        as_sent = self.info.stored_as_sent(dialect)
         try:
             if dialect.insert_returning and not as_sent:
                 statement = self.info.insert_returning
