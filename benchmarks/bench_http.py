@@ -472,8 +472,8 @@ class Result:
     checks: list[Check] = field(default_factory=list)
     phases: dict[tuple[str, str], list[Phase]] = field(default_factory=dict)
     trivial: float = 0.0  # GET /health, requests/s
-    orm: str = "sqlmodel"  # the generated project's
     trivial_cpu: float = 0.0  # the client's CPU share meanwhile
+    orm: str = "sqlmodel"  # the generated project's
 
     def rate(self, operation: str, app: str) -> float:
         return statistics.median(phase.rate for phase in self.phases[operation, app])
