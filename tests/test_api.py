@@ -102,6 +102,23 @@ def test_api_by_hand_on_every_database(all_types_project: Path, database_url: st
     assert not missing, missing
 
 
+def test_new_rows_built_as_sqlmodel_builds_them(all_types_project: Path) -> None:
+    """A create's row (`EntityInfo.new`, SQLAlchemy's attributes set directly) equals what
+    the SQLModel table model's own, slower constructor builds from the same values, for
+    every entity of every field type: tests/drivers/new_rows.py compares the two."""
+    result = run(
+        [sys.executable, str(ROOT / "tests" / "drivers" / "new_rows.py")],
+        cwd=all_types_project,
+        env=project_env(all_types_project),
+    )
+    found = json.loads(result.stdout.strip().splitlines()[-1])
+    assert sorted(found) == ["Box", "Item", "Label", "Owner", "Part", "Profile", "Shelf"]
+    assert {
+        name: entity["differences"] for name, entity in found.items() if entity["differences"]
+    } == {}
+    assert all(entity["own path"] for entity in found.values())
+
+
 def test_filters_sorting_search_and_own_route(blog_project: Path, tmp_path: Path) -> None:
     project = tmp_path / "blog"
     shutil.copytree(blog_project, project, ignore=shutil.ignore_patterns("*.db", "__pycache__"))

@@ -7,11 +7,14 @@ Soft delete, the one rule: a class that sets `__soft_delete__ = True` (it then h
 its `deleted_at` is NULL, and reads see live rows only unless asked `with_deleted`.
 """
 
+import sys
+from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import and_, insert, inspect
 from sqlalchemy.orm import Mapper, selectinload
+from sqlalchemy.orm.attributes import set_attribute
 from sqlalchemy.sql import ClauseElement, ColumnElement
 
 SOFT_DELETE_COLUMN = "deleted_at"
@@ -79,6 +82,19 @@ def _kept_kind(kind: Any, dialect: str) -> bool:
     return dialect == "postgresql" and isinstance(kind, _KEPT_BY_POSTGRESQL)
 
 
+def _sqlmodel_fields(model: type[Any], columns: dict[str, Any]) -> dict[str, Any]:
+    """A SQLModel table model's fields, for EntityInfo.new; none (the class is called) for
+    another class, a post-init, aliases, no-column fields or factories taking data."""
+    fields = dict(getattr(model, "model_fields", {}))
+    if not getattr(model, "model_config", {}).get("table"):
+        return {}
+    for name, field in fields.items():
+        takes_data = getattr(field, "default_factory_takes_validated_data", True)
+        if name not in columns or field.alias or field.default_factory and takes_data:
+            return {}
+    return {} if model.__pydantic_post_init__ else fields
+
+
 class EntityInfo:
     """The mapper of one class, digested for quick checks; one per class, cached."""
 
@@ -118,6 +134,29 @@ class EntityInfo:
         keys = [key for column in self.table.columns for key in column.foreign_keys]
         self.soft_references = any(live(key.column.table) for key in keys)
         self._as_sent: dict[str, bool] = {}
+        self._fields = _sqlmodel_fields(model, self.columns)
+        # SQLModel's switch that leaves a table model's fields to its caller (new()).
+        self._bare = getattr(sys.modules.get("sqlmodel._compat"), "partial_init", None)
+
+    def new(self, values: Mapping[str, Any]) -> Any:
+        """`model(**values)`, the row a create adds, ~4x faster for a SQLModel table model:
+        SQLModel's own switch skips its constructor, which sets each field through pydantic
+        and SQLAlchemy both; here each goes through SQLAlchemy alone, the values given and
+        then the other fields' defaults, as SQLModel does (forge's tests compare)."""
+        fields, bare = self._fields, self._bare
+        if not fields or bare is None or not values.keys() <= fields.keys():
+            return self.model(**values)
+        with bare():
+            instance = self.model()
+        given = [name for name in fields if name in values]
+        for name in given:
+            set_attribute(instance, name, values[name])
+        for name, field in fields.items():
+            if name not in values and not field.is_required():
+                made = field.default_factory
+                set_attribute(instance, name, made() if made else field.get_default())
+        object.__setattr__(instance, "__pydantic_fields_set__", set(given))
+        return instance
 
     def stored_as_sent(self, dialect: Any) -> bool:
         """Whether the database (SQLite or PostgreSQL) keeps a new row as sent (_kept): a

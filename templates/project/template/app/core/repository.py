@@ -239,7 +239,7 @@ class BaseRepository(Generic[ModelT]):
                 statement = self.info.insert_returning
                 instance: ModelT = (await self.session.scalars(statement, values)).one()
             else:
-                instance = self.model(**values)
+                instance = self.info.new(values)
                 self.session.add(instance)
             await self.session.commit()
         except IntegrityError as error:
