@@ -25,7 +25,7 @@ and dropped here; the project is generated with each ORM in turn (--orms): SQLAl
 the hand-written app's own, and SQLModel, forge's default. The exit status is 0 whatever
 the figures (it is a benchmark).
 
-    python benchmarks/bench_http.py [--quick] [--rounds 9] [--requests 200]
+    python benchmarks/bench_http.py [--quick] [--rounds 11] [--requests 400]
         [--databases sqlite,postgresql] [--orms sqlalchemy,sqlmodel]
 """
 
@@ -633,9 +633,9 @@ def table(result: Result) -> str:
 def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true", help="a short run (2 rounds)")
-    parser.add_argument("--rounds", type=int, help="timed rounds (default 9, quick 2)")
+    parser.add_argument("--rounds", type=int, help="timed rounds (default 11, quick 2)")
     parser.add_argument(
-        "--requests", type=int, help="requests per operation, app and round (200, quick 100)"
+        "--requests", type=int, help="requests per operation, app and round (400, quick 100)"
     )
     parser.add_argument("--connections", type=int, default=5, help="client connections (5)")
     parser.add_argument(
@@ -666,8 +666,8 @@ def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     options = parser.parse_args(argv)
     quick = options.quick
-    options.rounds = options.rounds or (2 if quick else 9)
-    options.requests = options.requests or (100 if quick else 200)
+    options.rounds = options.rounds or (2 if quick else 11)
+    options.requests = options.requests or (100 if quick else 400)
     options.seed_rows = options.seed_rows or (1000 if quick else 3000)
     choices = (
         ("databases", ("sqlite", "postgresql")),
