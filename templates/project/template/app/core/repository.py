@@ -197,13 +197,11 @@ class BaseRepository(Generic[ModelT]):
         uncorrelated subquery, run once (a `count(*) OVER ()` window is as cheap on
         PostgreSQL but ~50x dearer on SQLite). A page past the end has no row to carry
         it: only then a second query counts."""
-        count = select(func.count()).select_from(self.model)
-        count = count.where(*self.info.live, *where)
-        statement = self._select(None, None, limit, skip).where(*where)
+        where = (*self.info.live, *where)
+        count = select(func.count()).select_from(self.model).where(*where)
+        statement = select(self.model, count.scalar_subquery()).where(*where)
         statement = statement.order_by(*order_by, *self.info.primary_key)
-        result = await self.session.execute(
-            statement.add_columns(count.scalar_subquery())
-        )
+        result = await self.session.execute(statement.offset(skip).limit(limit))
         rows = result.all()
         if rows or not skip:
             return [row[0] for row in rows], int(rows[0][1]) if rows else 0
