@@ -477,15 +477,21 @@ class _Writer:
             entity = self.by_table.get(table)
             candidates = [c for t, c, _k in added if t == table]
             link = next((link for link in self.model.link_tables if link.table == table), None)
+            # --rename takes the new link field's name, which may differ from its column
+            field = (
+                next((f.name for f in link.fields if (f.column or f.name) in candidates), None)
+                if link
+                else None
+            )
             if entity and candidates:
                 hint = (
                     f"looks like a rename? forge rename field {entity.class_name} "
                     f"{column} {candidates[0]}; or pass --allow-drop"
                 )
-            elif link and candidates:
+            elif link and field:
                 hint = (
                     f"looks like a rename? pass --rename {link.class_name}.{column}="
-                    f"{candidates[0]}; or pass --allow-drop"
+                    f"{field}; or pass --allow-drop"
                 )
             lines.append(f"would drop {what} and its values ({hint})")
         for table in tables:
@@ -1129,6 +1135,35 @@ def _remove_renamed(upgrade: Any, renames: list[Rename], dialect: Any = None) ->
     enum_created = {str(o.name) for _c, o in flat if _enum_op(o) == "create"}
     enum_dropped = {str(o.name) for _c, o in flat if _enum_op(o) == "drop"}
 
+    # a renamed column's definitions before and after (its type or nullability may change)
+    old_definitions = {
+        (table_after(c.table_name), o.column_name): o.to_column()
+        for c, o in flat
+        if c is not None and isinstance(o, ops.DropColumnOp)
+    }
+    renamed_to = {(r.table, r.new): (r.table, r.old) for r in renames if r.column}
+
+    def before(container: Any, o: Any) -> Any:
+        if not isinstance(o, ops.AddColumnOp):
+            return None
+        return old_definitions.get(renamed_to.get((container.table_name, o.column.name), ("", "")))
+
+    # A renamed column's PostgreSQL enum type whose name follows the field, not the column
+    # (a field with `column:`): the rename gives it the column's derived name; it is renamed
+    # on to the model's name after the renames, instead of a new type and a cast.
+    retyped: dict[str, tuple[str, str]] = {}  # old name -> (name after the renames, new)
+    for c, o in flat:
+        old = before(c, o)
+        if dialect is None or dialect.name != "postgresql" or old is None:
+            continue
+        old_type, new_type = old.type, o.column.type
+        if not (isinstance(old_type, sa.Enum) and isinstance(new_type, sa.Enum)):
+            continue
+        derived = derived_name(str(old_type.name), renames)
+        if derived != new_type.name and new_type.name in enum_created:
+            if old_type.name in enum_dropped:
+                retyped[str(old_type.name)] = (derived, str(new_type.name))
+
     def removed(container: Any, o: Any) -> bool:
         table = container.table_name if container is not None else getattr(o, "table_name", "")
         if isinstance(o, ops.DropTableOp):
@@ -1168,35 +1203,28 @@ def _remove_renamed(upgrade: Any, renames: list[Rename], dialect: Any = None) ->
         if isinstance(o, ops.CreateUniqueConstraintOp):
             return table in new_tables or any((table, c) in new_columns for c in o.columns)
         if _enum_op(o) == "drop":
-            return derived_name(str(o.name), renames) in enum_created
+            return derived_name(str(o.name), renames) in enum_created or str(o.name) in retyped
         if _enum_op(o) == "create":
-            return str(o.name) in {derived_name(n, renames) for n in enum_dropped}
+            created_by_rename = {derived_name(n, renames) for n in enum_dropped}
+            return str(o.name) in created_by_rename | {new for _, new in retyped.values()}
         return False
 
-    # a renamed column whose type or nullability changed too: altered after the rename
-    old_definitions = {
-        (table_after(c.table_name), o.column_name): o.to_column()
-        for c, o in flat
-        if c is not None and isinstance(o, ops.DropColumnOp)
-    }
-    renamed_to = {(r.table, r.new): (r.table, r.old) for r in renames if r.column}
-
     def changed(container: Any, o: Any) -> Any:
-        if not isinstance(o, ops.AddColumnOp) or dialect is None:
+        old = before(container, o)
+        if dialect is None or old is None or old.type._type_affinity is sa.types.NullType:
             return None
-        before = old_definitions.get(
-            renamed_to.get((container.table_name, o.column.name), ("", ""))
-        )
-        if before is None or before.type._type_affinity is sa.types.NullType:
-            return None
-        new_type, old_type = o.column.type, before.type
+        new_type, old_type = o.column.type, old.type
         same_type = str(new_type.compile(dialect=dialect)) == str(old_type.compile(dialect=dialect))
-        if _renamed_enum(old_type, new_type, renames, dialect):
+        renamed_type = retyped.get(str(getattr(old_type, "name", "")))
+        if renamed_type is not None:  # renamed on after the renames, then synced
+            forward = Call("rename_type", *renamed_type)
+            synced.append(Reversible(forward, Call("rename_type", *renamed_type[::-1])))
+        if renamed_type or _renamed_enum(old_type, new_type, renames, dialect):
             # the rename renamed the PostgreSQL type; its values change after the renames
             same_type = True
-            if list(old_type.enums) != list(new_type.enums):  # type: ignore[attr-defined]
+            if list(old_type.enums) != list(new_type.enums):
                 synced.append(_sync_enum(container.table_name, o.column.name, old_type, new_type))
-        if same_type and bool(o.column.nullable) == bool(before.nullable):
+        if same_type and bool(o.column.nullable) == bool(old.nullable):
             return None
         return ops.AlterColumnOp(
             container.table_name,
@@ -1204,11 +1232,9 @@ def _remove_renamed(upgrade: Any, renames: list[Rename], dialect: Any = None) ->
             modify_type=None if same_type else new_type,
             existing_type=old_type,
             modify_nullable=(
-                None
-                if bool(o.column.nullable) == bool(before.nullable)
-                else bool(o.column.nullable)
+                None if bool(o.column.nullable) == bool(old.nullable) else bool(o.column.nullable)
             ),
-            existing_nullable=bool(before.nullable),
+            existing_nullable=bool(old.nullable),
         )
 
     synced: list[Any] = []  # the values of renamed enum types, synced after the renames

@@ -104,6 +104,21 @@ def test_removed_enum_values_of_a_renamed_field_and_of_a_link_field(
         rows = sql(url, "SELECT ticket_id, duty FROM ticket_tag ORDER BY ticket_id")
         assert rows == [(1, "watcher"), (2, "owner")]
 
+        # renamed again, to a field whose column has another name, and a value added: the
+        # hint names the field (what --rename takes), not its column; on PostgreSQL the
+        # enum type, named after the field, follows it (with the new value)
+        old_field = "duty: {type: enum, values: [owner, watcher]"
+        new_field = "chore: {column: chore_col, type: enum, values: [owner, watcher, helper]"
+        spec.write_text(spec.read_text().replace(old_field, new_field))
+        forge("generate", cwd=project)
+        migrate_refused(project, env, "--rename TicketTagLink.duty=chore;")
+        rename = ["--rename", "TicketTagLink.duty=chore"]
+        forge("db", "migrate", "-m", "chore", "--no-input", *rename, cwd=project, env=env)
+        in_project(project, "alembic", "upgrade", "head", **env)
+        in_project(project, "alembic", "check", **env)
+        rows = sql(url, "SELECT ticket_id, chore_col FROM ticket_tag ORDER BY ticket_id")
+        assert rows == [(1, "watcher"), (2, "owner")]
+
         if kind != "sqlite":  # a native enum type (SQLite's column is plain text)
             with pytest.raises(Exception, match="(?i)stale"):  # no longer a value of the type
                 sql(url, "UPDATE ticket SET status = 'stale' WHERE id = 1")

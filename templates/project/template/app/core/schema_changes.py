@@ -295,6 +295,12 @@ def rename_column(table: str, old: str, new: str) -> None:
     _rename_derived(table, f"{table}_{old}", f"{table}_{new}", {new})
 
 
+def rename_type(old: str, new: str) -> None:
+    """Rename a PostgreSQL enum type: a renamed field's whose name follows the field while
+    rename_column renamed it after the column (a field with `column:`)."""
+    op.execute(f"ALTER TYPE {_q(old)} RENAME TO {_q(new)}")
+
+
 def replace_foreign_key(
     table: str,
     column: str,
