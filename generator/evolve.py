@@ -1223,7 +1223,8 @@ def _remove_renamed(upgrade: Any, renames: list[Rename], dialect: Any = None) ->
             # the rename renamed the PostgreSQL type; its values change after the renames
             same_type = True
             if list(old_type.enums) != list(new_type.enums):
-                synced.append(_sync_enum(container.table_name, o.column.name, old_type, new_type))
+                default = _renamed_default(old, new_type, dialect)
+                synced.append(_sync_enum(container.table_name, o.column, old_type, default))
         if same_type and bool(o.column.nullable) == bool(old.nullable):
             return None
         return ops.AlterColumnOp(
@@ -1264,15 +1265,33 @@ def _renamed_enum(old: Any, new: Any, renames: list[Rename], dialect: Any) -> bo
     )
 
 
-def _sync_enum(table: str, column: str, old: Any, new: Any) -> Any:
+def _sync_enum(table: str, column: Any, old: Any, default: str | None) -> Any:
     """alembic-postgresql-enum's change of a (renamed) enum type's values, on the column
-    under its new name; reversed in the downgrade before the rename is undone."""
+    under its new name (its server default, as PostgreSQL shows it then, is set aside
+    meanwhile); reversed in the downgrade before the rename is undone."""
     from alembic_postgresql_enum import TableReference
     from alembic_postgresql_enum.operations.sync_enum_values import SyncEnumValuesOp
 
+    new = column.type
     schema = new.schema or "public"
-    reference = TableReference(table_schema=schema, table_name=table, column_name=column)
+    reference = TableReference(
+        table_schema=schema,
+        table_name=table,
+        column_name=column.name,
+        existing_server_default=default,
+    )
     return SyncEnumValuesOp(schema, new.name, list(old.enums), list(new.enums), [reference])
+
+
+def _renamed_default(old: Any, new: Any, dialect: Any) -> str | None:
+    """A renamed enum column's server default (`'open'::ticket_state`) as PostgreSQL shows
+    it once the column's type has its new name (`'open'::ticket_status`)."""
+    default = getattr(old.server_default, "arg", None)
+    if default is None:
+        return None
+    quote = dialect.identifier_preparer.quote
+    text = str(getattr(default, "text", default))
+    return text.replace(f"::{quote(old.type.name)}", f"::{quote(new.name)}")
 
 
 # ------------------------------------------------------------- operations rendered

@@ -125,3 +125,46 @@ def test_removed_enum_values_of_a_renamed_field_and_of_a_link_field(
 
         in_project(project, "alembic", "downgrade", "base", **env)
         in_project(project, "alembic", "upgrade", "head", **env)
+
+
+DEFAULTED = """\
+project: {{name: desk, orm: {orm}}}
+entities:
+  Ticket:
+    fields:
+      title: {{type: str, max_length: 50}}
+      state: {{type: enum, values: [open, closed], server_default: open}}
+"""
+
+
+@pytest.mark.parametrize("pair", orm_kind_pairs(0, "enum-defaulted"))
+def test_renamed_enum_field_with_a_server_default_gets_a_new_value(
+    tmp_path: Path, pair: tuple[str, str]
+) -> None:
+    """A field with a server default, renamed and given a new value in one revision: on
+    PostgreSQL the type's values change after the rename, with the column's default set
+    aside meanwhile (it names the type; before, the upgrade failed: "default for column
+    cannot be cast automatically"). New rows still get the default."""
+    orm, kind = pair
+    with project_with_database(tmp_path, "desk", DEFAULTED.format(orm=orm), kind) as (
+        project,
+        url,
+    ):
+        env = {"DATABASE_URL": url}
+        forge("db", "migrate", "-m", "initial", cwd=project, env=env)
+        in_project(project, "alembic", "upgrade", "head", **env)
+        sql(url, "INSERT INTO ticket (id, title) VALUES (1, 'a')")
+        forge("rename", "field", "Ticket", "state", "status", cwd=project)
+        spec = project / "forge.yaml"
+        spec.write_text(spec.read_text().replace("[open, closed]", "[open, closed, stale]"))
+        forge("generate", cwd=project)
+        forge("db", "migrate", "-m", "stale", "--no-input", cwd=project, env=env)
+        in_project(project, "alembic", "upgrade", "head", **env)
+        in_project(project, "alembic", "check", **env)
+        sql(url, "INSERT INTO ticket (id, title) VALUES (2, 'b')")
+        sql(url, "INSERT INTO ticket (id, title, status) VALUES (3, 'c', 'stale')")
+        rows = sql(url, "SELECT id, status FROM ticket ORDER BY id")
+        assert rows == [(1, "open"), (2, "open"), (3, "stale")]
+        sql(url, "DELETE FROM ticket WHERE id = 3")
+        in_project(project, "alembic", "downgrade", "base", **env)
+        in_project(project, "alembic", "upgrade", "head", **env)
