@@ -88,7 +88,7 @@ def test_checks_added_changed_and_removed_on_a_table_with_rows(
         edited(
             project,
             '{price_positive: "price > 0"}',
-            '{price_positive: "price >= 1 AND stock >= 0", stock_small: "stock < 1000"}',
+            '{price_positive: "price >= 1 AND stock >= 0", product_stock_small: "stock < 1000"}',
         )
         migrated(project, env, "stock")
         assert refused(url, "INSERT INTO product (id, name, price, stock) VALUES (3, 'c', 1, -1)")
@@ -102,5 +102,14 @@ def test_checks_added_changed_and_removed_on_a_table_with_rows(
 
         assert sql(url, "SELECT id, price FROM product ORDER BY id") == [(1, 5), (2, 3), (3, -5)]
         sql(url, "DELETE FROM product WHERE id = 3")  # the first revisions refuse it
+
+        # the entity (its table) renamed and a check changed in one revision: the check,
+        # whose name begins with the old table's, is dropped and created on the renamed table
+        forge("rename", "entity", "Product", "Item", cwd=project)
+        edited(project, '"stock < 1000"', '"stock < 500"')
+        assert "item: check product_stock_small added" in migrated(project, env, "item")
+        assert refused(url, "INSERT INTO item (id, name, price, stock) VALUES (4, 'd', 1, 700)")
+        sql(url, "INSERT INTO item (id, name, price, stock) VALUES (4, 'd', 1, 400)")
+        sql(url, "DELETE FROM item WHERE id = 4")
         in_project(project, "alembic", "downgrade", "base", **env)
         in_project(project, "alembic", "upgrade", "head", **env)
