@@ -242,9 +242,10 @@ FIELD_HELP = (
 )
 RELATION_HELP = (
     "A relation: name:kind:Target followed by any of :inverse=NAME :nullable "
-    ":on_delete=cascade|set_null|restrict :link_table=NAME "
-    "(author:many_to_one:User:inverse=posts). kind is many_to_one, one_to_many, "
-    "one_to_one or many_to_many. Repeatable."
+    ":on_delete=cascade|set_null|restrict :on_update=RULE :column=NAME :index=false "
+    ":link_table=NAME :link_on_delete=RULE :link_on_update=RULE :link_key_name=NAME "
+    "(author:many_to_one:User:inverse=posts), as in forge.yaml. kind is many_to_one, "
+    "one_to_many, one_to_one or many_to_many. Repeatable."
 )
 
 

@@ -4,8 +4,10 @@
                args: str -> max_length (title:str:200); decimal -> precision,scale
                (price:decimal:10,2); enum -> values (status:enum:draft,published)
                modifiers: nullable, unique, index, default=VALUE
-    --relation name:kind:Target[:inverse=x][:nullable][:on_delete=cascade|set_null|restrict]
-               [:link_table=name]
+    --relation name:kind:Target[:option...]
+               options: nullable, inverse=x, on_delete=cascade|set_null|restrict,
+               on_update=RULE, column=NAME (the foreign key's), index=false,
+               link_table=NAME, link_on_delete=RULE, link_on_update=RULE, link_key_name=NAME
 
 Only the shape is checked here; what the values mean is checked by the spec validator,
 exactly as for a hand-written forge.yaml.
@@ -20,7 +22,22 @@ from generator.spec import EntityChange
 
 FIELD_MODIFIERS = ("nullable", "unique", "index")
 RELATION_FLAGS = ("nullable",)
-RELATION_OPTIONS = ("inverse", "on_delete", "link_table")
+RELATION_OPTIONS = (
+    "inverse",
+    "on_delete",
+    "on_update",
+    "column",
+    "index",
+    "link_table",
+    "link_on_delete",
+    "link_on_update",
+    "link_key_name",
+)
+RELATION_ALLOWED = (
+    "nullable, inverse=NAME, on_delete=cascade|set_null|restrict, on_update=RULE, "
+    "column=NAME, index=false, link_table=NAME, link_on_delete=RULE, link_on_update=RULE, "
+    "link_key_name=NAME"
+)
 
 
 class FlagError(ForgeError):
@@ -90,13 +107,14 @@ def parse_relation(flag: str) -> tuple[str, dict[str, Any]]:
     for option in rest:
         key, equals, value = option.partition("=")
         if equals and key in RELATION_OPTIONS and value:
-            spec[key] = value
+            # index=false|true is a boolean in the spec; a value it does not read as one is
+            # left as written for the spec's own check to name
+            spec[key] = _scalar(value) if key == "index" else value
         elif not equals and key in RELATION_FLAGS:
             spec[key] = True
         else:
             raise FlagError(
-                f"--relation {flag!r}: unknown option {option!r} (allowed: nullable, "
-                "inverse=NAME, on_delete=cascade|set_null|restrict, link_table=NAME)"
+                f"--relation {flag!r}: unknown option {option!r} (allowed: {RELATION_ALLOWED})"
             )
     return name, spec
 

@@ -9,10 +9,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sqlite3
 import sys
 from pathlib import Path
 
 import pytest
+from ruamel.yaml import YAML
 
 from tests.helpers import (
     ROOT,
@@ -217,6 +219,11 @@ def test_interactive_create_update_abort_and_flags_give_the_same_bytes(
         (["Post", "--field", "title:str:long"], "max_length must be a whole number"),
         (["Post", "--field", "title:str:200:nullabel"], "unknown modifier 'nullabel'"),
         (["Post", "--relation", "author:many_to_one"], "expected name:kind:Target"),
+        (
+            ["Post", "--relation", "author:many_to_one:User:index=maybe"],
+            "entities.Post.relations.author.index: must be true or false, got 'maybe'",
+        ),
+        (["Post", "--relation", "author:many_to_one:User:ondelete=x"], "unknown option"),
         (["post", "--field", "title:str"], "entity name 'post' is not a PascalCase"),
     ],
 )
@@ -320,16 +327,19 @@ def run_python(project: Path, script: str):  # type: ignore[no-untyped-def]
 def test_every_relation_kind_added_to_an_existing_project(start: Path, tmp_path: Path) -> None:
     steps = [
         ["Category", "--field", "name:str:60",
-         "--relation", "parent:many_to_one:Category:nullable:inverse=children:on_delete=cascade"],
+         "--relation", "parent:many_to_one:Category:nullable:inverse=children:on_delete=cascade"
+         ":index=false"],
         ["Profile", "--field", "bio:text:nullable"],
         ["User",
          "--relation", "profile:one_to_one:Profile:nullable:inverse=user:on_delete=set_null",
          "--relation", "friends:many_to_many:User:inverse=friend_of"],
         ["Note", "--field", "body:text"],
-        ["User", "--relation", "notes:one_to_many:Note:inverse=owner:on_delete=cascade"],
+        ["User", "--relation",
+         "notes:one_to_many:Note:inverse=owner:on_delete=cascade:column=owner_ref"],
         ["Post", "--field", "title:str:100",
-         "--relation", "author:many_to_one:User:inverse=posts:on_delete=restrict",
-         "--relation", "categories:many_to_many:Category:inverse=posts"],
+         "--relation", "author:many_to_one:User:inverse=posts:on_delete=restrict:on_update=cascade",
+         "--relation", "categories:many_to_many:Category:inverse=posts:link_table=post_category"
+         ":link_key_name=pk_post_category"],
         ["Employee", "--field", "name:str",
          "--relation", "mentor:one_to_one:Employee:nullable:inverse=mentee"],
     ]  # fmt: skip
@@ -338,6 +348,26 @@ def test_every_relation_kind_added_to_an_existing_project(start: Path, tmp_path:
     checks = run_project(start, tmp_path)
     # 6 entities; 7 relations, each with an inverse; 5 foreign keys; 2 many_to_many.
     assert checks == {"crud": 6, "relations": 7, "inverses": 7, "on_delete": 5, "m2m_delete": 2}
+    # the newer options reached the spec as written, and the schema (migrated above)
+    entities = YAML(typ="safe").load((start / "forge.yaml").read_text())["entities"]
+    assert entities["Category"]["relations"]["parent"]["index"] is False
+    assert entities["User"]["relations"]["notes"]["column"] == "owner_ref"
+    assert entities["Post"]["relations"]["author"]["on_update"] == "cascade"
+    categories = entities["Post"]["relations"]["categories"]
+    assert (categories["link_table"], categories["link_key_name"]) == (
+        "post_category",
+        "pk_post_category",
+    )
+    database = sqlite3.connect(tmp_path / "run.db")
+    try:
+        notes = [row[1] for row in database.execute("PRAGMA table_info(note)")]
+        indexes = [row[1] for row in database.execute("PRAGMA index_list(category)")]
+        keys = database.execute("PRAGMA foreign_key_list(post)").fetchall()
+    finally:
+        database.close()
+    assert "owner_ref" in notes and "owner_id" not in notes
+    assert not [name for name in indexes if "parent" in name]
+    assert [(key[3], key[5]) for key in keys] == [("author_id", "CASCADE")]  # from, on_update
 
 
 def test_a_change_that_would_lose_user_code_is_refused_and_changes_nothing(start: Path) -> None:

@@ -145,9 +145,14 @@ RELATION_ORDER = (
     "nullable",
     "inverse",
     "on_delete",
+    "on_update",
+    "column",
+    "index",
     "link_table",
     "link_columns",
     "link_on_delete",
+    "link_on_update",
+    "link_key_name",
     "link_fields",
 )
 
