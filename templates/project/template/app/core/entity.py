@@ -141,7 +141,7 @@ class EntityInfo:
         whose __init__ sets each field through pydantic and SQLAlchemy both: here the
         instance and its `init` event are SQLAlchemy's, and each field goes through
         SQLAlchemy alone, the values given and then the other fields' defaults, as SQLModel
-        does (forge's tests compare the two)."""
+        does."""
         fields = self._fields
         if not fields or not values.keys() <= fields.keys():
             return self.model(**values)
