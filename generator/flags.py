@@ -19,19 +19,16 @@ from typing import Any
 
 from generator.errors import ForgeError
 from generator.spec import EntityChange
+from generator.spec.editor import RELATION_ORDER
 
 FIELD_MODIFIERS = ("nullable", "unique", "index")
 RELATION_FLAGS = ("nullable",)
-RELATION_OPTIONS = (
-    "inverse",
-    "on_delete",
-    "on_update",
-    "column",
-    "index",
-    "link_table",
-    "link_on_delete",
-    "link_on_update",
-    "link_key_name",
+# The spec's relation options that one word holds, as name=VALUE (link_columns,
+# link_fields and link_indexes are mappings: forge.yaml only).
+RELATION_OPTIONS = tuple(
+    key
+    for key in RELATION_ORDER
+    if key not in ("kind", "target", *RELATION_FLAGS, "link_columns", "link_fields")
 )
 RELATION_ALLOWED = (
     "nullable, inverse=NAME, on_delete=cascade|set_null|restrict, on_update=RULE, "

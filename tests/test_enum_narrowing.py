@@ -60,6 +60,20 @@ def narrowed(
     in_project(project, "alembic", "check", **env)  # the revision did all of it
 
 
+def renamed_link_field(project: Path, env: dict[str, str], old: str, new: str, rename: str) -> None:
+    """Edit the spec (`old` -> `new`: a TicketTagLink field renamed), generate; `forge db
+    migrate` refuses the drop with the hint `--rename TicketTagLink.<rename>`, then with
+    that flag writes the revision, which upgrade applies."""
+    spec = project / "forge.yaml"
+    spec.write_text(spec.read_text().replace(old, new))
+    forge("generate", cwd=project)
+    flag = f"TicketTagLink.{rename}"
+    migrate_refused(project, env, f"--rename {flag};")
+    forge("db", "migrate", "-m", "renamed", "--no-input", "--rename", flag, cwd=project, env=env)
+    in_project(project, "alembic", "upgrade", "head", **env)
+    in_project(project, "alembic", "check", **env)
+
+
 @pytest.mark.parametrize("pair", orm_kind_pairs(1, "enum-narrowing"))
 def test_removed_enum_values_of_a_renamed_field_and_of_a_link_field(
     tmp_path: Path, pair: tuple[str, str]
@@ -93,14 +107,7 @@ def test_removed_enum_values_of_a_renamed_field_and_of_a_link_field(
         assert rows == [(1, "watcher"), (2, "owner")]
 
         # a link table's field renamed: refused as a drop, with the hint; kept by --rename
-        spec = project / "forge.yaml"
-        spec.write_text(spec.read_text().replace("role: {type: enum", "duty: {type: enum"))
-        forge("generate", cwd=project)
-        migrate_refused(project, env, "--rename TicketTagLink.role=duty")
-        rename = ["--rename", "TicketTagLink.role=duty"]
-        forge("db", "migrate", "-m", "duty", "--no-input", *rename, cwd=project, env=env)
-        in_project(project, "alembic", "upgrade", "head", **env)
-        in_project(project, "alembic", "check", **env)
+        renamed_link_field(project, env, "role: {type: enum", "duty: {type: enum", "role=duty")
         rows = sql(url, "SELECT ticket_id, duty FROM ticket_tag ORDER BY ticket_id")
         assert rows == [(1, "watcher"), (2, "owner")]
 
@@ -109,13 +116,7 @@ def test_removed_enum_values_of_a_renamed_field_and_of_a_link_field(
         # enum type, named after the field, follows it (with the new value)
         old_field = "duty: {type: enum, values: [owner, watcher]"
         new_field = "chore: {column: chore_col, type: enum, values: [owner, watcher, helper]"
-        spec.write_text(spec.read_text().replace(old_field, new_field))
-        forge("generate", cwd=project)
-        migrate_refused(project, env, "--rename TicketTagLink.duty=chore;")
-        rename = ["--rename", "TicketTagLink.duty=chore"]
-        forge("db", "migrate", "-m", "chore", "--no-input", *rename, cwd=project, env=env)
-        in_project(project, "alembic", "upgrade", "head", **env)
-        in_project(project, "alembic", "check", **env)
+        renamed_link_field(project, env, old_field, new_field, "duty=chore")
         rows = sql(url, "SELECT ticket_id, chore_col FROM ticket_tag ORDER BY ticket_id")
         assert rows == [(1, "watcher"), (2, "owner")]
 
