@@ -720,6 +720,8 @@ class _Writer:
                 continue
             existing = live.get("default")
             new = table.c[column]
+            if existing and isinstance(live["type"], sa.Enum):  # as shown after the renames
+                existing = _retyped(existing, live["type"].name, new.type, context.bind.dialect)
             alter = ops.AlterColumnOp(
                 table_name,
                 column,
@@ -1289,9 +1291,17 @@ def _renamed_default(old: Any, new: Any, dialect: Any) -> str | None:
     default = getattr(old.server_default, "arg", None)
     if default is None:
         return None
+    return _retyped(str(getattr(default, "text", default)), old.type.name, new, dialect)
+
+
+def _retyped(default: str, old_name: str | None, new: Any, dialect: Any) -> str:
+    """A PostgreSQL default that names an enum type (`'open'::ticket_state`), naming it as
+    the model does (`'open'::ticket_status`), which is its name once the renames ran."""
+    name = getattr(new, "name", None)
+    if dialect.name != "postgresql" or not old_name or not name or old_name == name:
+        return default
     quote = dialect.identifier_preparer.quote
-    text = str(getattr(default, "text", default))
-    return text.replace(f"::{quote(old.type.name)}", f"::{quote(new.name)}")
+    return default.replace(f"::{quote(old_name)}", f"::{quote(name)}")
 
 
 # ------------------------------------------------------------- operations rendered

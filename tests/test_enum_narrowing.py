@@ -145,7 +145,9 @@ def test_renamed_enum_field_with_a_server_default_gets_a_new_value(
     """A field with a server default, renamed and given a new value in one revision: on
     PostgreSQL the type's values change after the rename, with the column's default set
     aside meanwhile (it names the type; before, the upgrade failed: "default for column
-    cannot be cast automatically"). New rows still get the default."""
+    cannot be cast automatically"). New rows still get the default. Then renamed again
+    with another default: the downgrade's default names the type as it is then (before,
+    it named the type as it was before the renames, and the downgrade failed)."""
     orm, kind = pair
     with project_with_database(tmp_path, "desk", DEFAULTED.format(orm=orm), kind) as (
         project,
@@ -166,6 +168,17 @@ def test_renamed_enum_field_with_a_server_default_gets_a_new_value(
         sql(url, "INSERT INTO ticket (id, title, status) VALUES (3, 'c', 'stale')")
         rows = sql(url, "SELECT id, status FROM ticket ORDER BY id")
         assert rows == [(1, "open"), (2, "open"), (3, "stale")]
-        sql(url, "DELETE FROM ticket WHERE id = 3")
+
+        # renamed again and its server default changed in the same revision: the
+        # downgrade puts back the old default under the type's name of then
+        forge("rename", "field", "Ticket", "status", "phase", cwd=project)
+        spec.write_text(spec.read_text().replace("server_default: open", "server_default: stale"))
+        forge("generate", cwd=project)
+        forge("db", "migrate", "-m", "phase", "--no-input", cwd=project, env=env)
+        in_project(project, "alembic", "upgrade", "head", **env)
+        in_project(project, "alembic", "check", **env)
+        sql(url, "INSERT INTO ticket (id, title) VALUES (4, 'd')")
+        assert sql(url, "SELECT phase FROM ticket WHERE id = 4") == [("stale",)]
+        sql(url, "DELETE FROM ticket WHERE id IN (3, 4)")
         in_project(project, "alembic", "downgrade", "base", **env)
         in_project(project, "alembic", "upgrade", "head", **env)
