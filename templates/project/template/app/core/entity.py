@@ -145,9 +145,9 @@ class EntityInfo:
         fields = self._fields
         if not fields or not values.keys() <= fields.keys():
             return self.model(**values)
-        manager = self.manager
+        manager, values = self.manager, dict(values)  # init listeners may edit them
         instance = manager.new_instance()
-        manager.dispatch.init(instance_state(instance), (), {})
+        manager.dispatch.init(instance_state(instance), (), values)
         given = [name for name in fields if name in values]
         for name in given:
             set_attribute(instance, name, values[name])
