@@ -10,6 +10,13 @@ same commit-before-response rule, the same input checks and the same response bo
 and, ids and timestamps aside, the same JSON). Each app runs under uvicorn, one worker, in
 its own process, on its own database seeded with the same rows.
 
+The rounds are split over --processes pairs of fresh server processes, and the two
+databases are swapped between pairs. Identical code in two processes (the hand-written
+app against itself, --control) scored 0.945 to 1.072 from one run to the next when one
+pair served a whole run: each process has its own speed (hash seed, memory layout, the
+core it shares with the client and the database), and each database its own (the original
+or its copy). Several pairs, half of them on swapped databases, average that out.
+
 The client (aiohttp, in this process, --connections connections) sends the same
 requests to both apps, operation by operation, in interleaved rounds (generated then
 hand-written, then the other way round): create (POST), get by id, list (a page of 20
@@ -25,8 +32,9 @@ and dropped here; the project is generated with each ORM in turn (--orms): SQLAl
 the hand-written app's own, and SQLModel, forge's default. The exit status is 0 whatever
 the figures (it is a benchmark).
 
-    python benchmarks/bench_http.py [--quick] [--rounds 11] [--requests 400]
-        [--databases sqlite,postgresql] [--orms sqlalchemy,sqlmodel]
+    python benchmarks/bench_http.py [--quick] [--rounds 20] [--requests 400]
+        [--processes 4] [--control] [--databases sqlite,postgresql]
+        [--orms sqlalchemy,sqlmodel]
 """
 
 from __future__ import annotations
@@ -63,6 +71,8 @@ APPS = ("generated", "hand-written")
 PAGE_SIZE = 20
 POOL = {"POOL_SIZE": "5", "POOL_MAX_OVERFLOW": "10", "POOL_TIMEOUT": "30", "POOL_PRE_PING": "true"}
 SCRATCH = ("forge_bench_http_gen", "forge_bench_http_hand")
+CONTROL = "control"  # --control: the hand-written app in both places
+WARM_UP = 100  # requests per operation and app before a new pair of processes is timed
 SPEC = """\
 project:
   name: benchapp
@@ -271,7 +281,14 @@ class PostgresDatabases(Databases):
         return True
 
     def copy(self) -> None:
-        self.execute(f"CREATE DATABASE {SCRATCH[1]} TEMPLATE {SCRATCH[0]}")
+        """The copy, then both databases told not to wait for the disk at commit: each
+        commit still happens before the response, but its time no longer includes the
+        flush of the write-ahead log, whose time depends on the disk and on whatever else
+        writes to it (identical code scored 0.94-1.04 with --control while it waited)."""
+        self.execute(
+            f"CREATE DATABASE {SCRATCH[1]} TEMPLATE {SCRATCH[0]}",
+            *(f"ALTER DATABASE {name} SET synchronous_commit = off" for name in SCRATCH),
+        )
 
     def drop(self) -> None:
         self.execute(*(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)" for name in SCRATCH))
@@ -473,7 +490,10 @@ class Result:
     phases: dict[tuple[str, str], list[Phase]] = field(default_factory=dict)
     trivial: float = 0.0  # GET /health, requests/s
     trivial_cpu: float = 0.0  # the client's CPU share meanwhile
-    orm: str = "sqlmodel"  # the generated project's
+    orm: str = "sqlmodel"  # the generated project's, or CONTROL
+    processes: int = 1  # pairs of server processes the rounds were split over
+    # each pair's databases (generated app's, hand-written app's): swapped every other pair
+    placements: list[tuple[str, str]] = field(default_factory=list)
 
     def rate(self, operation: str, app: str) -> float:
         return statistics.median(phase.rate for phase in self.phases[operation, app])
@@ -518,40 +538,57 @@ class Result:
 
 
 async def measure(
-    database: str,
+    result: Result,
     servers: Sequence[Server],
+    rounds: int,
     options: argparse.Namespace,
-) -> Result:
-    result = Result(database, options.rounds, options.requests, options.connections)
+    first: bool,
+) -> None:
+    """`rounds` timed rounds (after a warm-up) of one pair of server processes, added to
+    `result`; the first pair also compares the answers, and the client alone is timed
+    against a trivial route once, in the middle of the run."""
     connector = aiohttp.TCPConnector(limit=options.connections, force_close=False)
     timeout = aiohttp.ClientTimeout(total=120)
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
         await asyncio.gather(*(server.wait(session) for server in servers))
-        result.checks = await compare(session, servers)
-        rng = random.Random(13)
+        if first:
+            result.checks = await compare(session, servers)
+        rng = random.Random(13 + len(result.phases.get((options.operations[0], APPS[0]), [])))
         health = [("GET", "/health", None)] * max(200, options.requests)
-        for round_ in range(options.rounds + 1):  # round 0 warms up
+        for round_ in range(rounds + 1):  # round 0 warms up
             warm_up = round_ == 0
-            count = min(options.requests, 50) if warm_up else options.requests
+            count = min(options.requests, WARM_UP) if warm_up else options.requests
+            done = len(result.phases.get((options.operations[0], APPS[0]), []))
             for index, operation in enumerate(options.operations):
-                batch = requests(operation, count, options.seed_rows, rng, f"{round_}")
-                order = [0, 1] if (round_ + index) % 2 == 0 else [1, 0]
+                batch = requests(operation, count, options.seed_rows, rng, f"{done}-{round_}")
+                order = [0, 1] if (done + index) % 2 == 0 else [1, 0]
                 for which in order:
                     phase = await drive(
                         session, servers[which], batch, options.connections, EXPECTED[operation]
                     )
                     if not warm_up:
                         result.phases.setdefault((operation, APPS[which]), []).append(phase)
-            if round_ == options.rounds // 2:  # the client alone, against a trivial route
+            if not warm_up and not result.trivial and done + 1 >= result.rounds // 2:
                 phase = await drive(session, servers[1], health, options.connections, 200)
                 result.trivial = phase.rate
                 result.trivial_cpu = phase.client_cpu / phase.wall
-    return result
+
+
+def shares(total: int, parts: int) -> list[int]:
+    """`total` rounds over `parts` pairs of processes, as evenly as can be."""
+    return [total // parts + (1 if part < total % parts else 0) for part in range(parts)]
 
 
 def bench_database(
     database: str, orm: str, folder: Path, options: argparse.Namespace
 ) -> Result | None:
+    """One database, one ORM (or CONTROL: the hand-written app in both places).
+
+    The run is split over `--processes` pairs of fresh server processes, and each pair
+    after the first swaps the two databases: a process's own speed (its hash seed, where
+    its memory lands, the core it shares) and a database's (the original or its copy)
+    would otherwise follow one app through the whole run and bias its ratio by a few
+    per cent either way (`--control` shows it)."""
     databases: Databases
     with ExitStack() as stack:
         if database == "sqlite":
@@ -562,34 +599,61 @@ def bench_database(
                 print(f"postgresql: skipped (no server at {options.postgres_url})", flush=True)
                 return None
             stack.callback(postgres.drop)
-        generated_url, handwritten_url = databases.urls
-        # The hand-written app starts while the project is generated (it connects lazily).
-        handwritten_app = Server(
-            "hand-written", "handwritten_app:app", HERE, handwritten_url, folder / "hand.log"
-        )
-        stack.callback(handwritten_app.stop)
-        project = generate(folder, database, orm)
-        migrate(project, generated_url)
-        asyncio.run(seed(generated_url, options.seed_rows))
+        first_url, second_url = databases.urls
+        if orm == CONTROL:
+            place, target = HERE, "handwritten_app:app"
+            asyncio.run(create_table(first_url))
+        else:
+            place, target = generate(folder, database, orm), "app.main:app"
+            migrate(place, first_url)
+        asyncio.run(seed(first_url, options.seed_rows))
         databases.copy()
-        generated_app = Server(
-            "generated", "app.main:app", project, generated_url, folder / "generated.log"
-        )
-        stack.callback(generated_app.stop)
-        result = asyncio.run(measure(database, [generated_app, handwritten_app], options))
+        result = Result(database, options.rounds, options.requests, options.connections)
         result.orm = orm
+        result.processes = min(options.processes, options.rounds)
+        for pair, rounds in enumerate(shares(options.rounds, result.processes)):
+            urls = (first_url, second_url) if pair % 2 == 0 else (second_url, first_url)
+            result.placements.append(urls)
+            servers = [
+                Server("generated", target, place, urls[0], folder / f"generated-{pair}.log"),
+                Server("hand-written", "handwritten_app:app", HERE, urls[1],
+                       folder / f"hand-{pair}.log"),
+            ]  # fmt: skip
+            try:
+                asyncio.run(measure(result, servers, rounds, options, first=pair == 0))
+            finally:
+                for server in servers:
+                    server.stop()
         return result
+
+
+async def create_table(url: str) -> None:
+    """The hand-written app's table, for the control run (no generated project)."""
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    engine = create_async_engine(url)
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(handwritten().Base.metadata.create_all)
+    finally:
+        await engine.dispose()
 
 
 # -- the report
 
 
 def table(result: Result) -> str:
+    control = result.orm == CONTROL
+    subject = (
+        "control, the hand-written app against itself"
+        if control
+        else f"generated with orm: {result.orm}"
+    )
     lines = [
-        f"{result.database}, generated with orm: {result.orm}: {result.rounds} interleaved "
-        f"rounds of {result.requests} requests per operation and app, {result.connections} "
-        "connections (after a warm-up)",
-        f"{'':10}{'generated':>28}{'hand-written':>30}",
+        f"{result.database}, {subject}: {result.rounds} interleaved rounds of "
+        f"{result.requests} requests per operation and app, {result.connections} connections, "
+        f"{result.processes} pair(s) of server processes (after a warm-up each)",
+        f"{'':10}{'hand-written' if control else 'generated':>28}{'hand-written':>30}",
         f"{'operation':10}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}"
         f"{'req/s':>12}{'p50 ms':>9}{'p99 ms':>9}{'ratio':>8}  target >= {TARGET}"
         "  rounds' ratios",
@@ -643,7 +707,7 @@ def table(result: Result) -> str:
 def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true", help="a short run (2 rounds)")
-    parser.add_argument("--rounds", type=int, help="timed rounds (default 11, quick 2)")
+    parser.add_argument("--rounds", type=int, help="timed rounds (default 20, quick 2)")
     parser.add_argument(
         "--requests", type=int, help="requests per operation, app and round (400, quick 100)"
     )
@@ -670,13 +734,26 @@ def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--operations", default=",".join(OPERATIONS), help="create,get,list,update (all)"
     )
     parser.add_argument(
+        "--processes",
+        type=int,
+        help="pairs of fresh server processes the rounds are split over, the databases "
+        "swapped between pairs (default 4, quick 1)",
+    )
+    parser.add_argument(
+        "--control",
+        action="store_true",
+        help="also time the hand-written app against itself on each database: the ratio "
+        "identical code gets from this method (1.000 but for noise)",
+    )
+    parser.add_argument(
         "--keep",
         action="store_true",
         help="keep the projects, SQLite files and server logs; print where",
     )
     options = parser.parse_args(argv)
     quick = options.quick
-    options.rounds = options.rounds or (2 if quick else 11)
+    options.rounds = options.rounds or (2 if quick else 20)
+    options.processes = max(1, options.processes or (1 if quick else 4))
     options.requests = options.requests or (100 if quick else 400)
     options.seed_rows = options.seed_rows or (1000 if quick else 3000)
     choices = (
@@ -699,7 +776,7 @@ def bench(options: argparse.Namespace) -> list[Result]:
     folder = Path(tempfile.mkdtemp(prefix="forge-bench-http-"))
     try:
         for database in options.databases:
-            for orm in options.orms:
+            for orm in options.orms + ([CONTROL] if options.control else []):
                 place = folder / f"{database}-{orm}"
                 place.mkdir()
                 result = bench_database(database, orm, place, options)

@@ -1,7 +1,9 @@
 """benchmarks/bench_http.py works: a short run on SQLite generates and migrates the
 project, starts both apps under uvicorn, finds that they answer the same requests with the
-same statuses and bodies, times every operation on both and prints the table. No figure
-is checked (speed is the benchmark's business, not a test's)."""
+same statuses and bodies, times every operation on both and prints the table; the rounds
+are split over two pairs of server processes, the second on swapped databases, and the
+control (the hand-written app against itself) runs too. No figure is checked (speed is
+the benchmark's business, not a test's)."""
 
 from __future__ import annotations
 
@@ -29,13 +31,19 @@ def bench_http() -> ModuleType:
 
 def test_quick_run_on_sqlite(capsys: pytest.CaptureFixture[str]) -> None:
     bench = bench_http()
-    options = bench.parse(["--quick", "--requests", "20", "--databases", "sqlite"])
+    options = bench.parse(
+        ["--quick", "--requests", "20", "--databases", "sqlite", "--processes", "2", "--control"]
+    )
     results = bench.bench(options)
     printed = capsys.readouterr().out
-    # the generated project with each ORM: SQLAlchemy (the hand-written app's) and SQLModel
-    assert [result.orm for result in results] == ["sqlalchemy", "sqlmodel"]
+    # the generated project with each ORM: SQLAlchemy (the hand-written app's) and SQLModel;
+    # then the control: the hand-written app against itself
+    assert [result.orm for result in results] == ["sqlalchemy", "sqlmodel", "control"]
     for result in results:
         check_run(bench, result, printed)
+        # one round on each of two pairs of processes, the second on swapped databases
+        first, second = result.placements
+        assert second == first[::-1] and first[0] != first[1]
 
 
 def check_run(bench: ModuleType, result: Any, printed: str) -> None:
@@ -79,9 +87,14 @@ def check_run(bench: ModuleType, result: Any, printed: str) -> None:
     assert result.trivial > 0
 
     # Its table: one line per operation with both apps' figures and the ratio.
+    subject = (
+        "control, the hand-written app against itself"
+        if result.orm == "control"
+        else f"generated with orm: {result.orm}"
+    )
     header = (
-        f"sqlite, generated with orm: {result.orm}: 2 interleaved rounds of 20 requests per "
-        "operation and app"
+        f"sqlite, {subject}: 2 interleaved rounds of 20 requests per operation and app, "
+        "5 connections, 2 pair(s) of server processes"
     )
     assert header in printed
     section = printed.split(header)[1].split("\n\n")[0]
