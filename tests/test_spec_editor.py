@@ -3,9 +3,12 @@ changes what it must and leaves every other byte of the user's file as it was.""
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from generator.spec import (
     EntityChange,
@@ -50,3 +53,124 @@ def test_edits_keep_comments_long_lines_and_the_yaml_directive() -> None:
     start, end = renamed.index("  Post:"), renamed.index("  Comment:")
     assert removed == renamed[:start] + renamed[end : renamed.index("    relations:")]
     assert relations == ["Comment.post"]
+
+
+# `forge make entity`'s change written in place (generator/spec/inplace.py): the same lines
+# as the round trip in the usual layout, the round trip wherever the layout is not plain.
+
+CHANGES = [
+    EntityChange(
+        "Extra",
+        fields={"label": {"type": "str", "max_length": 40}, "count": {"type": "int"}},
+    ),
+    EntityChange(
+        "{first}",
+        fields={
+            "note": {"type": "str", "max_length": 40, "nullable": True},
+            "level": {"type": "enum", "values": ["low", "high"], "default": "low"},
+            "body": {"type": "text"},
+        },
+    ),
+    EntityChange("{first}", relations={"helper": {"kind": "many_to_one", "target": "{first}",
+                                                  "nullable": True, "on_delete": "set_null"}}),
+]  # fmt: skip
+
+
+def _instantiate(change: EntityChange, first: str) -> EntityChange:
+    def fill(value: object) -> object:
+        return first if value == "{first}" else value
+
+    return EntityChange(
+        str(fill(change.entity)),
+        {name: {k: fill(v) for k, v in spec.items()} for name, spec in change.fields.items()},
+        {name: {k: fill(v) for k, v in spec.items()} for name, spec in change.relations.items()},
+    )
+
+
+@pytest.mark.parametrize("change", CHANGES, ids=["new entity", "fields", "relation"])
+@pytest.mark.parametrize("path", SPECS, ids=lambda path: path.parent.name)
+def test_a_change_written_in_place_is_what_the_round_trip_writes(
+    path: Path, change: EntityChange
+) -> None:
+    from generator.spec.editor import _applied, _round_trip
+
+    text = path.read_text(encoding="utf-8")
+    first, body = next(iter(read_yaml(text)["entities"].items()))
+    change = _instantiate(change, first)
+    new_text, data = _applied(text, change)
+    assert data is not None  # written in place: the examples' layout is the plain one
+    assert new_text == _round_trip(text, change)
+    assert read_yaml(new_text) == data
+    added = Counter(new_text.splitlines()) - Counter(text.splitlines())
+    assert removed_none(text, new_text)
+    new_keys = 1 if change.entity == "Extra" else 0  # `  Extra:`
+    new_keys += sum(1 for section in ("fields", "relations") if getattr(change, section)
+                    and (change.entity == "Extra" or section not in body))  # fmt: skip
+    assert sum(added.values()) == len(change.fields) + len(change.relations) + new_keys
+
+
+def removed_none(old: str, new: str) -> bool:
+    return not Counter(old.splitlines()) - Counter(new.splitlines())
+
+
+PLAIN = "project: {name: x}\nentities:\n  Post:\n    fields:\n      title: str\n"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        PLAIN.replace("    fields:\n      title: str\n", "    fields: {title: str}\n"),
+        PLAIN.replace("  Post:\n    fields", "  Post: &p\n    fields") + "  Copy: *p\n",
+        "%YAML 1.1\n---\n" + PLAIN,
+        PLAIN.replace("      title", "\ttitle"),
+        PLAIN.replace("\n", "\r\n"),
+        PLAIN.replace("  Post:", '  "Post":'),
+        PLAIN.replace("    fields:\n", "    fields:  # the fields\n") + "  # the end\n",
+    ],
+    ids=["flow", "alias", "directive", "tab", "crlf", "quoted key", "comments"],
+)
+def test_a_layout_that_is_not_plain_goes_through_the_round_trip(text: str) -> None:
+    """Every layout gets the change; where the in-place writer cannot prove its lines it
+    leaves the text to the round trip (`data` None), never a half-right edit."""
+    from generator.spec.editor import _applied
+    from generator.spec.inplace import write_in_place
+
+    change = EntityChange("Post", fields={"body": {"type": "text"}})
+    try:
+        before = read_yaml(text)
+    except Exception:  # the tab: not YAML; the round trip says so, naming the line
+        with pytest.raises(Exception, match="invalid YAML|found character"):
+            _applied(text, change)
+        return
+    new_text, data = _applied(text, change)
+    fields = read_yaml(new_text)["entities"]["Post"]["fields"]
+    assert list(fields)[-1] == "body" and fields["body"] == "text"
+    assert list(fields)[:-1] == list(before["entities"]["Post"]["fields"])
+    if "# the end" in text:  # comments: plain all the same, and kept
+        assert data is not None and "  # the end\n" in new_text
+        assert "fields:  # the fields\n" in new_text
+    else:
+        assert data is None and write_in_place(text, "Post", {"fields": {"b": "text"}}) is None
+    if "Copy" in text:  # the alias: the other entity keeps its fields
+        assert list(read_yaml(new_text)["entities"]["Copy"]["fields"]) == ["title"]
+
+
+@given(
+    value=st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=12),
+    flag=st.booleans(),
+)
+@settings(max_examples=150, deadline=None)
+def test_any_value_reads_back_as_given(value: str, flag: bool) -> None:
+    """A description or default of any text is written in place (quoted when it must be)
+    or left to the round trip; either way the spec reads back exactly what was given."""
+    from generator.spec.editor import _applied
+
+    spec = {"type": "str", "max_length": 40, "nullable": flag, "default": value}
+    spec["description"] = value
+    change = EntityChange("Post", fields={"note": spec})
+    new_text, data = _applied(PLAIN, change)
+    read = read_yaml(new_text)["entities"]["Post"]["fields"]["note"]
+    expected = {k: v for k, v in spec.items() if v is not False}
+    assert read == expected and list(read) == list(expected)
+    if data is not None:
+        assert read_yaml(new_text) == data
