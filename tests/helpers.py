@@ -201,6 +201,19 @@ def project_with_database(
         forge("db", "drop", "--yes", cwd=project, env={"DATABASE_URL": url}, check=False)
 
 
+@contextmanager
+def migrated_project(
+    folder: Path, name: str, spec_text: str, kind: str
+) -> Iterator[tuple[Path, str]]:
+    """project_with_database, with its first revision made (`forge db migrate`) and
+    applied (`forge db upgrade`): (project, DATABASE_URL)."""
+    with project_with_database(folder, name, spec_text, kind) as (project, url):
+        env = {"DATABASE_URL": url}
+        forge("db", "migrate", "-m", "initial", cwd=project, env=env)
+        forge("db", "upgrade", cwd=project, env=env)
+        yield project, url
+
+
 def migrate_refused(project: Path, env: dict[str, str], *expected: str) -> None:
     """`forge db migrate` refuses in one line (exit 1) holding each of `expected`, and
     writes no revision."""

@@ -18,9 +18,9 @@ from tests.helpers import (
     ROOT,
     forge,
     in_project,
+    migrated_project,
     orm_kind_pairs,
     project_env,
-    project_with_database,
     run,
     sql,
 )
@@ -54,10 +54,7 @@ def migrated(
     orm, kind = request.param
     folder = tmp_path_factory.mktemp(f"constraints_{orm}_{kind}")
     text = SPEC.read_text().replace("name: records", f"name: records\n  orm: {orm}")
-    with project_with_database(folder, "records", text, kind) as (project, url):
-        env = {"DATABASE_URL": url}
-        forge("db", "migrate", "-m", "initial", cwd=project, env=env)
-        forge("db", "upgrade", cwd=project, env=env)
+    with migrated_project(folder, "records", text, kind) as (project, url):
         yield project, url
 
 

@@ -17,7 +17,13 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import forge, in_project, orm_kind_pairs, project_with_database
+from tests.helpers import (
+    forge,
+    in_project,
+    migrated_project,
+    orm_kind_pairs,
+    project_with_database,
+)
 
 SPEC = """\
 project:
@@ -121,10 +127,7 @@ def keyed(
     orm, kind = request.param
     folder = tmp_path_factory.mktemp(f"keys-{orm}-{kind}")
     text = SPEC.replace("  name: keyed\n", f"  name: keyed\n  orm: {orm}\n")
-    with project_with_database(folder, "keyed", text, kind) as (project, url):
-        env = {"DATABASE_URL": url}
-        forge("db", "migrate", "-m", "initial", cwd=project, env=env)
-        forge("db", "upgrade", cwd=project, env=env)
+    with migrated_project(folder, "keyed", text, kind) as (project, url):
         yield project, url, kind
 
 

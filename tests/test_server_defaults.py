@@ -22,6 +22,7 @@ import pytest
 from tests.helpers import (
     forge,
     in_project,
+    migrated_project,
     orm_kind_pairs,
     project_env,
     project_with_database,
@@ -124,10 +125,7 @@ def migrated(
     orm, kind = request.param
     folder = tmp_path_factory.mktemp(f"server_defaults_{orm}_{kind}")
     text = SPEC.replace("name: defaults", f"name: defaults\n  orm: {orm}")
-    with project_with_database(folder, "defaults", text, kind) as (project, url):
-        env = {"DATABASE_URL": url}
-        forge("db", "migrate", "-m", "initial", cwd=project, env=env)
-        forge("db", "upgrade", cwd=project, env=env)
+    with migrated_project(folder, "defaults", text, kind) as (project, url):
         yield project, url, kind
 
 

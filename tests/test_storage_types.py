@@ -20,9 +20,9 @@ from tests.helpers import (
     ROOT,
     forge,
     in_project,
+    migrated_project,
     orm_kind_pairs,
     project_env,
-    project_with_database,
     run,
 )
 
@@ -134,10 +134,7 @@ def migrated(
     orm, kind = request.param
     folder = tmp_path_factory.mktemp(f"storage_{orm}_{kind}")
     text = SPEC.read_text().replace("name: reels", f"name: reels\n  orm: {orm}")
-    with project_with_database(folder, "reels", text, kind) as (project, url):
-        env = {"DATABASE_URL": url}
-        forge("db", "migrate", "-m", "initial", cwd=project, env=env)
-        forge("db", "upgrade", cwd=project, env=env)
+    with migrated_project(folder, "reels", text, kind) as (project, url):
         yield project, url, kind
 
 
