@@ -116,6 +116,7 @@ def test_sqlite_writers_take_turns(blog_project: Path, tmp_path: Path) -> None:
     )
     assert json.loads(result.stdout.strip().splitlines()[-1]) == [
         "concurrent writes all answered, in turn",
+        "reads use the plain cursor, writes the turn-taking one",
         "a refused write releases its turn",
         "cancelled writes release their turn",
         "a second writer of the same thread waits a bounded time",

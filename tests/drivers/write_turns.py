@@ -13,6 +13,8 @@ import json
 import sqlite3
 import sys
 import time
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
@@ -56,6 +58,24 @@ async def hold_write(started: asyncio.Event, seconds: float) -> None:
         SQLITE_BEGIN.reset(token)
 
 
+@contextmanager
+def recorded_cursors() -> Iterator[list[str]]:
+    """The class names of the cursors the app's SQLite connections make meanwhile."""
+    made: list[str] = []
+    plain = TurnConnection.cursor
+
+    def cursor(self: TurnConnection, factory: Any = None) -> Any:
+        new = plain(self, factory)
+        made.append(type(new).__name__)
+        return new
+
+    TurnConnection.cursor = cursor
+    try:
+        yield made
+    finally:
+        TurnConnection.cursor = plain
+
+
 async def api_checks(client: httpx.AsyncClient) -> None:
     user = (await client.post("/users", json={"username": "u", "email": "e"})).json()
     body = {"title": "Hello", "body": "text", "author_id": user["id"]}
@@ -75,6 +95,25 @@ async def api_checks(client: httpx.AsyncClient) -> None:
     statuses = sorted({a.status_code for a in answers})
     if statuses == [200, 201, 204, 409] and idle():
         CHECKS.append("concurrent writes all answered, in turn")
+
+    # A read request's statements (the pool's pre-ping included) take no turn: the sqlite3
+    # module's own cursor. A write request on a connection that reads have just used
+    # takes them again: ten of each, one at a time, go round every pooled connection.
+    requests: dict[str, Callable[[], Awaitable[httpx.Response]]] = {
+        "get": lambda: client.get(f"/posts/{post['id']}"),
+        "list": lambda: client.get("/posts?size=5"),
+        "create": lambda: client.post("/posts", json=body),
+        "update": lambda: client.patch(f"/posts/{post['id']}", json={"title": "again"}),
+    }
+    classes = {}
+    for name, request in requests.items():
+        with recorded_cursors() as made:
+            for _ in range(10):
+                await request()
+        classes[name] = set(made)
+    plain, turns = {"Cursor"}, {"TurnCursor"}
+    if classes == {"get": plain, "list": plain, "create": turns, "update": turns}:
+        CHECKS.append("reads use the plain cursor, writes the turn-taking one")
 
     # A refused write (IntegrityError, rolled back) hands its turn on.
     conflict = await client.post("/users", json=taken)
