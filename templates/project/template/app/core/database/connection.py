@@ -208,7 +208,7 @@ class TurnConnection(sqlite3.Connection):
         else:
             self.turn = WRITE_TURNS.setdefault(os.path.realpath(name), threading.Lock())
         self.holding = False
-        self.reading = False  # set per transaction by _begin_sqlite_transaction
+        self.reading = False  # set per request, from the main thread: _mark_reading
 
     def cursor(self, factory: Any = None) -> Any:
         # A read request's statements are SELECTs, which take no turn: they get the
