@@ -20,7 +20,12 @@ or its copy). Several pairs, half of them on swapped databases, average that out
 The client (aiohttp, in this process, --connections connections) sends the same
 requests to both apps, operation by operation, in interleaved rounds (generated then
 hand-written, then the other way round): create (POST), get by id, list (a page of 20
-from a few thousand rows, at random pages), update (PATCH). Printed per operation and
+from a few thousand rows, at random pages), update (PATCH). Within a round the apps take
+turns of --chunk requests (A B B A A B ...): on a shared machine a slowdown lasting a
+second or more then falls on both apps, where with one app's whole batch after the
+other's it fell on one of them. On identical code (--control, SQLite) the middle half
+of the rounds' ratios went from about +-0.05-0.10 around 1 to +-0.02-0.05 (section 17
+of HTTP_FINDINGS.md). Printed per operation and
 database: requests/s (median of the rounds), p50 and p99 latency (all rounds), and the
 ratio generated / hand-written (median of the rounds' ratios; target >= 0.95). That the
 client is not the bottleneck is shown in the same run: the CPU it used while timing, and
@@ -33,7 +38,7 @@ the hand-written app's own, and SQLModel, forge's default. The exit status is 0 
 the figures (it is a benchmark).
 
     python benchmarks/bench_http.py [--quick] [--rounds 20] [--requests 400]
-        [--processes 4] [--control] [--databases sqlite,postgresql]
+        [--chunk 40] [--processes 4] [--control] [--databases sqlite,postgresql]
         [--orms sqlalchemy,sqlmodel]
 """
 
@@ -257,7 +262,7 @@ class PostgresDatabases(Databases):
         super().__init__((generated, handwritten))
 
     def execute(self, *statements: str) -> None:
-        import asyncpg
+        import asyncpg  # type: ignore[import-untyped]
 
         async def execute() -> None:
             connection = await asyncpg.connect(self.dsn, timeout=5)
@@ -389,6 +394,44 @@ async def drive(
     )
 
 
+async def interleaved(
+    session: aiohttp.ClientSession,
+    servers: Sequence[Server],
+    order: tuple[int, int],
+    batch: Sequence[Request],
+    options: argparse.Namespace,
+    expected: int,
+) -> tuple[Phase, Phase]:
+    """One round of one operation: the batch sent to both apps (servers[order[0]], then
+    servers[order[1]]) in chunks of --chunk requests that alternate A B B A A B ..., so
+    that a slowdown of the machine lasting a second or more falls on both apps alike.
+    Each app's chunks are added up into its phase for the round."""
+    chunks: dict[int, list[Phase]] = {which: [] for which in order}
+    for number, start in enumerate(range(0, len(batch), options.chunk)):
+        part = batch[start : start + options.chunk]
+        for which in order if number % 2 == 0 else order[::-1]:
+            chunks[which].append(
+                await drive(session, servers[which], part, options.connections, expected)
+            )
+    first, second = (merged(chunks[which]) for which in order)
+    return first, second
+
+
+def merged(phases: Sequence[Phase]) -> Phase:
+    """One phase out of consecutive chunks of one app's requests."""
+    failures: dict[int | str, int] = {}
+    for phase in phases:
+        for status, count in phase.failures.items():
+            failures[status] = failures.get(status, 0) + count
+    return Phase(
+        sum(phase.wall for phase in phases),
+        [latency for phase in phases for latency in phase.latencies],
+        sum(phase.client_cpu for phase in phases),
+        sum(phase.server_cpu for phase in phases),
+        failures,
+    )
+
+
 # -- the same answers from both apps
 
 
@@ -492,6 +535,7 @@ class Result:
     trivial_cpu: float = 0.0  # the client's CPU share meanwhile
     orm: str = "sqlmodel"  # the generated project's, or CONTROL
     processes: int = 1  # pairs of server processes the rounds were split over
+    chunk: int = 0  # requests to one app before the other's turn, within a round
     # each pair's databases (generated app's, hand-written app's): swapped every other pair
     placements: list[tuple[str, str]] = field(default_factory=list)
 
@@ -533,7 +577,7 @@ class Result:
     def per_request(self, attribute: str) -> float:
         """CPU milliseconds per request (client or servers), over every timed phase."""
         phases = [phase for phases in self.phases.values() for phase in phases]
-        cpu = sum(getattr(phase, attribute) for phase in phases)
+        cpu = sum(float(getattr(phase, attribute)) for phase in phases)
         return cpu / sum(len(phase.latencies) for phase in phases) * 1000
 
 
@@ -561,11 +605,11 @@ async def measure(
             done = len(result.phases.get((options.operations[0], APPS[0]), []))
             for index, operation in enumerate(options.operations):
                 batch = requests(operation, count, options.seed_rows, rng, f"{done}-{round_}")
-                order = [0, 1] if (done + index) % 2 == 0 else [1, 0]
-                for which in order:
-                    phase = await drive(
-                        session, servers[which], batch, options.connections, EXPECTED[operation]
-                    )
+                order = (0, 1) if (done + index) % 2 == 0 else (1, 0)
+                phases = await interleaved(
+                    session, servers, order, batch, options, EXPECTED[operation]
+                )
+                for which, phase in zip(order, phases, strict=True):
                     if not warm_up:
                         result.phases.setdefault((operation, APPS[which]), []).append(phase)
             if not warm_up and not result.trivial and done + 1 >= result.rounds // 2:
@@ -611,6 +655,7 @@ def bench_database(
         result = Result(database, options.rounds, options.requests, options.connections)
         result.orm = orm
         result.processes = min(options.processes, options.rounds)
+        result.chunk = min(options.chunk, options.requests)
         for pair, rounds in enumerate(shares(options.rounds, result.processes)):
             urls = (first_url, second_url) if pair % 2 == 0 else (second_url, first_url)
             result.placements.append(urls)
@@ -651,7 +696,8 @@ def table(result: Result) -> str:
     )
     lines = [
         f"{result.database}, {subject}: {result.rounds} interleaved rounds of "
-        f"{result.requests} requests per operation and app, {result.connections} connections, "
+        f"{result.requests} requests per operation and app (in turns of {result.chunk}), "
+        f"{result.connections} connections, "
         f"{result.processes} pair(s) of server processes (after a warm-up each)",
         f"{'':10}{'hand-written' if control else 'generated':>28}{'hand-written':>30}",
         f"{'operation':10}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}"
@@ -740,6 +786,12 @@ def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "swapped between pairs (default 4, quick 1)",
     )
     parser.add_argument(
+        "--chunk",
+        type=int,
+        help="requests sent to one app before the other takes its turn, within a round "
+        "(default 40, quick 10)",
+    )
+    parser.add_argument(
         "--control",
         action="store_true",
         help="also time the hand-written app against itself on each database: the ratio "
@@ -755,6 +807,7 @@ def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
     options.rounds = options.rounds or (2 if quick else 20)
     options.processes = max(1, options.processes or (1 if quick else 4))
     options.requests = options.requests or (100 if quick else 400)
+    options.chunk = max(1, options.chunk or (10 if quick else 40))
     options.seed_rows = options.seed_rows or (1000 if quick else 3000)
     choices = (
         ("databases", ("sqlite", "postgresql")),

@@ -93,8 +93,8 @@ def check_run(bench: ModuleType, result: Any, printed: str) -> None:
         else f"generated with orm: {result.orm}"
     )
     header = (
-        f"sqlite, {subject}: 2 interleaved rounds of 20 requests per operation and app, "
-        "5 connections, 2 pair(s) of server processes"
+        f"sqlite, {subject}: 2 interleaved rounds of 20 requests per operation and app "
+        "(in turns of 10), 5 connections, 2 pair(s) of server processes"
     )
     assert header in printed
     section = printed.split(header)[1].split("\n\n")[0]
@@ -105,3 +105,33 @@ def check_run(bench: ModuleType, result: Any, printed: str) -> None:
         assert line.split()[8] in ("meets", "below"), line
     assert "same answers from both apps: 19 of 19 requests" in section
     assert "client alone: GET /health" in section
+
+
+def test_the_apps_take_turns_within_a_round(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A round of 100 requests in turns of 40: the apps alternate A B B A A B (a slowdown
+    of the machine falls on both), and each app's turns add up to its phase."""
+    import asyncio
+
+    bench = bench_http()
+    sent: list[tuple[str, list[str]]] = []
+
+    async def drive(session: Any, server: str, part: Any, connections: int, expected: int) -> Any:
+        sent.append((server, [path for _, path, _ in part]))
+        wall = 1.0 if server == "A" else 2.0
+        failures = {500: 1} if server == "B" else {}
+        return bench.Phase(wall, [0.01] * len(part), 0.1, 0.2, failures)
+
+    monkeypatch.setattr(bench, "drive", drive)
+    batch = [("GET", f"/items/{i}", None) for i in range(100)]
+    options = bench.parse(["--chunk", "40"])
+    first, second = asyncio.run(bench.interleaved(None, ["B", "A"], (1, 0), batch, options, 200))
+    assert [server for server, _ in sent] == ["A", "B", "B", "A", "A", "B"]
+    assert [paths for server, paths in sent if server == "A"] == [
+        [f"/items/{i}" for i in range(0, 40)],
+        [f"/items/{i}" for i in range(40, 80)],
+        [f"/items/{i}" for i in range(80, 100)],
+    ]
+    # the phases come in `order`: servers[1] ("A") first
+    assert (first.wall, len(first.latencies), first.failures) == (3.0, 100, {})
+    assert (second.wall, len(second.latencies), second.failures) == (6.0, 100, {500: 3})
+    assert second.server_cpu == pytest.approx(0.6)
