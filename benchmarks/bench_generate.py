@@ -18,8 +18,14 @@ Against the floor (issue 13), in the same run, for N = 100:
     that only imports jinja2 and ruamel.yaml, and one that imports the modules make
     entity runs (these three print their ratio to the no-change run).
 Each figure is the median of --runs runs of the real command line (`python -m generator`).
-Every timed command starts after os.sync(): the writeback of the steps before it (the
-previous run's project removed, `forge new`) is not charged to it.
+Every timed command starts after os.sync(): the writeback of the steps before it (`forge
+new`, the spec written) is not charged to it. And nothing is removed until the last timed
+command has run (the temporary folder goes at the end). On a file system without a journal
+(ext4 here), the kernel skips every inode freed in the last minute when it creates a file
+(find_inode_bit / recently_deleted in `perf`): a from-scratch run that followed the removal
+of the previous run's project spent 0.6-1.3 s of system time creating its 1,212 files,
+against 0.1-0.2 s otherwise, and black alone creates no files. For the same reason, leave a
+minute between two runs of this script (each removes its folder as it ends).
 
     python benchmarks/bench_generate.py [--runs 3] [--cpu]
 
@@ -32,7 +38,6 @@ from __future__ import annotations
 import argparse
 import os
 import resource
-import shutil
 import statistics
 import subprocess
 import sys
@@ -121,7 +126,6 @@ def floor_and_black(n: int, runs: int, folder: Path) -> tuple[float, float, int]
         env = {**ENV, "BLACK_CACHE_DIR": str(cache)}
         command = [sys.executable, "-m", "black", "-q", "--target-version", "py311", "."]
         blacks.append(timed(command, target, env))
-        shutil.rmtree(target)
     return statistics.median(floors), statistics.median(blacks), files
 
 
@@ -155,12 +159,11 @@ def make_entity_vs_no_change(runs: int, folder: Path) -> dict[str, float]:
         times.setdefault("make", []).append(make)
         for label, code in (BARE, LIBRARIES, MODULES):
             times.setdefault(label, []).append(timed([sys.executable, "-c", code], project))
-    shutil.rmtree(project)
     return {label: statistics.median(values) for label, values in times.items()}
 
 
-def fresh_project(folder: Path, n: int) -> Path:
-    project = folder / f"p{n}"
+def fresh_project(folder: Path, n: int, run: int) -> Path:
+    project = folder / f"p{n}_{run}"
     forge("new", str(project), "--defaults", "--name", "bench", cwd=folder)
     (project / "forge.yaml").write_text(synthetic_spec(n))
     return project
@@ -169,12 +172,11 @@ def fresh_project(folder: Path, n: int) -> Path:
 def measure(n: int, runs: int, folder: Path) -> dict[str, float]:
     scratch, again, one_field = [], [], []
     for run in range(runs):
-        project = fresh_project(folder, n)
+        project = fresh_project(folder, n, run)
         scratch.append(forge("generate", cwd=project))
         again.append(forge("generate", cwd=project))
         (project / "forge.yaml").write_text(synthetic_spec(n, extra_field=f"added_{run}"))
         one_field.append(forge("generate", cwd=project))
-        shutil.rmtree(project)
     return {
         "scratch": statistics.median(scratch),
         "again": statistics.median(again),
