@@ -21,7 +21,7 @@ Each figure is the median of --runs runs of the real command line (`python -m ge
 Every timed command starts after os.sync(): the writeback of the steps before it (`forge
 new`, the spec written) is not charged to it. And nothing is removed until the last timed
 command has run (the temporary folder goes at the end). On a file system without a journal
-(ext4 here), the kernel skips every inode freed in the last minute when it creates a file
+(ext4 here), the kernel skips every inode freed in the last minute(s) when it creates a file
 (find_inode_bit / recently_deleted in `perf`): a from-scratch run that followed the removal
 of the previous run's project spent 0.6-1.3 s of system time creating its 1,212 files,
 against 0.1-0.2 s otherwise, and black alone creates no files. For the same reason, leave a
