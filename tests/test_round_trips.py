@@ -22,6 +22,11 @@ event; BEGIN left out) and checks that each answer is what a new request reads b
   of failing with "database is locked"; SQLite's own trace shows it, sent by the sqlite3
   module inside the first write's call), a read sends no BEGIN (each of its statements
   commits on its own: one hop to the driver's thread less per read).
+- on SQLite, the hops to the driver's thread (aiosqlite's queue, counted): the pool's
+  pre-ping is one hop (`SELECT 1` run and fetched in the thread, not a cursor's four), and
+  no ROLLBACK is sent where no transaction is open (after a read, after a COMMIT), while a
+  refused INSERT is rolled back; a connection closed under the pool is replaced (the
+  one-hop ping fails, the dialect's own ping names the lost connection).
 
 On SQLite the write transactions of the process also take turns on a lock per database
 file (`TurnConnection`, in the driver's thread), from their BEGIN IMMEDIATE to their
@@ -73,7 +78,13 @@ CHECKS = [
     "conflict names the field",
     "concurrent writes all answered",
 ]
-SQLITE_CHECKS = ["SQLite: writes begin immediate, reads send no BEGIN"]
+SQLITE_CHECKS = [
+    "SQLite: writes begin immediate, reads send no BEGIN",
+    "SQLite: a read is the pre-ping's one hop and its SELECT's",
+    "SQLite: no ROLLBACK hop without a transaction to roll back",
+    "SQLite: a refused INSERT is rolled back",
+    "SQLite: a connection closed behind the pool's back is replaced",
+]
 
 
 @pytest.fixture(params=["sqlite", "postgresql", "mysql"])

@@ -24,6 +24,22 @@ LOG: list[str] = []
 BEGINS: list[str] = []
 RESULT: dict[str, Any] = {}
 BEGUN: dict[str, Any] = {}  # on SQLite, how each request began its transaction
+HOPS: list[str] = []  # on SQLite, what each request had the driver's thread run
+HOPPED: dict[str, list[str]] = {}
+
+
+def count_hops() -> None:
+    """Every call aiosqlite sends to its thread (a hop: a queue, a thread woken, the
+    event loop woken with the answer), named by the function it runs there."""
+    import aiosqlite
+
+    send = aiosqlite.Connection._execute
+
+    async def counted_send(self: Any, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        HOPS.append(getattr(fn, "__name__", type(fn).__name__))
+        return await send(self, fn, *args, **kwargs)
+
+    aiosqlite.Connection._execute = counted_send  # type: ignore[method-assign]
 
 
 def statement(_conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
@@ -48,9 +64,11 @@ def trace_begins(dbapi_connection: Any, _record: Any) -> None:
 async def counted(name: str, call: Any) -> Any:
     LOG.clear()
     BEGINS.clear()
+    HOPS.clear()
     response = await call
     RESULT[name] = list(LOG)
     BEGUN[name] = list(BEGINS)
+    HOPPED[name] = list(HOPS)
     return response
 
 
@@ -61,11 +79,41 @@ async def fresh(client: httpx.AsyncClient, path: str) -> Any:
     return response.json()
 
 
+def sqlite_hops() -> list[str]:
+    """What the hops to the driver's thread show: a pre-ping of one hop (SELECT 1 run
+    and fetched there, not a cursor's four), no ROLLBACK where no transaction is open (a
+    read; a write after its COMMIT), and a ROLLBACK where one is (a refused INSERT)."""
+    checks = []
+    reads = [HOPPED[name] for name in ("get", "list")]
+    if all(hops[0] == "_execute_fetchall" and hops.count("cursor") == 1 for hops in reads):
+        checks.append("SQLite: a read is the pre-ping's one hop and its SELECT's")
+    ended = [HOPPED[name] for name in ("get", "list", "create", "update", "delete")]
+    if all("rollback" not in hops for hops in ended):
+        checks.append("SQLite: no ROLLBACK hop without a transaction to roll back")
+    if "rollback" in HOPPED["create conflict"]:
+        checks.append("SQLite: a refused INSERT is rolled back")
+    return checks
+
+
+async def replaced_behind_the_pools_back(engine: Any, transport: Any, user_id: int) -> bool:
+    """The pool's only connection, closed under it: the next request's pre-ping (its
+    one hop fails, the dialect's own ping names the lost connection) makes the pool
+    open another, and the request is answered."""
+    await engine.dispose()
+    async with engine.connect() as connection:
+        raw = await connection.get_raw_connection()
+        await raw.driver_connection.close()
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        response = await client.get(f"/users/{user_id}")
+    return response.status_code == 200
+
+
 async def main() -> None:
     connection_manager.initialize()
     engine = connection_manager.engine
     if engine.dialect.name == "sqlite":  # what SQLite itself runs, however it is sent
         event.listen(engine.sync_engine, "connect", trace_begins)
+        count_hops()
     metadata = getattr(models, "metadata", SQLModel.metadata)
     async with engine.begin() as connection:
         await connection.run_sync(metadata.create_all)
@@ -141,9 +189,12 @@ async def main() -> None:
             write, read = BEGUN["create"], BEGUN["get"]
             if write == ["BEGIN IMMEDIATE"] and read == []:
                 checks.append("SQLite: writes begin immediate, reads send no BEGIN")
+            checks += sqlite_hops()
+            if await replaced_behind_the_pools_back(engine, transport, post["author_id"]):
+                checks.append("SQLite: a connection closed behind the pool's back is replaced")
     finally:
         await connection_manager.close()
-    print(json.dumps({"statements": RESULT, "checks": checks}))
+    print(json.dumps({"statements": RESULT, "checks": checks, "hops": HOPPED}))
 
 
 if __name__ == "__main__":

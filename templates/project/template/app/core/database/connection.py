@@ -109,6 +109,7 @@ class SQLiteManager(DriverManager):
         dialect: Any = engine.sync_engine.dialect
         dialect.do_begin = _begin_sqlite_transaction
         dialect.do_ping = _pinging(dialect.do_ping)
+        dialect.do_rollback = _rolling_back(dialect.do_rollback)
         for name in ("do_execute", "do_execute_no_params", "do_executemany"):
             setattr(dialect, name, _beginning(getattr(dialect, name)))
 
@@ -145,12 +146,39 @@ def _begin_sqlite_transaction(connection: Any) -> None:
 
 
 def _pinging(ping: Any) -> Any:
-    """The dialect's ping (the pool's pre-ping, before the transaction begins), marking
-    the connection first as _begin_sqlite_transaction does."""
+    """The pool's pre-ping (before the transaction begins), marking the connection first
+    as _begin_sqlite_transaction does. `SELECT 1` goes to the driver's thread in one hop
+    (executed and fetched there), where the dialect's ping takes four (a cursor, the
+    statement, its rows, closing the cursor). When that fails, the dialect's own ping
+    runs: it raises the error the pool knows a lost connection by."""
 
     def run(dbapi_connection: Any) -> Any:
         _mark_reading(dbapi_connection.driver_connection)
-        return ping(dbapi_connection)
+        try:
+            dbapi_connection.run_async(
+                lambda driver: driver.execute_fetchall("SELECT 1")
+            )
+        except Exception:
+            return ping(dbapi_connection)
+        return True
+
+    return run
+
+
+def _rolling_back(rollback: Any) -> Any:
+    """The dialect's rollback, skipped when the connection has no transaction open (a
+    read request's statements, each a transaction of its own; a session that ended
+    with a commit): the sqlite3 module would do nothing, after a hop to the driver's
+    thread. The driver's thread is idle here (SQLAlchemy awaits every statement; a
+    statement cancelled midway invalidates its connection)."""
+
+    def run(dbapi_connection: Any) -> None:
+        sqlite = getattr(dbapi_connection.driver_connection, "_connection", None)
+        if isinstance(sqlite, TurnConnection) and not (
+            sqlite.in_transaction or sqlite.holding
+        ):
+            return
+        rollback(dbapi_connection)
 
     return run
 
