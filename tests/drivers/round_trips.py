@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 from app import models
 from app.core.database import connection_manager
+from app.core.database.connection import PING_AFTER_IDLE
 from app.main import app
 from app.repositories.post_repository import PostRepository
 from sqlalchemy import event
@@ -85,8 +86,11 @@ def sqlite_hops() -> list[str]:
     read; a write after its COMMIT), and a ROLLBACK where one is (a refused INSERT)."""
     checks = []
     reads = [HOPPED[name] for name in ("get", "list")]
-    if all(hops[0] == "_execute_fetchall" and hops.count("cursor") == 1 for hops in reads):
-        checks.append("SQLite: a read is the pre-ping's one hop and its SELECT's")
+    if all(hops == ["cursor", "execute", "fetchall", "close"] for hops in reads):
+        checks.append("SQLite: a read on a connection used a moment ago: its SELECT's hops")
+    idle = HOPPED["get after idle"]
+    if idle[0] == "_execute_fetchall" and idle.count("cursor") == 1:
+        checks.append("SQLite: after an idle time, the pre-ping's one hop, then the SELECT's")
     ended = [HOPPED[name] for name in ("get", "list", "create", "update", "delete")]
     if all("rollback" not in hops for hops in ended):
         checks.append("SQLite: no ROLLBACK hop without a transaction to roll back")
@@ -96,13 +100,15 @@ def sqlite_hops() -> list[str]:
 
 
 async def replaced_behind_the_pools_back(engine: Any, transport: Any, user_id: int) -> bool:
-    """The pool's only connection, closed under it: the next request's pre-ping (its
-    one hop fails, the dialect's own ping names the lost connection) makes the pool
-    open another, and the request is answered."""
+    """The pool's only connection, closed under it: once it has been idle for
+    PING_AFTER_IDLE, the next request's pre-ping finds it lost (on SQLite, its one hop
+    fails and the dialect's own ping names the lost connection), the pool opens
+    another, and the request is answered."""
     await engine.dispose()
     async with engine.connect() as connection:
         raw = await connection.get_raw_connection()
         await raw.driver_connection.close()
+    await asyncio.sleep(PING_AFTER_IDLE + 0.05)
     async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
         response = await client.get(f"/users/{user_id}")
     return response.status_code == 200
@@ -175,6 +181,10 @@ async def main() -> None:
             assert deleted.status_code == 204
             gone = await counted("delete missing", client.delete(f"/posts/{post['id']}"))
             assert gone.status_code == 404
+            # A connection idle longer than PING_AFTER_IDLE is pinged before it is used.
+            await asyncio.sleep(PING_AFTER_IDLE + 0.05)
+            idle = await counted("get after idle", client.get(f"/users/{user['id']}"))
+            assert idle.status_code == 200
 
         # No N+1: the relations of many rows are loaded with one more query each.
         for _ in range(5):
@@ -190,8 +200,9 @@ async def main() -> None:
             if write == ["BEGIN IMMEDIATE"] and read == []:
                 checks.append("SQLite: writes begin immediate, reads send no BEGIN")
             checks += sqlite_hops()
+        if engine.dialect.name != "mysql":  # (aiomysql closes without awaiting)
             if await replaced_behind_the_pools_back(engine, transport, post["author_id"]):
-                checks.append("SQLite: a connection closed behind the pool's back is replaced")
+                checks.append("a connection closed behind the pool's back is replaced")
     finally:
         await connection_manager.close()
     print(json.dumps({"statements": RESULT, "checks": checks, "hops": HOPPED}))
