@@ -25,7 +25,7 @@ LOG: list[str] = []
 BEGINS: list[str] = []
 RESULT: dict[str, Any] = {}
 BEGUN: dict[str, Any] = {}  # on SQLite, how each request began its transaction
-HOPS: list[str] = []  # on SQLite, what each request had the driver's thread run
+HOPS: list[str] = []  # SQLite: what the driver's thread ran; all: "ping" for a pre-ping
 HOPPED: dict[str, list[str]] = {}
 
 
@@ -41,6 +41,25 @@ def count_hops() -> None:
         return await send(self, fn, *args, **kwargs)
 
     aiosqlite.Connection._execute = counted_send  # type: ignore[method-assign]
+
+
+def count_pings(backend: str) -> None:
+    """Every pre-ping that reaches a PostgreSQL or MariaDB driver, as "ping" in HOPS."""
+    if backend == "postgresql":
+        from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_connection
+
+        adapter: Any = AsyncAdapt_asyncpg_connection
+    else:
+        from sqlalchemy.dialects.mysql.aiomysql import AsyncAdapt_aiomysql_connection
+
+        adapter = AsyncAdapt_aiomysql_connection
+    ping = adapter.ping
+
+    def counted_ping(self: Any, *args: Any, **kwargs: Any) -> Any:
+        HOPS.append("ping")
+        return ping(self, *args, **kwargs)
+
+    adapter.ping = counted_ping
 
 
 def statement(_conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
@@ -120,6 +139,8 @@ async def main() -> None:
     if engine.dialect.name == "sqlite":  # what SQLite itself runs, however it is sent
         event.listen(engine.sync_engine, "connect", trace_begins)
         count_hops()
+    else:
+        count_pings(engine.dialect.name)
     metadata = getattr(models, "metadata", SQLModel.metadata)
     async with engine.begin() as connection:
         await connection.run_sync(metadata.create_all)
@@ -200,6 +221,10 @@ async def main() -> None:
             if write == ["BEGIN IMMEDIATE"] and read == []:
                 checks.append("SQLite: writes begin immediate, reads send no BEGIN")
             checks += sqlite_hops()
+        else:
+            near, idle = HOPPED["get"], HOPPED["get after idle"]
+            if "ping" not in near and idle == ["ping"]:
+                checks.append("no pre-ping on a connection used a moment ago; one after idle")
         if engine.dialect.name != "mysql":  # (aiomysql closes without awaiting)
             if await replaced_behind_the_pools_back(engine, transport, post["author_id"]):
                 checks.append("a connection closed behind the pool's back is replaced")

@@ -69,9 +69,8 @@ class MySQLManager(DriverManager):
 # is then spared the round trip; a connection that sat idle is checked, and one the
 # server dropped is replaced before a request uses it.
 PING_AFTER_IDLE = 0.5
-_RETURNED: dict[int, float] = (
-    {}
-)  # id(DBAPI connection) -> when it came back (monotonic)
+# id(DBAPI connection) -> when it came back to the pool (time.monotonic())
+_RETURNED: dict[int, float] = {}
 
 
 def ping_when_idle(engine: AsyncEngine) -> None:
