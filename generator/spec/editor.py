@@ -22,10 +22,25 @@ from generator.spec.records import Spec
 # --------------------------------------------------------------------- the round trip
 
 
+# Line breaks besides \n: in a plain or single-quoted scalar YAML folds them (ruamel writes
+# `c\x85d` as `c d` plainly), so a new value holding one is written double-quoted, where
+# they are escapes (`"c\Nd"`).
+_FOLDED_BREAKS = ("\r", "\x85", "\u2028", "\u2029")
+
+
 def _yaml() -> Any:
     from ruamel.yaml import YAML
+    from ruamel.yaml.representer import RoundTripRepresenter
 
+    class Representer(RoundTripRepresenter):
+        def represent_str(self, data: str) -> Any:
+            if any(mark in data for mark in _FOLDED_BREAKS):
+                return self.represent_scalar("tag:yaml.org,2002:str", data, style='"')
+            return super().represent_str(data)
+
+    Representer.add_representer(str, Representer.represent_str)
     yaml = YAML()
+    yaml.Representer = Representer
     yaml.preserve_quotes = True
     yaml.width = 4096  # a long line stays one line
     yaml.indent(mapping=2, sequence=4, offset=2)
