@@ -114,12 +114,13 @@ def removed_none(old: str, new: str) -> bool:
 
 
 PLAIN = "project: {name: x}\nentities:\n  Post:\n    fields:\n      title: str\n"
+FLOW_LAYOUT = PLAIN.replace("    fields:\n      title: str\n", "    fields: {title: str}\n")
 
 
 @pytest.mark.parametrize(
     "text",
     [
-        PLAIN.replace("    fields:\n      title: str\n", "    fields: {title: str}\n"),
+        FLOW_LAYOUT,
         PLAIN.replace("  Post:\n    fields", "  Post: &p\n    fields") + "  Copy: *p\n",
         "%YAML 1.1\n---\n" + PLAIN,
         PLAIN.replace("      title", "\ttitle"),
@@ -158,7 +159,6 @@ def test_a_layout_that_is_not_plain_goes_through_the_round_trip(text: str) -> No
 # YAML's line breaks, which a plain or single-quoted scalar folds: drawn more often than
 # the whole of Unicode would draw them.
 BREAKS = st.sampled_from(["\n", "\r", "\r\n", "\x85", "\u2028", "\u2029"])
-FLOW_LAYOUT = PLAIN.replace("    fields:\n      title: str\n", "    fields: {title: str}\n")
 
 
 @given(
